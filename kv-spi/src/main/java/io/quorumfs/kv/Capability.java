@@ -1,0 +1,18 @@
+package io.quorumfs.kv;
+
+/**
+ * What a backend can do beyond the minimum contract. The contract suite reads these: a missing
+ * capability is declared, never hidden by an empty test override.
+ */
+public enum Capability {
+  /** Data and the revision survive close and reopen of the same URI. */
+  PERSISTENT,
+  /** {@link KvStore#watch} can resume from any revision still inside a bounded history. */
+  WATCH_HISTORY,
+  /** Values of at least 4 MiB are accepted in one put. */
+  LARGE_VALUES,
+  /** A commit that raised {@link KvUnavailableException} is known not to have applied. */
+  IDEMPOTENT_COMMIT,
+  /** Several independent store instances may open the same URI at once (a server backend). */
+  SHARED
+}

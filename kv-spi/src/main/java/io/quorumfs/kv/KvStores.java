@@ -1,0 +1,58 @@
+package io.quorumfs.kv;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+
+/** Opens a {@link KvStore} by URI, choosing the backend by scheme through {@link ServiceLoader}. */
+public final class KvStores {
+
+  private KvStores() {}
+
+  /** Parses {@code uri} and opens it; see {@link #open(URI)}. */
+  public static KvStore open(String uri) {
+    try {
+      return open(new URI(uri));
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("malformed store URI '" + uri + "': " + e.getReason()
+          + (e.getIndex() >= 0 ? " at position " + e.getIndex() : ""), e);
+    }
+  }
+
+  /**
+   * Opens the store named by {@code uri}, e.g. {@code mem:}, {@code rocks:///var/lib/quorumfs/meta},
+   * {@code redis://127.0.0.1:6379/0}.
+   *
+   * @throws IllegalArgumentException if the scheme is missing or unknown (the message lists the
+   *     known schemes) or the provider finds the URI malformed
+   */
+  public static KvStore open(URI uri) {
+    String scheme = uri.getScheme();
+    Map<String, KvStoreProvider> providers = providers();
+    if (scheme == null) {
+      throw new IllegalArgumentException("store URI '" + uri + "' has no scheme; known schemes: "
+          + providers.keySet());
+    }
+    KvStoreProvider p = providers.get(scheme.toLowerCase(Locale.ROOT));
+    if (p == null) {
+      throw new IllegalArgumentException("unknown store scheme '" + scheme + "' in '" + uri
+          + "'; known schemes: " + providers.keySet()
+          + " (a backend module missing from the classpath also causes this)");
+    }
+    return p.open(uri);
+  }
+
+  /** Every scheme on the classpath, with its provider, in name order. */
+  public static Map<String, KvStoreProvider> providers() {
+    Map<String, KvStoreProvider> out = new TreeMap<>();
+    for (KvStoreProvider p : ServiceLoader.load(KvStoreProvider.class, KvStores.class.getClassLoader())) {
+      for (String s : p.schemes()) {
+        out.putIfAbsent(s.toLowerCase(Locale.ROOT), p);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,327 @@
+package io.quorumfs.kv;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * {@code mem:} - an in-memory backend with the full contract: versions, atomic commits,
+ * commutative ops, ordered scans and a watch history of the last {@code history} commits
+ * ({@code mem:?history=N}, default 100,000). Nothing survives {@link #close}.
+ *
+ * <p>One read-write lock: reads share it, a commit takes it exclusively, so commits are
+ * serializable and reads see whole commits. Each watch has its own delivery thread.
+ */
+public final class MemKvStore implements KvStore {
+
+  public static final int DEFAULT_HISTORY = 100_000;
+
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final Condition committed = lock.writeLock().newCondition();
+  private final NavigableMap<byte[], Versioned> data = new TreeMap<>(Bytes.ORDER);
+  private final ArrayDeque<ChangeEvent> history = new ArrayDeque<>();
+  private final int historyLimit;
+  private final int maxWatchValue;
+  private long revision;
+  /** Highest revision no longer in {@link #history}. */
+  private long trimmedThrough;
+  private boolean closed;
+
+  public MemKvStore() {
+    this(DEFAULT_HISTORY);
+  }
+
+  public MemKvStore(int historyLimit) {
+    this(historyLimit, 64 * 1024);
+  }
+
+  public MemKvStore(int historyLimit, int maxWatchValueBytes) {
+    if (historyLimit < 1) {
+      throw new IllegalArgumentException("history must be >= 1, got " + historyLimit);
+    }
+    this.historyLimit = historyLimit;
+    this.maxWatchValue = maxWatchValueBytes;
+  }
+
+  @Override
+  public Versioned get(byte[] key) {
+    Txn.checkKey(key);
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      Versioned v = data.get(key);
+      return v != null ? v : Versioned.absent(key);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public List<Versioned> getAll(List<byte[]> keys) {
+    keys.forEach(Txn::checkKey);
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      List<Versioned> out = new ArrayList<>(keys.size());
+      for (byte[] k : keys) {
+        Versioned v = data.get(k);
+        out.add(v != null ? v : Versioned.absent(k));
+      }
+      return out;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public ScanPage scan(KeyRange range, int limit, byte[] after) {
+    if (limit <= 0) {
+      throw new IllegalArgumentException("scan limit must be > 0, got " + limit);
+    }
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      NavigableMap<byte[], Versioned> view = after != null && Bytes.compare(after, range.start()) >= 0
+          ? data.tailMap(after, false)
+          : data.tailMap(range.start(), true);
+      if (range.end() != null) {
+        view = view.headMap(range.end(), false);
+      }
+      List<Versioned> out = new ArrayList<>(Math.min(limit, 1024));
+      Iterator<Versioned> it = view.values().iterator();
+      while (it.hasNext() && out.size() < limit) {
+        out.add(it.next());
+      }
+      return new ScanPage(out, it.hasNext());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public CommitResult commit(Txn txn) {
+    lock.writeLock().lock();
+    try {
+      checkOpen();
+      List<Compare> failed = new ArrayList<>();
+      for (Compare c : txn.compares()) {
+        Versioned v = data.get(c.key());
+        if ((v == null ? 0 : v.version()) != c.version()) {
+          failed.add(c);
+        }
+      }
+      if (!failed.isEmpty()) {
+        return CommitResult.conflict(failed);
+      }
+      long rev = revision + 1;
+      List<Long> results = new ArrayList<>(txn.ops().size());
+      Map<Key, Change> changes = new LinkedHashMap<>();
+      for (Op op : txn.ops()) {
+        long result = 0;
+        Versioned now;
+        if (op instanceof Op.Put p) {
+          now = new Versioned(p.key(), p.value(), rev);
+        } else if (op instanceof Op.Delete) {
+          now = null;
+        } else if (op instanceof Op.Add a) {
+          result = Bytes.toLong(valueOf(a.key())) + a.delta();
+          now = new Versioned(a.key(), Bytes.ofLong(result), rev);
+        } else {
+          Op.Max m = (Op.Max) op;
+          Versioned old = data.get(m.key());
+          result = old == null ? m.value() : Math.max(Bytes.toLong(old.value()), m.value());
+          now = new Versioned(m.key(), Bytes.ofLong(result), rev);
+        }
+        if (now == null) {
+          data.remove(op.key());
+          changes.put(new Key(op.key()), new Change(op.key(), null, 0, false));
+        } else {
+          data.put(op.key(), now);
+          boolean big = now.value().length > maxWatchValue;
+          changes.put(new Key(op.key()), new Change(op.key(), big ? null : now.value(), rev, big));
+        }
+        results.add(result);
+      }
+      revision = rev;
+      history.addLast(new ChangeEvent(rev, new ArrayList<>(changes.values())));
+      while (history.size() > historyLimit) {
+        trimmedThrough = history.removeFirst().revision();
+      }
+      committed.signalAll();
+      return CommitResult.ok(rev, results);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private byte[] valueOf(byte[] key) {
+    Versioned v = data.get(key);
+    return v == null ? null : v.value();
+  }
+
+  @Override
+  public long revision() {
+    lock.readLock().lock();
+    try {
+      checkOpen();
+      return revision;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public Watch watch(long fromRevision, WatchListener listener) {
+    if (fromRevision < 0) {
+      throw new IllegalArgumentException("fromRevision must be >= 0, got " + fromRevision);
+    }
+    java.util.Objects.requireNonNull(listener, "listener");
+    lock.readLock().lock();
+    try {
+      checkOpen();
+    } finally {
+      lock.readLock().unlock();
+    }
+    Subscription s = new Subscription(fromRevision, listener);
+    Thread t = new Thread(s, "mem-watch");
+    t.setDaemon(true);
+    t.start();
+    return s;
+  }
+
+  @Override
+  public int maxWatchValueBytes() {
+    return maxWatchValue;
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return EnumSet.of(Capability.WATCH_HISTORY, Capability.LARGE_VALUES, Capability.IDEMPOTENT_COMMIT);
+  }
+
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      closed = true;
+      data.clear();
+      history.clear();
+      committed.signalAll();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new KvClosedException("mem: store is closed");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "mem:";
+  }
+
+  /** A byte[] with value equality, for de-duplicating keys inside one commit. */
+  private record Key(byte[] b) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && java.util.Arrays.equals(b, k.b);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Arrays.hashCode(b);
+    }
+  }
+
+  private final class Subscription implements Watch, Runnable {
+    private final WatchListener listener;
+    private long delivered;
+    private long progressSent;
+    private volatile boolean stopped;
+
+    Subscription(long from, WatchListener listener) {
+      this.delivered = from;
+      this.progressSent = from;
+      this.listener = listener;
+    }
+
+    @Override
+    public void run() {
+      Throwable cause = null;
+      try {
+        while (true) {
+          List<ChangeEvent> batch = new ArrayList<>();
+          long resyncTo = -1;
+          long head;
+          lock.writeLock().lock();
+          try {
+            while (!stopped && !closed && revision <= delivered && progressSent >= revision) {
+              committed.await();
+            }
+            if (stopped || closed) {
+              break;
+            }
+            head = revision;
+            if (delivered < trimmedThrough) {
+              resyncTo = head;
+            } else {
+              for (ChangeEvent e : history) {
+                if (e.revision() > delivered) {
+                  batch.add(e);
+                  if (batch.size() >= 1024) {
+                    break;
+                  }
+                }
+              }
+            }
+          } finally {
+            lock.writeLock().unlock();
+          }
+          if (resyncTo >= 0) {
+            delivered = resyncTo;
+            listener.onResync(resyncTo);
+          }
+          for (ChangeEvent e : batch) {
+            if (stopped) {
+              break;
+            }
+            listener.onEvent(e);
+            delivered = e.revision();
+          }
+          if (!stopped && delivered >= head && progressSent < head) {
+            progressSent = head;
+            listener.onProgress(head);
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException | Error e) {
+        cause = e;
+      }
+      listener.onClose(cause);
+    }
+
+    @Override
+    public void close() {
+      stopped = true;
+      lock.writeLock().lock();
+      try {
+        committed.signalAll();
+      } finally {
+        lock.writeLock().unlock();
+      }
+    }
+  }
+}

@@ -53,6 +53,8 @@ final class Committer {
   static final int TXN_MAX_BYTES = 4_000_000;
   /** Items this store adds to every txn: the revision item, the log item, the log trim. */
   static final int BOOKKEEPING_ITEMS = 3;
+  /** The largest {@link Txn#size()} accepted: every compare and op may touch its own key. */
+  static final int MAX_TXN_SIZE = TXN_MAX_ITEMS - BOOKKEEPING_ITEMS;
   /** The largest value this store accepts; see {@link DynamoKvStore}. */
   static final int MAX_VALUE_BYTES = 3 * 1024 * 1024;
   /** Values up to this size are stored in the head item; larger ones are split into parts. */
@@ -82,6 +84,11 @@ final class Committer {
   }
 
   CommitResult commit(Txn txn) {
+    if (txn.size() > MAX_TXN_SIZE) {
+      throw new KvLimitException("txn of " + txn.size() + " compares and ops exceeds the dynamodb://"
+          + " limit of " + MAX_TXN_SIZE + " per txn (TransactWriteItems takes " + TXN_MAX_ITEMS
+          + " items and each commit adds " + BOOKKEEPING_ITEMS + " of its own)");
+    }
     List<byte[]> touched = new ArrayList<>();
     txn.compares().forEach(c -> touched.add(c.key()));
     for (Op op : txn.ops()) {

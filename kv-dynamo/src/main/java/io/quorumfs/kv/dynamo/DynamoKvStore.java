@@ -38,15 +38,17 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
  *       (default 100,000); older ones give RESYNC.</li>
  *   <li>No {@link Capability#LARGE_VALUES}: values over 350,000 bytes are split into parts
  *       written in the same transaction, but a transaction carries at most 4 MB, so the largest
- *       value is 3 MiB ({@link KvLimitException} above), not the 4 MiB the capability promises.</li>
+ *       value is 3 MiB ({@link io.quorumfs.kv.KvLimitException} above), not the 4 MiB the capability promises.</li>
  *   <li>No {@link Capability#IDEMPOTENT_COMMIT}: when DynamoDB cannot be reached the SDK's
  *       retries reuse the transaction's client request token, but once they give up the outcome
  *       is unknown to us.</li>
  * </ul>
  *
- * <p>Limits: a txn touches at most 97 distinct keys (minus one per part of a split value written
- * or replaced), because TransactWriteItems takes 100 items and each commit adds 3 of its own; a
- * bigger txn is refused whole with {@link io.quorumfs.kv.KvLimitException}, never split.
+ * <p>Limits: a txn holds at most 97 compares and ops ({@link #maxTxnSize()}), and its keys plus
+ * the parts of split values it writes or replaces stay within 97 items, because
+ * TransactWriteItems takes 100 items and each commit adds 3 of its own; a bigger txn is refused
+ * whole with {@link io.quorumfs.kv.KvLimitException}, never split (splitting would break
+ * atomicity). The items of one txn carry at most 4 MB.
  */
 public final class DynamoKvStore implements KvStore {
 
@@ -66,7 +68,14 @@ public final class DynamoKvStore implements KvStore {
         maxWatchValueBytes());
   }
 
-  /** Opens the store named by a {@code dynamodb://} URI; see the class Javadoc. */
+  /**
+   * Opens the store named by a {@code dynamodb://} URI; see the class Javadoc.
+   *
+   * @throws IllegalArgumentException if the URI is malformed (the message names the part)
+   * @throws io.quorumfs.kv.KvException if the table is missing and {@code create} is not set, or
+   *     has another key schema; {@link io.quorumfs.kv.KvUnavailableException} if DynamoDB cannot
+   *     be reached
+   */
   public static DynamoKvStore open(URI uri) {
     return open(DynamoConfig.parse(uri));
   }
@@ -154,7 +163,19 @@ public final class DynamoKvStore implements KvStore {
 
   @Override
   public Set<Capability> capabilities() {
-    return EnumSet.of(Capability.PERSISTENT, Capability.SHARED, Capability.WATCH_HISTORY);
+    return EnumSet.of(Capability.PERSISTENT, Capability.SHARED, Capability.WATCH_HISTORY,
+        Capability.CONFIGURABLE_HISTORY);
+  }
+
+  /** 97: TransactWriteItems takes 100 items and every commit adds 3 of its own. */
+  @Override
+  public int maxTxnSize() {
+    return Committer.MAX_TXN_SIZE;
+  }
+
+  /** The URI-derived settings (tests reopen the same table with them). */
+  DynamoConfig config() {
+    return config;
   }
 
   @Override

@@ -193,7 +193,16 @@ class DynamoKvStoreTest {
       b.put(utf8("k" + i), utf8("v"));
     }
     KvLimitException e = assertThrows(KvLimitException.class, () -> store.commit(b.build()));
-    assertTrue(e.getMessage().contains("limit of 100"), e.getMessage());
+    assertTrue(e.getMessage().contains("limit of 97") && e.getMessage().contains("100"), e.getMessage());
+    Txn.Builder parts = Txn.builder();
+    for (int i = 0; i < 90; i++) {
+      parts.put(utf8("p" + i), utf8("v"));
+    }
+    parts.put(utf8("big"), new byte[Committer.PART_BYTES * 8 + 1]);
+    KvLimitException p = assertThrows(KvLimitException.class, () -> store.commit(parts.build()));
+    assertTrue(p.getMessage().contains("9 value parts") && p.getMessage().contains("limit of 100"),
+        p.getMessage());
+    assertFalse(store.get(utf8("p0")).exists());
     Txn.Builder ok = Txn.builder();
     for (int i = 0; i < 97; i++) {
       ok.put(utf8("k" + i), utf8("v"));

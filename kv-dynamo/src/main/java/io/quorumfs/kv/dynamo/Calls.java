@@ -107,7 +107,7 @@ final class Calls {
     }
     if (e instanceof SdkClientException) {
       return new KvUnavailableException("dynamodb:// cannot reach DynamoDB for " + config.where()
-          + " during " + what + ": " + e.getMessage(), e);
+          + " during " + what + ": " + e.getMessage() + rootCause(e), e);
     }
     if (e instanceof DynamoDbException d && d.statusCode() >= 500) {
       return new KvUnavailableException("dynamodb:// server error for " + config.where()
@@ -115,6 +115,18 @@ final class Calls {
     }
     return new KvException("dynamodb:// " + what + " failed on " + config.where() + ": "
         + e.getMessage(), e);
+  }
+
+  private static String rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root == e) {
+      Throwable[] suppressed = e.getSuppressed();
+      return suppressed.length == 0 ? "" : rootCause(suppressed[suppressed.length - 1]);
+    }
+    return " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
   }
 
   /** Jittered exponential backoff from 2 ms to 200 ms, bounded by a deadline. */
@@ -144,13 +156,24 @@ final class Calls {
       }
     }
 
-    /** Retries without a pause for the first few attempts (another commit made progress). */
+    /**
+     * Another commit won the race for the revision item: it made progress, so retry at once for
+     * the first attempts, then with a short random pause (up to 1 ms per attempt, at most 20 ms)
+     * so that contending writers spread out.
+     */
     void retryQuickly(String what, RuntimeException cause) {
       attempts++;
-      if (attempts > 3) {
+      if (System.nanoTime() > deadline) {
         pause(what, cause);
-      } else if (System.nanoTime() > deadline) {
-        pause(what, cause);
+      }
+      if (attempts > 2) {
+        long micros = ThreadLocalRandom.current().nextLong(Math.min(attempts, 20) * 1000L);
+        try {
+          Thread.sleep(micros / 1000, (int) (micros % 1000) * 1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new KvUnavailableException("dynamodb:// " + what + " interrupted", e);
+        }
       }
     }
 

@@ -97,7 +97,10 @@ public final class DynamoKvStore implements KvStore {
         .httpClientBuilder(ApacheHttpClient.builder().maxConnections(c.maxConnections())
             .connectionTimeout(java.time.Duration.ofSeconds(2)))
         .overrideConfiguration(ClientOverrideConfiguration.builder()
-            .apiCallTimeout(c.timeout()).build())
+            .apiCallTimeout(c.timeout())
+            // 4 attempts for I/O errors and throttling (DynamoDB's default of 9 takes ~4 s to
+            // report an unreachable endpoint); Calls adds its own backoff for throttling
+            .retryStrategy(r -> r.maxAttempts(4)).build())
         .credentialsProvider(c.accessKey() != null
             ? StaticCredentialsProvider.create(AwsBasicCredentials.create(c.accessKey(), c.secretKey()))
             : DefaultCredentialsProvider.create());

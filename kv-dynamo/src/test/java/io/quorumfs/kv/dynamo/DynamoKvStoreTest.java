@@ -183,6 +183,7 @@ class DynamoKvStoreTest {
   void valueOverTheLimit_isRefusedNamingTheLimit() {
     KvLimitException e = assertThrows(KvLimitException.class, () -> store.commit(
         Txn.builder().put(utf8("huge"), new byte[Committer.MAX_VALUE_BYTES + 1]).build()));
+    System.out.println("value size: " + e.getMessage());
     assertTrue(e.getMessage().contains(Integer.toString(Committer.MAX_VALUE_BYTES)), e.getMessage());
   }
 
@@ -193,6 +194,7 @@ class DynamoKvStoreTest {
       b.put(utf8("k" + i), utf8("v"));
     }
     KvLimitException e = assertThrows(KvLimitException.class, () -> store.commit(b.build()));
+    System.out.println("txn size: " + e.getMessage());
     assertTrue(e.getMessage().contains("limit of 97") && e.getMessage().contains("100"), e.getMessage());
     Txn.Builder parts = Txn.builder();
     for (int i = 0; i < 90; i++) {
@@ -200,6 +202,7 @@ class DynamoKvStoreTest {
     }
     parts.put(utf8("big"), new byte[Committer.PART_BYTES * 8 + 1]);
     KvLimitException p = assertThrows(KvLimitException.class, () -> store.commit(parts.build()));
+    System.out.println("txn items: " + p.getMessage());
     assertTrue(p.getMessage().contains("9 value parts") && p.getMessage().contains("limit of 100"),
         p.getMessage());
     assertFalse(store.get(utf8("p0")).exists());
@@ -214,6 +217,7 @@ class DynamoKvStoreTest {
   void missingTable_withoutCreate_isNamed() {
     String table = DynamoLocalExtension.newTableName();
     KvException e = assertThrows(KvException.class, () -> KvStores.open(DYNAMO.storeUri(table, "")));
+    System.out.println("missing table: " + e.getMessage());
     assertTrue(e.getMessage().contains(table) && e.getMessage().contains("does not exist"), e.getMessage());
   }
 
@@ -226,6 +230,7 @@ class DynamoKvStoreTest {
     String uri = "dynamodb://t-unreachable?region=us-east-1&endpoint=http://127.0.0.1:" + port
         + "&accessKey=a&secretKey=b&timeoutMs=3000";
     KvUnavailableException e = assertThrows(KvUnavailableException.class, () -> KvStores.open(uri));
+    System.out.println("unreachable: " + e.getMessage());
     assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
   }
 

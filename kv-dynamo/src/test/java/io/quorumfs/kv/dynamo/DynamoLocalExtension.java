@@ -11,8 +11,9 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Starts DynamoDB Local (in-memory, in this JVM, on a free loopback port) once per test run and
- * stops it when the run ends. Use it as
+ * Starts DynamoDB Local (in-memory, telemetry off, in this JVM, on a free port) once per test run
+ * and stops it when the run ends. DynamoDB Local has no bind-address option, so it listens on all
+ * interfaces; clients reach it through 127.0.0.1 only. Use it as
  * {@code @RegisterExtension static DynamoLocalExtension dynamo = new DynamoLocalExtension();}, then
  * {@link #newStoreUri()} gives a {@code dynamodb://} URI of a fresh table (dummy credentials,
  * {@code create=true}).
@@ -74,7 +75,7 @@ public final class DynamoLocalExtension implements BeforeAllCallback {
         int port = freePort();
         try {
           DynamoDBProxyServer s = ServerRunner.createServerFromCommandLineArgs(
-              new String[] {"-inMemory", "-port", Integer.toString(port)});
+              new String[] {"-inMemory", "-disableTelemetry", "-port", Integer.toString(port)});
           s.start();
           return new Server(s, port);
         } catch (Exception e) {

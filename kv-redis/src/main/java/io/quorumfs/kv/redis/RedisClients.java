@@ -10,6 +10,9 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /** Builds Lettuce clients from a {@link RedisConfig}; one small set of I/O threads per JVM. */
 final class RedisClients {
@@ -21,6 +24,9 @@ final class RedisClients {
     static final ClientResources RESOURCES = DefaultClientResources.builder()
         .ioThreadPoolSize(2)
         .computationThreadPoolSize(2)
+        // Reconnect attempts back off from 10 ms to at most 1 s (Lettuce's default grows to 30 s),
+        // so a restarted server is found again within about a second.
+        .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
         .build();
   }
 

@@ -24,7 +24,8 @@ final class RedisErrors {
           + " ms (parameter timeout)", e);
     }
     if (e instanceof RedisConnectionException) {
-      return new KvUnavailableException("cannot connect to " + where + " for " + op + ": " + rootMessage(e), e);
+      return new KvUnavailableException("cannot connect to " + where + ": " + rootMessage(e) + " (connectTimeout "
+          + cfg.connectTimeout().toMillis() + " ms, timeout " + cfg.timeout().toMillis() + " ms)", e);
     }
     if (e instanceof RedisLoadingException) {
       return new KvUnavailableException(where + " is loading its data set; retry " + op + " later", e);

@@ -53,6 +53,9 @@ public final class RedisServerExtension
   private final List<String> extraArgs = new ArrayList<>();
   private boolean persistent;
   private String password;
+  private Path tlsCert;
+  private Path tlsKey;
+  private Path tlsCa;
   private Process process;
   private int port;
   private Path dir;
@@ -77,6 +80,25 @@ public final class RedisServerExtension
   public RedisServerExtension withPassword(String password) {
     this.password = password;
     return this;
+  }
+
+  /**
+   * Serves TLS only (plain port off) with this PEM certificate and key; {@code ca} is announced as the
+   * CA for client certificates, which are not required. Use {@code rediss://} URIs.
+   */
+  public RedisServerExtension withTls(Path certPem, Path keyPem, Path caPem) {
+    this.tlsCert = certPem;
+    this.tlsKey = keyPem;
+    this.tlsCa = caPem;
+    return this;
+  }
+
+  /** The server's process id (for tests that stop it with SIGSTOP, for example). */
+  public synchronized long pid() {
+    if (process == null) {
+      throw new IllegalStateException("redis-server is not running");
+    }
+    return process.pid();
   }
 
   @Override
@@ -126,7 +148,7 @@ public final class RedisServerExtension
 
   /** {@code redis://127.0.0.1:PORT/0?prefix=PREFIX}, with the password if one is set. */
   public String uri(String prefix) {
-    return "redis://" + (password != null ? ":" + password + "@" : "") + host() + ":" + port + "/0?prefix=" + prefix;
+    return (tlsCert != null ? "rediss://" : "redis://") + (password != null ? ":" + password + "@" : "") + host() + ":" + port + "/0?prefix=" + prefix;
   }
 
   /** A URI with a key prefix no other call in this JVM returned: an empty, isolated store. */
@@ -200,8 +222,13 @@ public final class RedisServerExtension
   }
 
   private void launch(String exe) {
-    List<String> cmd = new ArrayList<>(List.of(exe, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-        "--dir", dir.toString(), "--save", "", "--daemonize", "no", "--protected-mode", "no"));
+    List<String> cmd = new ArrayList<>(List.of(exe, "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", "", "--daemonize", "no", "--protected-mode", "no"));
+    if (tlsCert != null) {
+      cmd.addAll(List.of("--port", "0", "--tls-port", Integer.toString(port), "--tls-cert-file", tlsCert.toString(),
+          "--tls-key-file", tlsKey.toString(), "--tls-ca-cert-file", tlsCa.toString(), "--tls-auth-clients", "no"));
+    } else {
+      cmd.addAll(List.of("--port", Integer.toString(port)));
+    }
     if (persistent) {
       cmd.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
     } else {
@@ -243,6 +270,9 @@ public final class RedisServerExtension
   private boolean answersPing() {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(host(), port), 500);
+      if (tlsCert != null) {
+        return true; // listening; a TLS handshake is the client's business
+      }
       s.setSoTimeout(1000);
       OutputStream out = s.getOutputStream();
       out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));

@@ -10,7 +10,7 @@ import java.util.Arrays;
  *   {P}:idx       zset    every present key, score 0, member = raw key bytes (ZRANGEBYLEX order = memcmp)
  *   {P}:log       stream  one entry per commit, id = "revision-0", field c = the encoded changes
  *   {P}:k:KEY     string  8-byte big-endian version followed by the value
- *   {P}:tx:ID     string  a commit's reply, kept 10 minutes so a replayed command is not applied twice
+ *   {P}:tx:ID     string  a commit's reply, kept 2 x timeout + 5 s so a replayed command is not applied twice
  * </pre>
  */
 final class RedisKeys {

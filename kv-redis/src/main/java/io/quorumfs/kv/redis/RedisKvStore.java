@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * {@code history} commits), {@link Capability#LARGE_VALUES} (up to {@code maxValue}, 256 MiB by
  * default), {@link Capability#CONFIGURABLE_HISTORY} ({@code ?history=N}), {@link Capability#SHARED}. Not {@link Capability#IDEMPOTENT_COMMIT}: a commit whose reply
  * was lost (timeout, server killed) may or may not have applied. A command that Lettuce replays
- * after a reconnect is not applied twice: the script remembers each txn's id for 10 minutes.
+ * after a reconnect is not applied twice: the script remembers each txn's id for twice the command
+ * timeout plus 5 s, longer than Lettuce keeps a command for replay.
  *
  * <p>Thread-safe: every thread shares one pipelined connection; each watch has its own.
  */
@@ -77,6 +78,7 @@ final class RedisKvStore implements KvStore {
   private final byte[][] commitKeys;
   private final byte[] historyArg;
   private final byte[] trimArg;
+  private final byte[] dedupeMillisArg;
   private final byte[] maxWatchArg;
   private final Set<RedisWatch> watches = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
@@ -91,6 +93,8 @@ final class RedisKvStore implements KvStore {
     this.historyArg = num(cfg.history());
     // Approximate trimming drops whole stream nodes (100 entries) and is cheap; a small history
     // is trimmed exactly so it really is bounded.
+    // Lettuce replays a command only while it has not timed out, so the txn id must outlive that.
+    this.dedupeMillisArg = num(2 * cfg.timeout().toMillis() + 5000);
     this.trimArg = cfg.history() < EXACT_TRIM_BELOW ? new byte[] {'='} : new byte[] {'~'};
     this.maxWatchArg = num(maxWatchValueBytes());
   }
@@ -100,7 +104,7 @@ final class RedisKvStore implements KvStore {
     RedisClient client = RedisClients.create(cfg);
     StatefulRedisConnection<byte[], byte[]> conn;
     try {
-      conn = client.connect(ByteArrayCodec.INSTANCE);
+      conn = connect(client);
     } catch (RuntimeException e) {
       client.shutdownAsync(0, 1, java.util.concurrent.TimeUnit.SECONDS);
       throw RedisErrors.map(cfg, "connect", e);
@@ -116,6 +120,23 @@ final class RedisKvStore implements KvStore {
     }
     LOG.info("opened {}", cfg.display());
     return store;
+  }
+
+  /**
+   * Connects. When the server rejects the handshake (wrong password) and closes the channel quickly,
+   * Lettuce 6.5 sometimes reports "RedisHandshakeHandler not registered" instead of the server's
+   * error; a second attempt then reports the real cause, so that one case is retried.
+   */
+  private static StatefulRedisConnection<byte[], byte[]> connect(RedisClient client) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return client.connect(ByteArrayCodec.INSTANCE);
+      } catch (RuntimeException e) {
+        if (attempt >= 3 || !String.valueOf(RedisErrors.rootMessage(e)).contains("HandshakeHandler not registered")) {
+          throw e;
+        }
+      }
+    }
   }
 
   RedisConfig config() {
@@ -196,7 +217,7 @@ final class RedisKvStore implements KvStore {
     }
     List<Compare> compares = txn.compares();
     List<Op> ops = txn.ops();
-    byte[][] args = new byte[7 + 2 * compares.size() + 3 * ops.size()][];
+    byte[][] args = new byte[8 + 2 * compares.size() + 3 * ops.size()][];
     byte[] txId = new byte[16];
     ThreadLocalRandom.current().nextBytes(txId);
     args[0] = keys.dataPrefix;
@@ -206,7 +227,8 @@ final class RedisKvStore implements KvStore {
     args[4] = num(compares.size());
     args[5] = num(ops.size());
     args[6] = trimArg;
-    int a = 7;
+    args[7] = dedupeMillisArg;
+    int a = 8;
     long bytes = 0;
     for (Compare c : compares) {
       args[a++] = c.key();
@@ -279,7 +301,7 @@ final class RedisKvStore implements KvStore {
     checkOpen();
     StatefulRedisConnection<byte[], byte[]> wc;
     try {
-      wc = client.connect(ByteArrayCodec.INSTANCE);
+      wc = connect(client);
     } catch (RuntimeException e) {
       throw RedisErrors.map(cfg, "connect for watch", e);
     }

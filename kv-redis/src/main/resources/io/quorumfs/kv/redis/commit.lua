@@ -2,7 +2,7 @@
 -- KEYS[1] revision counter, KEYS[2] lex index (zset), KEYS[3] change stream.
 -- ARGV[1] data key prefix, ARGV[2] txn dedupe key, ARGV[3] stream MAXLEN (~),
 -- ARGV[4] largest value carried in the stream, ARGV[5] #compares, ARGV[6] #ops,
--- ARGV[7] trim mode for MAXLEN ('~' approximate or '=' exact),
+-- ARGV[7] trim mode for MAXLEN ('~' approximate or '=' exact), ARGV[8] dedupe key lifetime (ms),
 -- then per compare: key, expected 8-byte version ('' = absent),
 -- then per op: type (P put, D delete, A add, M max), key, argument.
 -- Replies: {1, rev8 .. result8 ...} applied (or applied before, by the same txn id);
@@ -15,7 +15,7 @@ if done then
 end
 local maxw = tonumber(ARGV[4])
 local nc, no = tonumber(ARGV[5]), tonumber(ARGV[6])
-local i = 8
+local i = 9
 local failed = {}
 for c = 1, nc do
   if redis.call('GETRANGE', kp .. ARGV[i], 0, 7) ~= ARGV[i + 1] then
@@ -129,5 +129,5 @@ for _, k in ipairs(order) do
 end
 redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[7], ARGV[3], string.format('%d-0', rev), 'c', table.concat(parts))
 local reply = ver .. table.concat(results)
-redis.call('SET', txk, reply, 'EX', 600)
+redis.call('SET', txk, reply, 'PX', ARGV[8])
 return {1, reply}

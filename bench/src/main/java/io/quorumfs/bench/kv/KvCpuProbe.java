@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * The operations of {@link KvBench}, timed by the benchmark thread's CPU time as well as wall time.
  * On a machine shared with other busy processes, wall-clock throughput measures the share of a core
  * the benchmark got; ops per CPU-second estimates what one idle core does. Background threads
- * (RocksDB flushes and compactions) are not counted. Usage: {@code KvCpuProbe [seconds per op]}.
+ * (RocksDB flushes and compactions) are not counted.
+ * Usage: {@code KvCpuProbe [seconds per op] [backend filter] [op filter]} (filters are substrings).
  */
 public final class KvCpuProbe {
 
@@ -28,8 +29,13 @@ public final class KvCpuProbe {
 
   public static void main(String[] args) throws Exception {
     double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 5;
+    String backendFilter = args.length > 1 ? args[1] : "";
+    opFilter = args.length > 2 ? args[2] : "";
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     for (String backend : new String[] {"mem", "rocks"}) {
+      if (!backend.contains(backendFilter)) {
+        continue;
+      }
       Path dir = backend.equals("rocks") ? Files.createTempDirectory("kvprobe") : null;
       try (KvStore store = dir == null ? new MemKvStore() : RocksKvStore.open(dir, RocksOptions.defaults())) {
         byte[][] keys = new byte[KvBench.KEYS][];
@@ -74,7 +80,12 @@ public final class KvCpuProbe {
     }
   }
 
+  private static String opFilter = "";
+
   private static void run(ThreadMXBean mx, String backend, String op, double seconds, IntConsumer body) {
+    if (!op.contains(opFilter)) {
+      return;
+    }
     long warmEnd = System.nanoTime() + (long) (seconds * 0.5e9);
     for (int i = 0; System.nanoTime() < warmEnd; i++) {
       body.accept(i);

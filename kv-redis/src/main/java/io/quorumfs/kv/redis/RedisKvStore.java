@@ -215,11 +215,38 @@ final class RedisKvStore implements KvStore {
       throw new KvLimitException("txn of " + txn.size() + " compares and ops exceeds the redis backend limit of "
           + MAX_TXN_SIZE);
     }
+    byte[] txId = new byte[16];
+    ThreadLocalRandom.current().nextBytes(txId);
+    byte[][] args = commitArgs(txn, txId);
+    List<Compare> compares = txn.compares();
+    List<Op> ops = txn.ops();
+    List<Object> reply = call("commit", r -> RedisScript.COMMIT.run(r, commitKeys, args));
+    long code = (Long) reply.get(0);
+    if (code == 1) {
+      byte[] packed = (byte[]) reply.get(1);
+      List<Long> results = new ArrayList<>(ops.size());
+      for (int i = 0; i < ops.size(); i++) {
+        results.add(readLong(packed, 8 + 8 * i));
+      }
+      return CommitResult.ok(readLong(packed, 0), results);
+    }
+    if (code == 0) {
+      List<Compare> failed = new ArrayList<>();
+      for (Object i : (List<?>) reply.get(1)) {
+        failed.add(compares.get(((Long) i).intValue()));
+      }
+      return CommitResult.conflict(failed);
+    }
+    int i = ((Long) reply.get(1)).intValue();
+    throw new IllegalArgumentException("op " + i + " (" + ops.get(i).getClass().getSimpleName() + ") on key "
+        + Bytes.show(ops.get(i).key()) + " needs an 8-byte counter, but the key holds " + reply.get(2) + " bytes");
+  }
+
+  /** The ARGV of commit.lua for {@code txn} under the txn id {@code txId} (see the script's header). */
+  byte[][] commitArgs(Txn txn, byte[] txId) {
     List<Compare> compares = txn.compares();
     List<Op> ops = txn.ops();
     byte[][] args = new byte[8 + 2 * compares.size() + 3 * ops.size()][];
-    byte[] txId = new byte[16];
-    ThreadLocalRandom.current().nextBytes(txId);
     args[0] = keys.dataPrefix;
     args[1] = keys.tx(txId);
     args[2] = historyArg;
@@ -264,26 +291,11 @@ final class RedisKvStore implements KvStore {
       throw new KvLimitException("txn of " + bytes + " bytes of keys and values exceeds the redis backend limit of "
           + MAX_TXN_BYTES + " bytes");
     }
-    List<Object> reply = call("commit", r -> RedisScript.COMMIT.run(r, commitKeys, args));
-    long code = (Long) reply.get(0);
-    if (code == 1) {
-      byte[] packed = (byte[]) reply.get(1);
-      List<Long> results = new ArrayList<>(ops.size());
-      for (int i = 0; i < ops.size(); i++) {
-        results.add(readLong(packed, 8 + 8 * i));
-      }
-      return CommitResult.ok(readLong(packed, 0), results);
-    }
-    if (code == 0) {
-      List<Compare> failed = new ArrayList<>();
-      for (Object i : (List<?>) reply.get(1)) {
-        failed.add(compares.get(((Long) i).intValue()));
-      }
-      return CommitResult.conflict(failed);
-    }
-    int i = ((Long) reply.get(1)).intValue();
-    throw new IllegalArgumentException("op " + i + " (" + ops.get(i).getClass().getSimpleName() + ") on key "
-        + Bytes.show(ops.get(i).key()) + " needs an 8-byte counter, but the key holds " + reply.get(2) + " bytes");
+    return args;
+  }
+
+  byte[][] commitKeys() {
+    return commitKeys;
   }
 
   @Override

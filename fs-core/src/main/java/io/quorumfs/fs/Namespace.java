@@ -15,6 +15,9 @@ final class Namespace {
   interface Opens {
     boolean isOpen(long ino);
 
+    /** Marks an inode open here as held by this session; false if not open (or already held). */
+    boolean markHeld(long ino);
+
     long sessionId();
   }
 
@@ -252,7 +255,7 @@ final class Namespace {
     tx.put(k.attr(in.ino()), out.encode());
     if (out.nlink() == 0) {
       tx.put(k.trash(in.ino()), Keys.longBytes(now));
-      if (opens.isOpen(in.ino())) {
+      if (opens.markHeld(in.ino()) || opens.isOpen(in.ino())) {
         tx.put(k.sessionHold(opens.sessionId(), in.ino()), new byte[0]);
         tx.add(k.holds(in.ino()), 1);
       }

@@ -158,8 +158,8 @@ final class Namespace {
     return meta.run(what, tx -> {
       dirRequired(tx, parent);
       byte[] dkey = k.dentry(parent, name);
-      Versioned de = tx.get(dkey);
-      if (de.exists()) {
+      Versioned de = tx.getOptimistic(dkey);
+      if (de != null && de.exists()) {
         throw new FsException(Errno.EEXIST, "'" + name + "' already exists in directory " + parent);
       }
       tx.requireAbsent(dkey);

@@ -215,8 +215,8 @@ public final class Fsck {
     }
     for (long ino : orphanKeyInodes) {
       if (!inodes.containsKey(ino)) {
-        problem("keys of inode " + ino + " exist without its attributes",
-            deleteRange(k.inodeAll(ino)));
+        problem("keys of inode " + ino + " exist without its attributes", null);
+        deleteRange(k.inodeAll(ino));
       }
     }
     for (long ino : trash) {
@@ -226,10 +226,16 @@ public final class Fsck {
     }
   }
 
-  private Txn deleteRange(KeyRange r) {
-    Txn.Builder b = Txn.builder();
-    scan(r, v -> b.delete(v.key()));
-    return b.build();
+  /** Queues deletes of every key in {@code r}, in txns within the store's size limit. */
+  private void deleteRange(KeyRange r) {
+    int max = (int) Math.max(1, Math.min(256L, store.maxTxnSize()));
+    List<Versioned> all = new ArrayList<>();
+    scan(r, all::add);
+    for (int i = 0; i < all.size(); i += max) {
+      Txn.Builder b = Txn.builder();
+      all.subList(i, Math.min(all.size(), i + max)).forEach(v -> b.delete(v.key()));
+      fixes.add(b.build());
+    }
   }
 
   private void chunk(Versioned v, Set<BlobId> ids) {

@@ -305,7 +305,7 @@ final class Namespace {
     tx.delete(k.entries(ino));
     tx.delete(k.subdirs(ino));
     tx.delete(k.locks(ino));
-    ScanPage xs = meta.store.scan(k.xattrs(ino), 256, null);
+    ScanPage xs = meta.store.scan(k.xattrs(ino), Math.max(1, meta.batch() - 16), null);
     for (Versioned x : xs.entries()) {
       tx.delete(x.key());
     }

@@ -252,7 +252,7 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
       long now = meta.now();
       tx.put(k.attr(ino), in.withSize(size).withMtimeCtime(now).encode());
       if (size != in.size()) {
-        tx.add(k.usedBytes(), size - in.size());
+        tx.add(k.usedBytes(ino), size - in.size());
       }
       return null;
     });

@@ -275,21 +275,28 @@ public final class Fsck {
   }
 
   private void checkCounters() {
-    long used = Meta.longOf(store.get(k.usedInodes()));
-    if (used != inodes.size()) {
-      problem("statfs counts " + used + " inodes but there are " + inodes.size(),
-          Txn.builder().put(k.usedInodes(), Bytes.ofLong(inodes.size())).build());
-    }
-    long bytes = 0;
+    long[] wantInodes = new long[Keys.SHARDS];
+    long[] wantBytes = new long[Keys.SHARDS];
     for (Inode in : inodes.values()) {
+      int shard = (int) (in.ino() & (Keys.SHARDS - 1));
+      wantInodes[shard]++;
       if (in.isReg()) {
-        bytes += in.size();
+        wantBytes[shard] += in.size();
       }
     }
-    long counted = Meta.longOf(store.get(k.usedBytes()));
-    if (counted != bytes) {
-      problem("statfs counts " + counted + " bytes but files hold " + bytes,
-          Txn.builder().put(k.usedBytes(), Bytes.ofLong(bytes)).build());
+    List<Versioned> haveInodes = store.getAll(k.usedInodesShards());
+    List<Versioned> haveBytes = store.getAll(k.usedBytesShards());
+    for (int i = 0; i < Keys.SHARDS; i++) {
+      long hi = Meta.longOf(haveInodes.get(i));
+      if (hi != wantInodes[i]) {
+        problem("statfs shard " + i + " counts " + hi + " inodes but there are " + wantInodes[i],
+            Txn.builder().put(k.usedInodes(i), Bytes.ofLong(wantInodes[i])).build());
+      }
+      long hb = Meta.longOf(haveBytes.get(i));
+      if (hb != wantBytes[i]) {
+        problem("statfs shard " + i + " counts " + hb + " bytes but its files hold " + wantBytes[i],
+            Txn.builder().put(k.usedBytes(i), Bytes.ofLong(wantBytes[i])).build());
+      }
     }
   }
 }

@@ -215,8 +215,8 @@ final class Sessions {
       tx.delete(k.attr(ino));
       tx.delete(k.holds(ino));
       tx.delete(k.trash(ino));
-      tx.add(k.usedInodes(), -1);
-      tx.add(k.usedBytes(), -size);
+      tx.add(k.usedInodes(ino), -1);
+      tx.add(k.usedBytes(ino), -size);
       return true;
     });
   }

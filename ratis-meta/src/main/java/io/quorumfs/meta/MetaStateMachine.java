@@ -160,6 +160,12 @@ final class MetaStateMachine extends BaseStateMachine {
   }
 
   private byte[] apply(long term, long index, byte[] data) {
+    if (data.length == 1 && data[0] == Wire.RESET) {
+      store.wipe(term, index);
+      ring.forgetHistory(store.applied().revision());
+      LOG.info("{}: reset entry at index {}: every key deleted", config.id(), index);
+      return new byte[] {Wire.OK};
+    }
     List<Txn> txns;
     try {
       txns = Wire.decodeBatch(data, Revisions.MAX_TXNS_PER_ENTRY);

@@ -171,6 +171,10 @@ final class RaftKvStore implements KvStore {
   @Override
   public List<Versioned> getAll(List<byte[]> keys) {
     checkOpen();
+    keys.forEach(RaftKvStore::checkKey);
+    if (keys.isEmpty()) {
+      return List.of();
+    }
     Wire.Out o = new Wire.Out(16 + 32 * keys.size());
     o.b(Wire.GET).i(keys.size());
     for (byte[] k : keys) {
@@ -250,6 +254,16 @@ final class RaftKvStore implements KvStore {
       seenRevision.accumulateAndGet(r.revision(), Math::max);
     }
     return r;
+  }
+
+  /** Tests only: deletes every key of the cluster and its feed history ({@link Wire#RESET}). */
+  void resetForTests() {
+    checkOpen();
+    byte[] reply = await(client.async().send(MetaStateMachine.message(new byte[] {Wire.RESET}))
+        .thenApply(RaftKvStore::content), "reset");
+    if (reply.length != 1 || reply[0] != Wire.OK) {
+      throw new KvException("reset refused");
+    }
   }
 
   @Override

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The behaviour every quorumfs file system must show, whatever its metadata store: subclass it per
  * backend with {@link #store()} returning a real store. The behaviours live in a chain of
- * abstract classes to keep files short: {@link NamespaceBehaviours} → {@link RenameBehaviours} →
+ * abstract classes to keep files short: {@link NamespaceBehaviours} → {@link XattrAndPathBehaviours} → {@link RenameBehaviours} →
  * {@link DataBehaviours} → {@link LockBehaviours} → {@link ClientsBehaviours} → this class
  * (fsck and GC mark). Every test ends with an fsck of the tree that must be clean.
  */

@@ -7,7 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** rename(2) in every shape: part of {@link FileSystemContract}. */
-public abstract class RenameBehaviours extends NamespaceBehaviours {
+public abstract class RenameBehaviours extends XattrAndPathBehaviours {
 
   @Test
   void rename_withinDirectory_movesTheName() {

@@ -50,6 +50,7 @@ public final class MdTest {
     System.out.printf("%-6s %-4s %3s %10s %12s%n", "layout", "", "thr", "phase", "ops/s");
     int run = 0;
     try (KvStore store = KvStores.open(uri)) {
+      awaitReady(store);
       for (String layout : layouts.split(",")) {
         for (String t : threadList.split(",")) {
           FsConfig cfg = FsConfig.builder().keyPrefix("md" + (run++) + "/").build();
@@ -57,6 +58,22 @@ public final class MdTest {
             new Run(fs, files, Integer.parseInt(t), layout.equals("tree"), statRounds).go(layout);
           }
         }
+      }
+    }
+  }
+
+  /** A fresh cluster may not have a leader yet: retry a read for up to a minute. */
+  private static void awaitReady(KvStore store) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    while (true) {
+      try {
+        store.get("mdtest-ready".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return;
+      } catch (io.quorumfs.kv.KvException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(500);
       }
     }
   }

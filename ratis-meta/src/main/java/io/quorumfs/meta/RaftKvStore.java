@@ -61,6 +61,7 @@ final class RaftKvStore implements KvStore {
   private final RaftGroup group;
   private final Options options;
   private final CommitBatcher batcher;
+  private final RaftPeerId initialLeader;
   private final AtomicLong seenRevision = new AtomicLong();
   private volatile boolean closed;
 
@@ -128,10 +129,12 @@ final class RaftKvStore implements KvStore {
     List<String> addresses = RaftEndpoints.parseAddresses(uri);
     int q = uri.indexOf('?');
     this.options = Options.parse(q < 0 ? null : uri.substring(q + 1));
-    Map<String, String> ids;
+    RaftEndpoints.Discovery found;
     try (RaftEndpoints ep = new RaftEndpoints(addresses, options.group(), options.requestTimeout())) {
-      ids = ep.discoverPeers(addresses, System.nanoTime() + options.timeout().toNanos());
+      found = ep.discover(addresses, System.nanoTime() + options.timeout().toNanos());
     }
+    Map<String, String> ids = found.peers();
+    this.initialLeader = found.leaderId() == null ? null : RaftPeerId.valueOf(found.leaderId());
     this.group = RaftSettings.group(options.group(), ids);
     this.peers = new ArrayList<>();
     ids.keySet().forEach(id -> peers.add(RaftPeerId.valueOf(id)));
@@ -141,7 +144,7 @@ final class RaftKvStore implements KvStore {
   }
 
   private RaftClient newClient() {
-    return RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()), retryPolicy());
+    return RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()), retryPolicy(), initialLeader);
   }
 
   /** Bounded: enough attempts to ride out an election within the commit timeout, then give up. */

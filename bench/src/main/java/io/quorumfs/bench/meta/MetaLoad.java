@@ -122,7 +122,7 @@ public final class MetaLoad {
   }
 
   private static Result timed(int threads, int seconds, Op op) throws InterruptedException {
-    long[][] lat = new long[threads][2_000_000];
+    long[][] lat = new long[threads][Math.max(10_000, 4_000_000 / threads)];
     int[] counts = new int[threads];
     AtomicBoolean stop = new AtomicBoolean();
     List<Thread> ts = new ArrayList<>();

@@ -73,6 +73,7 @@ public final class MetaServer implements AutoCloseable {
           .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
           .build();
       server.start();
+      sm.startFeedHealthChecks();
       LOG.info("meta replica {} started on {} (group '{}' {}, storage {}, store {})", config.id(), config.address(),
           config.group(), ours, dir, config.storeUri());
       return new MetaServer(config, server, sm, timer);

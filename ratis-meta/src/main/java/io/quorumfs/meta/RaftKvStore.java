@@ -57,6 +57,11 @@ final class RaftKvStore implements KvStore {
 
   private final String uri;
   private final RaftClient client;
+  /**
+   * Stale (follower) reads go through their own client: Ratis orders one client's requests per
+   * target server, and a server that is also the leader must not see two orderings from one client.
+   */
+  private volatile RaftClient staleClient;
   private final List<RaftPeerId> peers;
   private final RaftGroup group;
   private final Options options;
@@ -285,7 +290,12 @@ final class RaftKvStore implements KvStore {
     CompletableFuture<RaftClientReply> f;
     if (options.followerReads()) {
       RaftPeerId peer = peers.get(ThreadLocalRandom.current().nextInt(peers.size()));
-      f = client.async().sendStaleRead(MetaStateMachine.message(query), Revisions.index(seenRevision.get()), peer);
+      // Ratis refuses (rather than waits) when the replica's commit index is behind, so the
+      // replica waits for the index itself.
+      byte[] at = new Wire.Out(query.length + 9).b(Wire.AT_INDEX).l(Revisions.index(seenRevision.get())).bytes();
+      byte[] msg = java.util.Arrays.copyOf(at, at.length + query.length);
+      System.arraycopy(query, 0, msg, at.length, query.length);
+      f = staleClient().async().sendStaleRead(MetaStateMachine.message(msg), -1, peer);
     } else {
       f = client.async().sendReadOnly(MetaStateMachine.message(query));
     }
@@ -371,7 +381,7 @@ final class RaftKvStore implements KvStore {
   /** For tests and tools: the digest and applied position of one replica, read from it directly. */
   String digestOf(RaftPeerId peer) {
     try {
-      RaftClientReply r = client.async().sendStaleRead(MetaStateMachine.message(new byte[] {Wire.DIGEST}), -1, peer)
+      RaftClientReply r = staleClient().async().sendStaleRead(MetaStateMachine.message(new byte[] {Wire.DIGEST}), -1, peer)
           .get(options.requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
       Wire.In in = okReply(content(r));
       long applied = in.l();
@@ -381,6 +391,21 @@ final class RaftKvStore implements KvStore {
     } catch (Exception e) {
       throw new KvUnavailableException("digest from " + peer + " failed: " + e, e);
     }
+  }
+
+  private RaftClient staleClient() {
+    RaftClient c = staleClient;
+    if (c == null) {
+      synchronized (this) {
+        c = staleClient;
+        if (c == null) {
+          checkOpen();
+          c = RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()), retryPolicy());
+          staleClient = c;
+        }
+      }
+    }
+    return c;
   }
 
   private void checkOpen() {
@@ -404,6 +429,10 @@ final class RaftKvStore implements KvStore {
     batcher.close();
     try {
       client.close();
+      RaftClient c = staleClient;
+      if (c != null) {
+        c.close();
+      }
     } catch (IOException e) {
       // best effort
     }

@@ -29,11 +29,13 @@ final class RaftEndpoints implements AutoCloseable {
 
   private final String group;
   private final Duration timeout;
+  private final Tls tls;
   private final Map<String, RaftClient> probes = new ConcurrentHashMap<>();
 
-  RaftEndpoints(List<String> addresses, String group, Duration timeout) {
+  RaftEndpoints(List<String> addresses, String group, Duration timeout, Tls tls) {
     this.group = group;
     this.timeout = timeout;
+    this.tls = tls;
   }
 
   /** {@code raft://h:p,h:p?x=y} or {@code h:p,h:p} to the list of {@code h:p}. */
@@ -67,12 +69,15 @@ final class RaftEndpoints implements AutoCloseable {
   }
 
   static RaftClient newClient(RaftGroup group, RaftProperties props, RetryPolicy retry) {
-    return newClient(group, props, retry, null);
+    return newClient(group, props, retry, null, null);
   }
 
-  static RaftClient newClient(RaftGroup group, RaftProperties props, RetryPolicy retry, RaftPeerId leader) {
+  static RaftClient newClient(RaftGroup group, RaftProperties props, RetryPolicy retry, RaftPeerId leader, Tls tls) {
     RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
     RaftClient.Builder b = RaftClient.newBuilder().setProperties(props).setRaftGroup(group).setRetryPolicy(retry);
+    if (tls != null) {
+      b.setParameters(tls.parameters());
+    }
     if (leader != null && group.getPeer(leader) != null) {
       b.setLeaderId(leader);
     }
@@ -91,7 +96,7 @@ final class RaftEndpoints implements AutoCloseable {
   byte[] askAddress(String address, byte[] query) {
     RaftClient c = probes.computeIfAbsent(address, a -> newClient(
         RaftGroup.valueOf(groupId(group), RaftPeer.newBuilder().setId(probeId(a)).setAddress(a).build()),
-        RaftSettings.client(timeout), RetryPolicies.noRetry()));
+        RaftSettings.client(timeout), RetryPolicies.noRetry(), null, tls));
     try {
       RaftClientReply reply = c.io().sendStaleRead(MetaStateMachine.message(query), -1, probeId(address));
       if (!reply.isSuccess()) {

@@ -72,7 +72,7 @@ final class RaftKvStore implements KvStore {
 
   /** Parsed {@code raft://} query parameters, with their defaults. */
   record Options(String group, Duration timeout, Duration requestTimeout, boolean followerReads,
-                 long lingerMicros, int batchTxns, int inflight, long pollWaitMillis) {
+                 long lingerMicros, int batchTxns, int inflight, long pollWaitMillis, Tls tls) {
 
     static Options parse(String query) {
       String group = "meta";
@@ -83,6 +83,10 @@ final class RaftKvStore implements KvStore {
       int batch = 512;
       int inflight = 4;
       long poll = 1000;
+      String keyStore = null;
+      String trustStore = null;
+      String passwordEnv = null;
+      String password = null;
       if (query != null && !query.isEmpty()) {
         for (String kv : query.split("&")) {
           int eq = kv.indexOf('=');
@@ -103,8 +107,13 @@ final class RaftKvStore implements KvStore {
               case "batch" -> batch = Integer.parseInt(v);
               case "inflight" -> inflight = Integer.parseInt(v);
               case "pollMillis" -> poll = Long.parseLong(v);
+              case "tlsKeyStore" -> keyStore = v;
+              case "tlsTrustStore" -> trustStore = v;
+              case "tlsPasswordEnv" -> passwordEnv = v;
+              case "tlsPassword" -> password = v;
               default -> throw new IllegalArgumentException("unknown raft:// parameter '" + k
-                  + "'; known: group, timeout, requestTimeout, reads, lingerMicros, batch, inflight, pollMillis");
+                  + "'; known: group, timeout, requestTimeout, reads, lingerMicros, batch, inflight, pollMillis,"
+                  + " tlsKeyStore, tlsTrustStore, tlsPasswordEnv, tlsPassword");
             }
           } catch (NumberFormatException e) {
             throw new IllegalArgumentException("raft:// parameter '" + k + "' has a bad number '" + v + "'");
@@ -114,7 +123,8 @@ final class RaftKvStore implements KvStore {
       if (batch < 1 || inflight < 1 || linger < 0 || poll < 0) {
         throw new IllegalArgumentException("raft:// batch and inflight must be >= 1, lingerMicros and pollMillis >= 0");
       }
-      return new Options(group, timeout, request, follower, linger, batch, inflight, poll);
+      return new Options(group, timeout, request, follower, linger, batch, inflight, poll,
+          Tls.of(keyStore, trustStore, passwordEnv, password));
     }
 
     private static Duration duration(String v) {
@@ -135,7 +145,7 @@ final class RaftKvStore implements KvStore {
     int q = uri.indexOf('?');
     this.options = Options.parse(q < 0 ? null : uri.substring(q + 1));
     RaftEndpoints.Discovery found;
-    try (RaftEndpoints ep = new RaftEndpoints(addresses, options.group(), options.requestTimeout())) {
+    try (RaftEndpoints ep = new RaftEndpoints(addresses, options.group(), options.requestTimeout(), options.tls())) {
       found = ep.discover(addresses, System.nanoTime() + options.timeout().toNanos());
     }
     Map<String, String> ids = found.peers();
@@ -149,7 +159,8 @@ final class RaftKvStore implements KvStore {
   }
 
   private RaftClient newClient() {
-    return RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()), retryPolicy(), initialLeader);
+    return RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()), retryPolicy(), initialLeader,
+        options.tls());
   }
 
   /** Bounded: enough attempts to ride out an election within the commit timeout, then give up. */
@@ -348,7 +359,7 @@ final class RaftKvStore implements KvStore {
     Objects.requireNonNull(listener, "listener");
     checkOpen();
     RaftClient own = RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()),
-        RetryPolicies.noRetry());
+        RetryPolicies.noRetry(), null, options.tls());
     RaftWatch w = new RaftWatch(own, peers, ThreadLocalRandom.current().nextInt(peers.size()), fromRevision,
         listener, options.pollWaitMillis(), options.requestTimeout().toMillis());
     synchronized (watches) {
@@ -400,7 +411,8 @@ final class RaftKvStore implements KvStore {
         c = staleClient;
         if (c == null) {
           checkOpen();
-          c = RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()), retryPolicy());
+          c = RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()), retryPolicy(), null,
+              options.tls());
           staleClient = c;
         }
       }

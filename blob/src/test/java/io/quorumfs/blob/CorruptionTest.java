@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quorumfs.kv.Bytes;
 import io.quorumfs.kv.KvStore;
+import io.quorumfs.kv.KvStores;
 import io.quorumfs.kv.MemKvStore;
 import io.quorumfs.kv.Txn;
 import java.nio.file.Files;
@@ -72,6 +73,19 @@ class CorruptionTest {
     try (KvStore kv = new MemKvStore(); KvBlobStore store = KvBlobStore.over(kv)) {
       BlobId id = store.put(bytes(100_000));
       flipPartByte(kv, id, 0, 4321);
+      assertCorrupt(store, id);
+    }
+  }
+
+  @Test
+  void rocksStore_flippedByte_failsTheReadNamingTheId_afterReopen() {
+    String uri = "rocks://" + dir.resolve("db").toAbsolutePath();
+    BlobId id;
+    try (KvStore kv = KvStores.open(uri); KvBlobStore store = KvBlobStore.over(kv)) {
+      id = store.put(bytes(300_000));
+      flipPartByte(kv, id, 0, 123_456);
+    }
+    try (BlobStore store = BlobStores.open(uri)) {
       assertCorrupt(store, id);
     }
   }

@@ -31,31 +31,42 @@ import java.util.function.Supplier;
  * <pre>
  *   prefix "i" id(32)            -> info: 0x01, size(8), stamp millis(8), parts(4), partSize(4)
  *   prefix "p" id(32) index(4)   -> part {@code index} of the content (all parts partSize long but the last)
+ *   prefix "t" id(32)            -> put token (empty): its version tells a put whether a delete or
+ *                                   another put touched the blob while its parts were written
  * </pre>
- * A blob is visible exactly when its info key exists. The info key is written last, in one txn
- * with every part when the whole blob fits the txn size bound ({@code maxTxnBytes}); otherwise
- * parts go first in several txns and the info txn then requires each part to still be at the
- * version written, so a concurrent delete can never leave an info without its parts. Deletes
- * remove the info and every part in one txn, conditional on the info's version. Parts whose info
- * was never written (a crash mid-put) are invisible; they are overwritten by the next put of the
- * same content.
+ * A blob is visible exactly when its info key exists, and the info is written last:
+ * <ul>
+ *   <li>A blob within the txn byte bound ({@code maxTxnBytes}) is written in one txn: parts, token
+ *       and info, requiring the info to be absent.</li>
+ *   <li>A larger one: the token with the first parts, the other parts in bounded txns, then the info
+ *       in a txn requiring the info absent and the token still at the version written. A delete
+ *       removes the token, so a delete racing with the put makes its final txn fail (and retry)
+ *       instead of publishing an info whose parts are gone.</li>
+ *   <li>Deletes are conditional on the info's version. A small blob goes in one txn; a larger one
+ *       loses its info and token in one txn (invisible from then on), then its parts in bounded txns
+ *       that each require the token to be absent, so a put that started meanwhile keeps its parts.</li>
+ *   <li>Reads take the parts in bounded groups, each with the info key, and start again if the
+ *       info's version changed in between.</li>
+ * </ul>
+ * Parts left by a crash mid-put or mid-delete are invisible and are overwritten by the next put of
+ * the same content.
  *
- * <p>Backends without {@link Capability#LARGE_VALUES} (DynamoDB's 400 KB items) get 256 KiB parts
- * and 2 MiB txns by default; others 4 MiB parts and 64 MiB txns. The final txn of a multi-txn put
- * holds a compare per part and the info, at most {@link KvStore#maxTxnSize()} entries, which bounds the largest
- * blob at {@code maxTxnSize - 2} parts (DynamoDB: 95 parts of 256 KiB, 23.75 MiB; chunks are at
- * most 4 MiB).
+ * <p>Backends without {@link Capability#LARGE_VALUES} (DynamoDB: 400 KB items, 4 MB per txn and per
+ * read) get 256 KiB parts and 2 MiB txns by default; others 4 MiB parts and 64 MiB txns. Every txn
+ * also stays within {@link KvStore#maxTxnSize()} entries.
  */
 public final class KvBlobStore implements BlobStore {
 
   private static final byte FORMAT = 1;
   private static final int INFO_BYTES = 25;
   private static final int MAX_PUT_ATTEMPTS = 8;
+  private static final byte[] TOKEN = new byte[0];
 
   private final KvStore kv;
   private final boolean ownsKv;
   private final byte[] infoPrefix;
   private final byte[] partPrefix;
+  private final byte[] tokenPrefix;
   private final int partSize;
   private final long maxTxnBytes;
   private final int maxBlobBytes;
@@ -70,12 +81,12 @@ public final class KvBlobStore implements BlobStore {
     this.ownsKv = b.ownsKv;
     this.infoPrefix = Bytes.concat(b.prefix, new byte[] {'i'});
     this.partPrefix = Bytes.concat(b.prefix, new byte[] {'p'});
+    this.tokenPrefix = Bytes.concat(b.prefix, new byte[] {'t'});
     boolean large = kv.capabilities().contains(Capability.LARGE_VALUES);
     this.partSize = b.partSize > 0 ? b.partSize : (large ? 4 << 20 : 256 << 10);
     this.maxTxnBytes = b.maxTxnBytes > 0 ? b.maxTxnBytes : (large ? 64L << 20 : 2L << 20);
-    // A blob's parts, its info and a compare per part must fit one txn (the final and the delete txn).
-    this.maxOpsPerTxn = Math.max(3, Math.min(kv.maxTxnSize(), 100_000));
-    this.maxBlobBytes = (int) Math.min(b.maxBlobBytes, (long) (maxOpsPerTxn - 2) * partSize);
+    this.maxOpsPerTxn = Math.max(4, Math.min(kv.maxTxnSize(), 100_000));
+    this.maxBlobBytes = b.maxBlobBytes;
     this.refreshAfter = b.refreshAfter;
     this.clock = b.clock;
     this.name = b.name != null ? b.name : "kv blob store (" + kv.getClass().getSimpleName() + ")";
@@ -121,39 +132,69 @@ public final class KvBlobStore implements BlobStore {
   /** Writes the blob; false if a concurrent put or delete got in the way (the caller re-reads). */
   private boolean write(BlobId id, byte[] content) {
     byte[] infoKey = infoKey(id);
+    byte[] tokenKey = tokenKey(id);
     int parts = partCount(content.length);
     byte[] info = encodeInfo(content.length, clock.millis(), parts);
-    if (content.length + (long) INFO_BYTES <= maxTxnBytes && parts + 2 <= maxOpsPerTxn) {
+    if (content.length + (long) INFO_BYTES <= maxTxnBytes && parts + 3 <= maxOpsPerTxn) {
       Txn.Builder t = Txn.builder().requireAbsent(infoKey);
       for (int i = 0; i < parts; i++) {
         t.put(partKey(id, i), part(content, i));
       }
-      t.put(infoKey, info);
+      t.put(tokenKey, TOKEN).put(infoKey, info);
       return commit(t.build(), id).ok();
     }
-    // Too big for one txn: parts first, then the info, requiring the parts to be unchanged.
-    Txn.Builder fin = Txn.builder().requireAbsent(infoKey);
-    Txn.Builder t = Txn.builder();
-    List<byte[]> pending = new ArrayList<>();
-    long bytes = 0;
-    for (int i = 0; i < parts; i++) {
-      byte[] p = part(content, i);
-      if ((bytes + p.length > maxTxnBytes || pending.size() == maxOpsPerTxn) && !pending.isEmpty()) {
-        long rev = commit(t.build(), id).revision();
-        pending.forEach(k -> fin.requireVersion(k, rev));
-        pending.clear();
-        t = Txn.builder();
-        bytes = 0;
+    // Too big for one txn: the token with the first parts, more parts, then the info, requiring the
+    // token to be unchanged (a delete, or another put, in between changes it).
+    int perTxn = partsPerTxn(partSize);
+    long tokenVersion = 0;
+    for (int from = 0; from < parts; from += perTxn) {
+      Txn.Builder t = Txn.builder();
+      if (from == 0) {
+        t.put(tokenKey, TOKEN);
       }
-      byte[] k = partKey(id, i);
-      t.put(k, p);
-      pending.add(k);
-      bytes += p.length;
+      for (int i = from; i < Math.min(parts, from + perTxn); i++) {
+        t.put(partKey(id, i), part(content, i));
+      }
+      long rev = commit(t.build(), id).revision();
+      if (from == 0) {
+        tokenVersion = rev;
+      }
     }
-    long rev = commit(t.build(), id).revision();
-    pending.forEach(k -> fin.requireVersion(k, rev));
-    fin.put(infoKey, info);
-    return commit(fin.build(), id).ok();
+    Txn fin = Txn.builder().requireAbsent(infoKey).requireVersion(tokenKey, tokenVersion).put(infoKey, info).build();
+    return commit(fin, id).ok();
+  }
+
+  /**
+   * Deletes one blob if its info is still {@code v}. Small blobs go in one txn. Larger ones: the
+   * info and token first (the blob is gone from then on), then the parts in bounded txns, each
+   * requiring the token to be absent, so a put that starts meanwhile keeps its parts.
+   */
+  private boolean deleteBlob(BlobId id, Versioned v, Info info) {
+    byte[] tokenKey = tokenKey(id);
+    int perTxn = partsPerTxn(info.partSize);
+    Txn.Builder first = Txn.builder().requireUnchanged(v).delete(v.key()).delete(tokenKey);
+    int firstParts = info.parts <= perTxn ? info.parts : 0;
+    for (int p = 0; p < firstParts; p++) {
+      first.delete(partKey(id, p));
+    }
+    if (!commit(first.build(), id).ok()) {
+      return false;
+    }
+    for (int from = firstParts; from < info.parts; from += perTxn) {
+      Txn.Builder t = Txn.builder().requireAbsent(tokenKey);
+      for (int p = from; p < Math.min(info.parts, from + perTxn); p++) {
+        t.delete(partKey(id, p));
+      }
+      if (!commit(t.build(), id).ok()) {
+        break; // a put of the same content has begun: its parts are its own now
+      }
+    }
+    return true;
+  }
+
+  /** Parts per txn: within the txn byte bound and the backend's entry limit (with room for 3 more). */
+  private int partsPerTxn(int partBytes) {
+    return (int) Math.max(1, Math.min(maxOpsPerTxn - 3, maxTxnBytes / Math.max(1, partBytes)));
   }
 
   /** True if the blob is present afterwards (stamp fresh or refreshed), false if it vanished. */
@@ -170,6 +211,24 @@ public final class KvBlobStore implements BlobStore {
   @Override
   public byte[] get(BlobId id) {
     Objects.requireNonNull(id, "id");
+    for (int attempt = 1; ; attempt++) {
+      byte[] out = read(id);
+      if (out != null) {
+        return out;
+      }
+      if (attempt == MAX_PUT_ATTEMPTS) {
+        throw new BlobException("read of blob " + id + " from " + name + " kept racing with concurrent"
+            + " rewrites of its info after " + attempt + " attempts");
+      }
+    }
+  }
+
+  /**
+   * Reads and verifies a blob; null if its info changed between the reads of its parts (the caller
+   * retries). Parts are read in groups of at most {@code maxTxnBytes}, each group with the info key,
+   * so every part read belongs to the same version of the blob.
+   */
+  private byte[] read(BlobId id) {
     byte[] infoKey = infoKey(id);
     List<Versioned> first = call("reading blob " + id, () -> kv.getAll(List.of(infoKey, partKey(id, 0))));
     Versioned iv = first.get(0);
@@ -182,17 +241,21 @@ public final class KvBlobStore implements BlobStore {
     }
     List<Versioned> parts = new ArrayList<>(info.parts);
     parts.add(first.get(1));
-    if (info.parts > 1) {
-      List<byte[]> keys = new ArrayList<>(info.parts);
+    int perRead = partsPerTxn(info.partSize);
+    for (int from = 1; from < info.parts; from += perRead) {
+      List<byte[]> keys = new ArrayList<>(perRead + 1);
       keys.add(infoKey);
-      for (int i = 1; i < info.parts; i++) {
+      for (int i = from; i < Math.min(info.parts, from + perRead); i++) {
         keys.add(partKey(id, i));
       }
-      List<Versioned> rest = call("reading blob " + id, () -> kv.getAll(keys));
-      if (rest.get(0).version() != iv.version()) {
-        return get(id); // deleted or refreshed in between: read again from a consistent info
+      List<Versioned> got = call("reading blob " + id, () -> kv.getAll(keys));
+      if (got.get(0).version() != iv.version()) {
+        if (!got.get(0).exists()) {
+          throw new BlobNotFoundException(id, name); // deleted while we read it
+        }
+        return null;
       }
-      parts.addAll(rest.subList(1, rest.size()));
+      parts.addAll(got.subList(1, got.size()));
     }
     byte[] out = new byte[(int) info.size];
     int at = 0;
@@ -267,11 +330,7 @@ public final class KvBlobStore implements BlobStore {
       if (!Instant.ofEpochMilli(info.stampMillis).isBefore(cutoff)) {
         continue;
       }
-      Txn.Builder t = Txn.builder().requireUnchanged(v).delete(v.key());
-      for (int p = 0; p < info.parts; p++) {
-        t.delete(partKey(id, p));
-      }
-      if (commit(t.build(), id).ok()) {
+      if (deleteBlob(id, v, info)) {
         deleted++;
       }
     }
@@ -354,6 +413,12 @@ public final class KvBlobStore implements BlobStore {
   private byte[] infoKey(BlobId id) {
     byte[] k = java.util.Arrays.copyOf(infoPrefix, infoPrefix.length + BlobId.BYTES);
     id.writeTo(k, infoPrefix.length);
+    return k;
+  }
+
+  private byte[] tokenKey(BlobId id) {
+    byte[] k = java.util.Arrays.copyOf(tokenPrefix, tokenPrefix.length + BlobId.BYTES);
+    id.writeTo(k, tokenPrefix.length);
     return k;
   }
 

@@ -106,8 +106,8 @@ public final class DirBlobStore implements BlobStore {
     BlobId id = BlobId.of(content);
     Path target = pathOf(id);
     try {
-      if (Files.exists(target) && refreshIfStale(target) && Files.exists(target)) {
-        return id;
+      if (hasSize(target, content.length) && refreshIfStale(target) && Files.exists(target)) {
+        return id; // present (a file of the wrong size, e.g. truncated, is rewritten below)
       }
       Path dir = target.getParent();
       ensureDir(dir);
@@ -129,6 +129,14 @@ public final class DirBlobStore implements BlobStore {
       return id;
     } catch (IOException e) {
       throw new BlobException("cannot write blob " + id + " to " + target + ": " + e, e);
+    }
+  }
+
+  private static boolean hasSize(Path p, long size) throws IOException {
+    try {
+      return Files.size(p) == size;
+    } catch (NoSuchFileException e) {
+      return false;
     }
   }
 

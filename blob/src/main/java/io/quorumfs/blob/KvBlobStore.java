@@ -55,7 +55,7 @@ import java.util.function.Supplier;
  * read) get 256 KiB parts and 2 MiB txns by default; others 4 MiB parts and 64 MiB txns. Every txn
  * also stays within {@link KvStore#maxTxnSize()} entries.
  */
-public final class KvBlobStore implements BlobStore {
+public final class KvBlobStore implements BlobStore, KnownIdPut {
 
   private static final byte FORMAT = 1;
   private static final int INFO_BYTES = 25;
@@ -107,20 +107,31 @@ public final class KvBlobStore implements BlobStore {
   @Override
   public BlobId put(byte[] content) {
     Objects.requireNonNull(content, "content");
-    if (content.length > maxBlobBytes) {
-      throw new BlobTooLargeException("blob of " + content.length + " bytes exceeds the limit of "
+    checkSize(content.length);
+    BlobId id = BlobId.of(content);
+    putKnown(id, content);
+    return id;
+  }
+
+  private void checkSize(int length) {
+    if (length > maxBlobBytes) {
+      throw new BlobTooLargeException("blob of " + length + " bytes exceeds the limit of "
           + maxBlobBytes + " bytes of " + name);
     }
-    BlobId id = BlobId.of(content);
+  }
+
+  @Override
+  public boolean putKnown(BlobId id, byte[] content) {
+    checkSize(content.length);
     byte[] infoKey = infoKey(id);
     for (int attempt = 1; ; attempt++) {
       Versioned info = call("checking blob " + id, () -> kv.get(infoKey));
       if (info.exists()) {
         if (refreshIfStale(id, info)) {
-          return id;
+          return false;
         }
       } else if (write(id, content)) {
-        return id;
+        return true;
       }
       if (attempt == MAX_PUT_ATTEMPTS) {
         throw new BlobException("put of blob " + id + " into " + name + " kept conflicting with concurrent"

@@ -31,8 +31,8 @@ import java.util.function.Supplier;
  * <pre>
  *   prefix "i" id(32)            -> info: 0x01, size(8), stamp millis(8), parts(4), partSize(4)
  *   prefix "p" id(32) index(4)   -> part {@code index} of the content (all parts partSize long but the last)
- *   prefix "t" id(32)            -> put token (empty): its version tells a put whether a delete or
- *                                   another put touched the blob while its parts were written
+ *   prefix "t" id(32)            -> put token: when the put began (ms); its version tells a put
+ *                                   whether a delete or another put touched the blob meanwhile
  * </pre>
  * A blob is visible exactly when its info key exists, and the info is written last:
  * <ul>
@@ -49,7 +49,7 @@ import java.util.function.Supplier;
  *       info's version changed in between.</li>
  * </ul>
  * Parts left by a crash mid-put or mid-delete are invisible and are overwritten by the next put of
- * the same content.
+ * the same content; {@link #deleteOrphanParts} removes them.
  *
  * <p>Backends without {@link Capability#LARGE_VALUES} (DynamoDB: 400 KB items, 4 MB per txn and per
  * read) get 256 KiB parts and 2 MiB txns by default; others 4 MiB parts and 64 MiB txns. Every txn
@@ -60,7 +60,6 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
   private static final byte FORMAT = 1;
   private static final int INFO_BYTES = 25;
   private static final int MAX_PUT_ATTEMPTS = 8;
-  private static final byte[] TOKEN = new byte[0];
 
   private final KvStore kv;
   private final boolean ownsKv;
@@ -151,7 +150,7 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
       for (int i = 0; i < parts; i++) {
         t.put(partKey(id, i), part(content, i));
       }
-      t.put(tokenKey, TOKEN).put(infoKey, info);
+      t.put(tokenKey, Bytes.ofLong(clock.millis())).put(infoKey, info);
       return commit(t.build(), id).ok();
     }
     // Too big for one txn: the token with the first parts, more parts, then the info, requiring the
@@ -161,7 +160,7 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
     for (int from = 0; from < parts; from += perTxn) {
       Txn.Builder t = Txn.builder();
       if (from == 0) {
-        t.put(tokenKey, TOKEN);
+        t.put(tokenKey, Bytes.ofLong(clock.millis()));
       }
       for (int i = from; i < Math.min(parts, from + perTxn); i++) {
         t.put(partKey(id, i), part(content, i));
@@ -346,6 +345,68 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
       }
     }
     return deleted;
+  }
+
+  /**
+   * Deletes parts that belong to no blob: left by a crash in the middle of a multi-txn put (token
+   * stamped before {@code cutoff}) or delete (no token). Parts of a put still in progress (a token
+   * stamped at or after the cutoff) are kept, and a put that begins meanwhile rewrites its token,
+   * which makes the deletion of its parts fail. Scans every part key, a page at a time.
+   *
+   * @return the number of part keys deleted
+   */
+  public long deleteOrphanParts(Instant cutoff) {
+    long deleted = 0;
+    byte[] after = null;
+    while (true) {
+      byte[] from = after;
+      ScanPage page = call("listing blob parts", () -> kv.scan(KeyRange.prefix(partPrefix), 1000, from));
+      java.util.Map<BlobId, List<byte[]>> byId = new java.util.LinkedHashMap<>();
+      for (Versioned v : page.entries()) {
+        byte[] k = v.key();
+        BlobId id = new BlobId(java.util.Arrays.copyOfRange(k, partPrefix.length, partPrefix.length + BlobId.BYTES));
+        byId.computeIfAbsent(id, x -> new ArrayList<>()).add(k);
+      }
+      List<byte[]> keys = new ArrayList<>();
+      for (BlobId id : byId.keySet()) {
+        keys.add(infoKey(id));
+        keys.add(tokenKey(id));
+      }
+      List<Versioned> state = keys.isEmpty() ? List.of() : call("checking blob parts", () -> kv.getAll(keys));
+      BlobId lastId = null;
+      for (BlobId id : byId.keySet()) {
+        lastId = id;
+      }
+      int i = 0;
+      for (var e : byId.entrySet()) {
+        Versioned info = state.get(i++);
+        Versioned token = state.get(i++);
+        boolean stale = !token.exists() || Bytes.toLong(token.value()) < cutoff.toEpochMilli();
+        if (info.exists() || !stale) {
+          continue;
+        }
+        List<byte[]> parts = e.getValue();
+        int perTxn = partsPerTxn(partSize);
+        for (int p = 0; p < parts.size(); p += perTxn) {
+          Txn.Builder t = Txn.builder().requireAbsent(info.key()).requireVersion(token.key(), token.version());
+          List<byte[]> group = parts.subList(p, Math.min(parts.size(), p + perTxn));
+          group.forEach(t::delete);
+          if (!commit(t.build(), e.getKey()).ok()) {
+            break; // a put of this blob has begun
+          }
+          deleted += group.size();
+        }
+        boolean allPartsSeen = !page.more() || e.getKey() != lastId; // its parts may go on next page
+        if (token.exists() && allPartsSeen) {
+          // The stale token itself, unless a put has rewritten it meanwhile.
+          commit(Txn.builder().requireAbsent(info.key()).requireUnchanged(token).delete(token.key()).build(), e.getKey());
+        }
+      }
+      if (!page.more()) {
+        return deleted;
+      }
+      after = page.next();
+    }
   }
 
   @Override

@@ -66,6 +66,35 @@ class PartialWriteTest {
   }
 
   @Test
+  void orphanParts_ofACrashedPut_areRemovedByGc_onceOlderThanTheGrace() {
+    FakeClock clock = new FakeClock();
+    HookedKvStore kv = new HookedKvStore(new MemKvStore());
+    try (KvBlobStore store = KvBlobStore.builder(kv).ownsKv(true).clock(clock).partSize(10_000).maxTxnBytes(30_000).build()) {
+      byte[] crashed = bytes(95_000);
+      kv.beforeCommit = t -> {
+        if (writesInfo(t)) {
+          throw new KvUnavailableException("simulated crash before the info txn");
+        }
+      };
+      assertThrows(BlobUnavailableException.class, () -> store.put(crashed));
+      kv.beforeCommit = t -> { };
+      BlobId kept = store.put(bytes(95_000));
+      BlobGc gc = new BlobGc(store, clock);
+      BlobGc.Report young = gc.sweep(gc.beginMark(), kept::equals, Duration.ofHours(3));
+      assertEquals(0, young.orphanParts(), "a put may still be in progress: kept");
+      clock.advance(Duration.ofHours(4));
+      BlobGc.Report r = gc.sweep(gc.beginMark(), kept::equals, Duration.ofHours(3));
+      assertTrue(r.complete(), r.toString());
+      assertEquals(10, r.orphanParts(), r.toString());
+      long keysLeft = kv.scan(io.quorumfs.kv.KeyRange.all(), 1000, null).entries().size();
+      assertEquals(10 + 2, keysLeft, "only the kept blob's parts, info and token remain");
+      assertTrue(store.contains(kept));
+      assertEquals(BlobId.of(crashed), store.put(crashed));
+      assertArrayEquals(crashed, store.get(BlobId.of(crashed)));
+    }
+  }
+
+  @Test
   void kvStore_failedSingleTxnPut_writesNothing() {
     HookedKvStore kv = new HookedKvStore(new MemKvStore());
     try (KvBlobStore store = KvBlobStore.builder(kv).ownsKv(true).build()) {

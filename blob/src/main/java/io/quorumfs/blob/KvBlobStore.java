@@ -12,6 +12,7 @@ import io.quorumfs.kv.KvUnavailableException;
 import io.quorumfs.kv.ScanPage;
 import io.quorumfs.kv.Txn;
 import io.quorumfs.kv.Versioned;
+import io.quorumfs.blob.KvBlobLayout.Info;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,16 +58,12 @@ import java.util.function.Supplier;
  */
 public final class KvBlobStore implements BlobStore, KnownIdPut {
 
-  private static final byte FORMAT = 1;
-  private static final int INFO_BYTES = 25;
   private static final int MAX_PUT_ATTEMPTS = 8;
 
   private final KvStore kv;
   private final boolean ownsKv;
-  private final byte[] infoPrefix;
-  private final byte[] partPrefix;
-  private final byte[] tokenPrefix;
-  private final int partSize;
+  private final KvBlobLayout layout;
+  final int partSize;
   private final long maxTxnBytes;
   private final int maxBlobBytes;
   private final int maxOpsPerTxn;
@@ -78,9 +75,7 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
   private KvBlobStore(Builder b) {
     this.kv = b.kv;
     this.ownsKv = b.ownsKv;
-    this.infoPrefix = Bytes.concat(b.prefix, new byte[] {'i'});
-    this.partPrefix = Bytes.concat(b.prefix, new byte[] {'p'});
-    this.tokenPrefix = Bytes.concat(b.prefix, new byte[] {'t'});
+    this.layout = new KvBlobLayout(b.prefix);
     boolean large = kv.capabilities().contains(Capability.LARGE_VALUES);
     this.partSize = b.partSize > 0 ? b.partSize : (large ? 4 << 20 : 256 << 10);
     this.maxTxnBytes = b.maxTxnBytes > 0 ? b.maxTxnBytes : (large ? 64L << 20 : 2L << 20);
@@ -122,7 +117,7 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
   @Override
   public boolean putKnown(BlobId id, byte[] content) {
     checkSize(content.length);
-    byte[] infoKey = infoKey(id);
+    byte[] infoKey = layout.infoKey(id);
     for (int attempt = 1; ; attempt++) {
       Versioned info = call("checking blob " + id, () -> kv.get(infoKey));
       if (info.exists()) {
@@ -141,14 +136,14 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
 
   /** Writes the blob; false if a concurrent put or delete got in the way (the caller re-reads). */
   private boolean write(BlobId id, byte[] content) {
-    byte[] infoKey = infoKey(id);
-    byte[] tokenKey = tokenKey(id);
+    byte[] infoKey = layout.infoKey(id);
+    byte[] tokenKey = layout.tokenKey(id);
     int parts = partCount(content.length);
-    byte[] info = encodeInfo(content.length, clock.millis(), parts);
-    if (content.length + (long) INFO_BYTES <= maxTxnBytes && parts + 3 <= maxOpsPerTxn) {
+    byte[] info = KvBlobLayout.encodeInfo(content.length, clock.millis(), parts, partSize);
+    if (content.length + (long) KvBlobLayout.INFO_BYTES <= maxTxnBytes && parts + 3 <= maxOpsPerTxn) {
       Txn.Builder t = Txn.builder().requireAbsent(infoKey);
       for (int i = 0; i < parts; i++) {
-        t.put(partKey(id, i), part(content, i));
+        t.put(layout.partKey(id, i), part(content, i));
       }
       t.put(tokenKey, Bytes.ofLong(clock.millis())).put(infoKey, info);
       return commit(t.build(), id).ok();
@@ -163,7 +158,7 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
         t.put(tokenKey, Bytes.ofLong(clock.millis()));
       }
       for (int i = from; i < Math.min(parts, from + perTxn); i++) {
-        t.put(partKey(id, i), part(content, i));
+        t.put(layout.partKey(id, i), part(content, i));
       }
       long rev = commit(t.build(), id).revision();
       if (from == 0) {
@@ -180,20 +175,20 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
    * requiring the token to be absent, so a put that starts meanwhile keeps its parts.
    */
   private boolean deleteBlob(BlobId id, Versioned v, Info info) {
-    byte[] tokenKey = tokenKey(id);
-    int perTxn = partsPerTxn(info.partSize);
+    byte[] tokenKey = layout.tokenKey(id);
+    int perTxn = partsPerTxn(info.partSize());
     Txn.Builder first = Txn.builder().requireUnchanged(v).delete(v.key()).delete(tokenKey);
-    int firstParts = info.parts <= perTxn ? info.parts : 0;
+    int firstParts = info.parts() <= perTxn ? info.parts() : 0;
     for (int p = 0; p < firstParts; p++) {
-      first.delete(partKey(id, p));
+      first.delete(layout.partKey(id, p));
     }
     if (!commit(first.build(), id).ok()) {
       return false;
     }
-    for (int from = firstParts; from < info.parts; from += perTxn) {
+    for (int from = firstParts; from < info.parts(); from += perTxn) {
       Txn.Builder t = Txn.builder().requireAbsent(tokenKey);
-      for (int p = from; p < Math.min(info.parts, from + perTxn); p++) {
-        t.delete(partKey(id, p));
+      for (int p = from; p < Math.min(info.parts(), from + perTxn); p++) {
+        t.delete(layout.partKey(id, p));
       }
       if (!commit(t.build(), id).ok()) {
         break; // a put of the same content has begun: its parts are its own now
@@ -203,7 +198,7 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
   }
 
   /** Parts per txn: within the txn byte bound and the backend's entry limit (with room for 3 more). */
-  private int partsPerTxn(int partBytes) {
+  int partsPerTxn(int partBytes) {
     return (int) Math.max(1, Math.min(maxOpsPerTxn - 3, maxTxnBytes / Math.max(1, partBytes)));
   }
 
@@ -211,10 +206,10 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
   private boolean refreshIfStale(BlobId id, Versioned info) {
     Info i = decodeInfo(id, info.value());
     long now = clock.millis();
-    if (now - i.stampMillis < refreshAfter.toMillis()) {
+    if (now - i.stampMillis() < refreshAfter.toMillis()) {
       return true;
     }
-    Txn t = Txn.builder().requireUnchanged(info).put(info.key(), encodeInfo(i.size, now, i.parts)).build();
+    Txn t = Txn.builder().requireUnchanged(info).put(info.key(), KvBlobLayout.encodeInfo(i.size(), now, i.parts(), i.partSize())).build();
     return commit(t, id).ok();
   }
 
@@ -239,24 +234,24 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
    * so every part read belongs to the same version of the blob.
    */
   private byte[] read(BlobId id) {
-    byte[] infoKey = infoKey(id);
-    List<Versioned> first = call("reading blob " + id, () -> kv.getAll(List.of(infoKey, partKey(id, 0))));
+    byte[] infoKey = layout.infoKey(id);
+    List<Versioned> first = call("reading blob " + id, () -> kv.getAll(List.of(infoKey, layout.partKey(id, 0))));
     Versioned iv = first.get(0);
     if (!iv.exists()) {
       throw new BlobNotFoundException(id, name);
     }
     Info info = decodeInfo(id, iv.value());
-    if (info.size > Integer.MAX_VALUE - 16) {
-      throw new BlobCorruptException(id, "info records an impossible size of " + info.size + " bytes");
+    if (info.size() > Integer.MAX_VALUE - 16) {
+      throw new BlobCorruptException(id, "info records an impossible size of " + info.size() + " bytes");
     }
-    List<Versioned> parts = new ArrayList<>(info.parts);
+    List<Versioned> parts = new ArrayList<>(info.parts());
     parts.add(first.get(1));
-    int perRead = partsPerTxn(info.partSize);
-    for (int from = 1; from < info.parts; from += perRead) {
+    int perRead = partsPerTxn(info.partSize());
+    for (int from = 1; from < info.parts(); from += perRead) {
       List<byte[]> keys = new ArrayList<>(perRead + 1);
       keys.add(infoKey);
-      for (int i = from; i < Math.min(info.parts, from + perRead); i++) {
-        keys.add(partKey(id, i));
+      for (int i = from; i < Math.min(info.parts(), from + perRead); i++) {
+        keys.add(layout.partKey(id, i));
       }
       List<Versioned> got = call("reading blob " + id, () -> kv.getAll(keys));
       if (got.get(0).version() != iv.version()) {
@@ -267,13 +262,13 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
       }
       parts.addAll(got.subList(1, got.size()));
     }
-    byte[] out = new byte[(int) info.size];
+    byte[] out = new byte[(int) info.size()];
     int at = 0;
-    for (int i = 0; i < info.parts; i++) {
+    for (int i = 0; i < info.parts(); i++) {
       Versioned p = parts.get(i);
-      int expect = (int) Math.min(info.partSize, info.size - at);
+      int expect = (int) Math.min(info.partSize(), info.size() - at);
       if (!p.exists() || p.value().length != expect) {
-        throw new BlobCorruptException(id, "part " + i + " of " + info.parts + " in " + name + " is "
+        throw new BlobCorruptException(id, "part " + i + " of " + info.parts() + " in " + name + " is "
             + (p.exists() ? p.value().length + " bytes, expected " + expect : "missing"));
       }
       System.arraycopy(p.value(), 0, out, at, expect);
@@ -293,12 +288,12 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
 
   @Override
   public Optional<BlobInfo> info(BlobId id) {
-    Versioned v = call("reading the info of blob " + id, () -> kv.get(infoKey(id)));
+    Versioned v = call("reading the info of blob " + id, () -> kv.get(layout.infoKey(id)));
     if (!v.exists()) {
       return Optional.empty();
     }
     Info i = decodeInfo(id, v.value());
-    return Optional.of(new BlobInfo(id, i.size, Instant.ofEpochMilli(i.stampMillis)));
+    return Optional.of(new BlobInfo(id, i.size(), Instant.ofEpochMilli(i.stampMillis())));
   }
 
   @Override
@@ -308,7 +303,7 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
       return Set.of();
     }
     List<byte[]> keys = new ArrayList<>(list.size());
-    list.forEach(id -> keys.add(infoKey(id)));
+    list.forEach(id -> keys.add(layout.infoKey(id)));
     List<Versioned> found = call("checking " + list.size() + " blobs", () -> kv.getAll(keys));
     Set<BlobId> out = new LinkedHashSet<>();
     for (int i = 0; i < list.size(); i++) {
@@ -327,7 +322,7 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
       return 0;
     }
     List<byte[]> keys = new ArrayList<>(list.size());
-    list.forEach(id -> keys.add(infoKey(id)));
+    list.forEach(id -> keys.add(layout.infoKey(id)));
     List<Versioned> found = call("checking " + list.size() + " blobs", () -> kv.getAll(keys));
     int deleted = 0;
     for (int i = 0; i < list.size(); i++) {
@@ -337,7 +332,7 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
       }
       BlobId id = list.get(i);
       Info info = decodeInfo(id, v.value());
-      if (!Instant.ofEpochMilli(info.stampMillis).isBefore(cutoff)) {
+      if (!Instant.ofEpochMilli(info.stampMillis()).isBefore(cutoff)) {
         continue;
       }
       if (deleteBlob(id, v, info)) {
@@ -356,57 +351,7 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
    * @return the number of part keys deleted
    */
   public long deleteOrphanParts(Instant cutoff) {
-    long deleted = 0;
-    byte[] after = null;
-    while (true) {
-      byte[] from = after;
-      ScanPage page = call("listing blob parts", () -> kv.scan(KeyRange.prefix(partPrefix), 1000, from));
-      java.util.Map<BlobId, List<byte[]>> byId = new java.util.LinkedHashMap<>();
-      for (Versioned v : page.entries()) {
-        byte[] k = v.key();
-        BlobId id = new BlobId(java.util.Arrays.copyOfRange(k, partPrefix.length, partPrefix.length + BlobId.BYTES));
-        byId.computeIfAbsent(id, x -> new ArrayList<>()).add(k);
-      }
-      List<byte[]> keys = new ArrayList<>();
-      for (BlobId id : byId.keySet()) {
-        keys.add(infoKey(id));
-        keys.add(tokenKey(id));
-      }
-      List<Versioned> state = keys.isEmpty() ? List.of() : call("checking blob parts", () -> kv.getAll(keys));
-      BlobId lastId = null;
-      for (BlobId id : byId.keySet()) {
-        lastId = id;
-      }
-      int i = 0;
-      for (var e : byId.entrySet()) {
-        Versioned info = state.get(i++);
-        Versioned token = state.get(i++);
-        boolean stale = !token.exists() || Bytes.toLong(token.value()) < cutoff.toEpochMilli();
-        if (info.exists() || !stale) {
-          continue;
-        }
-        List<byte[]> parts = e.getValue();
-        int perTxn = partsPerTxn(partSize);
-        for (int p = 0; p < parts.size(); p += perTxn) {
-          Txn.Builder t = Txn.builder().requireAbsent(info.key()).requireVersion(token.key(), token.version());
-          List<byte[]> group = parts.subList(p, Math.min(parts.size(), p + perTxn));
-          group.forEach(t::delete);
-          if (!commit(t.build(), e.getKey()).ok()) {
-            break; // a put of this blob has begun
-          }
-          deleted += group.size();
-        }
-        boolean allPartsSeen = !page.more() || e.getKey() != lastId; // its parts may go on next page
-        if (token.exists() && allPartsSeen) {
-          // The stale token itself, unless a put has rewritten it meanwhile.
-          commit(Txn.builder().requireAbsent(info.key()).requireUnchanged(token).delete(token.key()).build(), e.getKey());
-        }
-      }
-      if (!page.more()) {
-        return deleted;
-      }
-      after = page.next();
-    }
+    return new KvOrphanSweep(this, kv, layout).run(cutoff);
   }
 
   @Override
@@ -414,17 +359,17 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
     if (limit <= 0) {
       throw new IllegalArgumentException("limit must be > 0, got " + limit);
     }
-    byte[] from = after == null ? null : infoKey(after);
-    ScanPage page = call("listing blobs", () -> kv.scan(KeyRange.prefix(infoPrefix), limit, from));
+    byte[] from = after == null ? null : layout.infoKey(after);
+    ScanPage page = call("listing blobs", () -> kv.scan(KeyRange.prefix(layout.infoPrefix), limit, from));
     List<BlobInfo> out = new ArrayList<>(page.entries().size());
     for (Versioned v : page.entries()) {
       byte[] k = v.key();
-      if (k.length != infoPrefix.length + BlobId.BYTES) {
+      if (k.length != layout.infoPrefix.length + BlobId.BYTES) {
         throw new BlobException("unexpected key " + Bytes.show(k) + " under the blob info prefix of " + name);
       }
-      BlobId id = new BlobId(java.util.Arrays.copyOfRange(k, infoPrefix.length, k.length));
+      BlobId id = new BlobId(java.util.Arrays.copyOfRange(k, layout.infoPrefix.length, k.length));
       Info i = decodeInfo(id, v.value());
-      out.add(new BlobInfo(id, i.size, Instant.ofEpochMilli(i.stampMillis)));
+      out.add(new BlobInfo(id, i.size(), Instant.ofEpochMilli(i.stampMillis())));
     }
     return new BlobPage(out, page.more());
   }
@@ -442,36 +387,6 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
     return name;
   }
 
-  // ---- encoding ----
-
-  private record Info(long size, long stampMillis, int parts, int partSize) {}
-
-  private byte[] encodeInfo(long size, long stampMillis, int parts) {
-    byte[] b = new byte[INFO_BYTES];
-    b[0] = FORMAT;
-    System.arraycopy(Bytes.ofLong(size), 0, b, 1, 8);
-    System.arraycopy(Bytes.ofLong(stampMillis), 0, b, 9, 8);
-    putInt(b, 17, parts);
-    putInt(b, 21, partSize);
-    return b;
-  }
-
-  private Info decodeInfo(BlobId id, byte[] b) {
-    if (b == null || b.length != INFO_BYTES || b[0] != FORMAT) {
-      throw new BlobCorruptException(id, "info record in " + name + " is malformed ("
-          + (b == null ? "null" : b.length + " bytes, format " + (b.length > 0 ? b[0] : -1)) + ")");
-    }
-    long size = Bytes.toLong(java.util.Arrays.copyOfRange(b, 1, 9));
-    long stamp = Bytes.toLong(java.util.Arrays.copyOfRange(b, 9, 17));
-    int parts = getInt(b, 17);
-    int ps = getInt(b, 21);
-    if (size < 0 || ps <= 0 || parts != (size == 0 ? 1 : (int) ((size + ps - 1) / ps))) {
-      throw new BlobCorruptException(id, "info record in " + name + " is inconsistent: size " + size
-          + ", parts " + parts + ", part size " + ps);
-    }
-    return new Info(size, stamp, parts, ps);
-  }
-
   private int partCount(int size) {
     return size == 0 ? 1 : (int) ((size + (long) partSize - 1) / partSize);
   }
@@ -482,39 +397,13 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
     return from == 0 && to == content.length ? content : java.util.Arrays.copyOfRange(content, from, to);
   }
 
-  private byte[] infoKey(BlobId id) {
-    byte[] k = java.util.Arrays.copyOf(infoPrefix, infoPrefix.length + BlobId.BYTES);
-    id.writeTo(k, infoPrefix.length);
-    return k;
-  }
-
-  private byte[] tokenKey(BlobId id) {
-    byte[] k = java.util.Arrays.copyOf(tokenPrefix, tokenPrefix.length + BlobId.BYTES);
-    id.writeTo(k, tokenPrefix.length);
-    return k;
-  }
-
-  private byte[] partKey(BlobId id, int index) {
-    byte[] k = java.util.Arrays.copyOf(partPrefix, partPrefix.length + BlobId.BYTES + 4);
-    id.writeTo(k, partPrefix.length);
-    putInt(k, partPrefix.length + BlobId.BYTES, index);
-    return k;
-  }
-
-  private static void putInt(byte[] b, int at, int v) {
-    b[at] = (byte) (v >>> 24);
-    b[at + 1] = (byte) (v >>> 16);
-    b[at + 2] = (byte) (v >>> 8);
-    b[at + 3] = (byte) v;
-  }
-
-  private static int getInt(byte[] b, int at) {
-    return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
+  private Info decodeInfo(BlobId id, byte[] b) {
+    return KvBlobLayout.decodeInfo(id, b, name);
   }
 
   // ---- errors ----
 
-  private CommitResult commit(Txn t, BlobId id) {
+  CommitResult commit(Txn t, BlobId id) {
     checkOpen();
     try {
       return kv.commit(t);
@@ -532,7 +421,7 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
     }
   }
 
-  private <T> T call(String what, Supplier<T> op) {
+  <T> T call(String what, Supplier<T> op) {
     checkOpen();
     try {
       return op.get();

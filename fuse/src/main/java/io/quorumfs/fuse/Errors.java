@@ -42,6 +42,7 @@ final class Errors {
   static final int ENOTEMPTY = Errno.ENOTEMPTY.intValue();
   static final int EAGAIN = Errno.EAGAIN.intValue();
   static final int ENODATA = Errno.ENODATA.intValue();
+  static final int EBUSY = Errno.EBUSY.intValue();
 
   private Errors() {}
 
@@ -51,6 +52,10 @@ final class Errors {
    */
   static int errno(String op, String path, Throwable failure, boolean timedOut) {
     Throwable t = unwrap(failure);
+    if (t instanceof Refused) {
+      log.debug("FUSE {} {}: {}", op, path, t.getMessage());
+      return ((Refused) t).errno();
+    }
     if (t instanceof FsException) {
       int errno = ((FsException) t).errno().code();
       if (errno == EIO) {

@@ -52,8 +52,20 @@ final class Guard implements AutoCloseable {
 
   /** Runs {@code body} for FUSE operation {@code op} on {@code path}; returns its result or -errno. */
   int call(String op, String path, Call body) {
+    return run(op, path, body, true);
+  }
+
+  /**
+   * Like {@link #call} for an operation that legitimately waits without bound (a blocking lock):
+   * no timeout applies.
+   */
+  int callWaiting(String op, String path, Call body) {
+    return run(op, path, body, false);
+  }
+
+  private int run(String op, String path, Call body, boolean bounded) {
     Slot s = slot.get();
-    s.begin(op, path, nanoClock.getAsLong());
+    s.begin(op, path, bounded ? nonZero(nanoClock.getAsLong()) : 0);
     int result;
     Throwable failure = null;
     try {
@@ -72,6 +84,10 @@ final class Guard implements AutoCloseable {
       // Even logging failed (OOM?): still never throw into native code.
       return -Errors.EIO;
     }
+  }
+
+  private static long nonZero(long nanos) {
+    return nanos == 0 ? 1 : nanos;
   }
 
   private Slot newSlot() {
@@ -113,10 +129,11 @@ final class Guard implements AutoCloseable {
       this.thread = thread;
     }
 
+    /** {@code now} 0: a call without a deadline. */
     synchronized void begin(String op, String path, long now) {
       this.op = op;
       this.path = path;
-      this.startNanos = now == 0 ? 1 : now;
+      this.startNanos = now;
       this.interrupted = false;
       this.reportedStuck = false;
     }

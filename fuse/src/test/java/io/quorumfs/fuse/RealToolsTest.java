@@ -16,12 +16,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** git, tar, cp -a and sqlite3 working on a real mount. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RealToolsTest {
-  @TempDir Path tmp;
+  private Path tmp;
   private MountedFs m;
   private Path tree;
 
   @BeforeAll
-  void setUp() throws Exception {
+  void setUp(@TempDir Path dir) throws Exception {
+    tmp = dir;
     m = MountedFs.mount(tmp, "tools");
     tree = generateTree(Files.createDirectories(tmp.resolve("native-tree")), 7);
   }

@@ -26,13 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TwoMountsTest {
   private static final Duration FEED = Duration.ofSeconds(10);
-  @TempDir Path tmp;
+  private Path tmp;
   private MemKvStore store;
   private MountedFs a;
   private MountedFs b;
 
   @BeforeAll
-  void mount() throws Exception {
+  void mount(@TempDir Path dir) throws Exception {
+    tmp = dir;
     store = new MemKvStore();
     a = MountedFs.mountShared(tmp, "a", store);
     b = MountedFs.mountShared(tmp, "b", store);
@@ -94,7 +95,7 @@ class TwoMountsTest {
   void flockHeldOnA_blocksOnB_untilReleased() throws Exception {
     Files.writeString(a.path("locked"), "l");
     eventually("locked on b", () -> Files.exists(b.path("locked")));
-    Process holder = new ProcessBuilder("flock", a.path("locked").toString(), "sleep", "60").start();
+    Process holder = new ProcessBuilder("flock", "-o", a.path("locked").toString(), "sleep", "60").start();
     try {
       Mounts.Result r = Mounts.sh("for i in $(seq 100); do flock -n " + b.path("locked") + " true || exit 7; sleep 0.05; done");
       assertEquals(7, r.exit(), "flock -n on b must fail while a holds the lock");

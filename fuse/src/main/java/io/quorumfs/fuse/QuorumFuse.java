@@ -238,6 +238,7 @@ final class QuorumFuse extends NativeFuse {
     return guard.call("rmdir", path, () -> {
       Namespace.Target t = ns.target(path, Errors.EBUSY);
       t.vol().fs().rmdir(t.parent(), t.name());
+      ns.forget(path);
       return 0;
     });
   }
@@ -251,6 +252,8 @@ final class QuorumFuse extends NativeFuse {
         throw new Refused(Errors.EXDEV, oldPath + " and " + newPath + " are on different file systems");
       }
       from.vol().fs().rename(from.parent(), from.name(), to.parent(), to.name(), 0);
+      ns.forget(oldPath);
+      ns.forget(newPath);
       return 0;
     });
   }

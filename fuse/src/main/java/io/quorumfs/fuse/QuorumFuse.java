@@ -52,6 +52,7 @@ final class QuorumFuse extends NativeFuse {
   private final Handles<OpenFile> files = new Handles<>();
   private final Handles<DirReader> dirs = new Handles<>();
   private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[MountOptions.MAX_WRITE]);
+  private final ThreadLocal<ByteBuffer> nameBuffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1024));
   private final ThreadLocal<FileStat> direntStat = ThreadLocal.withInitial(() -> {
     FileStat st = new FileStat(Runtime.getSystemRuntime());
     Struct.getMemory(st); // allocate native memory once per thread
@@ -308,9 +309,15 @@ final class QuorumFuse extends NativeFuse {
     });
   }
 
-  private static ByteBuffer cString(String s) {
+  /** The name as a NUL-terminated C string in a per-thread direct buffer (jnr passes it without a copy). */
+  private ByteBuffer cString(String s) {
     byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer b = ByteBuffer.allocate(utf8.length + 1);
+    ByteBuffer b = nameBuffers.get();
+    if (b.capacity() < utf8.length + 1) {
+      b = ByteBuffer.allocateDirect(utf8.length + 1);
+      nameBuffers.set(b);
+    }
+    b.clear();
     b.put(utf8).put((byte) 0).flip();
     return b;
   }

@@ -49,7 +49,7 @@ final class KvFileSystem implements FileSystem {
     this.renamer = new Renamer(meta, ns);
     this.sessions = Sessions.start(meta);
     data.setSession(sessions.id());
-    this.locks = new Locks(meta, sessions.id());
+    this.locks = new Locks(meta, sessions);
     this.paths = new Paths(meta, ns, this::readlink);
     cache.observe(this::onFeed);
     if (config.background()) {
@@ -393,7 +393,7 @@ final class KvFileSystem implements FileSystem {
         Inode in = ns.inodeRequired(tx, h.ino);
         if (in.size() < end) {
           tx.put(k.attr(h.ino), in.withSize(end).withCtime(meta.now()).encode());
-          tx.add(k.usedBytes(), end - in.size());
+          tx.add(k.usedBytes(h.ino), end - in.size());
         }
         return null;
       });

@@ -57,7 +57,7 @@ final class Meta {
   <T> Done<T> runCommitted(String what, Function<Tx, T> body) {
     int max = config.maxRetries();
     for (int attempt = 1; ; attempt++) {
-      Tx tx = new Tx(cache);
+      Tx tx = new Tx(cache, attempt);
       T value = body.apply(tx);
       if (!tx.hasWrites()) {
         return new Done<>(value, 0);
@@ -104,6 +104,11 @@ final class Meta {
       Thread.currentThread().interrupt();
       throw new FsException(Errno.EINTR, "interrupted between retries");
     }
+  }
+
+  /** Writes per txn for batched work (range deletes), within the store's txn size limit. */
+  int batch() {
+    return (int) Math.max(8, Math.min(256L, (long) store.maxTxnSize() - 16));
   }
 
   long now() {

@@ -228,7 +228,7 @@ final class MetaStateMachine extends BaseStateMachine {
   @Override
   public CompletableFuture<Message> queryStale(Message request, long minIndex) {
     TermIndex ti = getLastAppliedTermIndex();
-    if (ti != null && ti.getIndex() >= minIndex) {
+    if (minIndex <= 0 || (ti != null && ti.getIndex() >= minIndex)) {
       return query(request);
     }
     CompletableFuture<Void> f = new CompletableFuture<>();

@@ -85,7 +85,7 @@ final class RaftEndpoints implements AutoCloseable {
         RaftGroup.valueOf(groupId(group), RaftPeer.newBuilder().setId(probeId(a)).setAddress(a).build()),
         RaftSettings.client(timeout), RetryPolicies.noRetry()));
     try {
-      RaftClientReply reply = c.io().sendStaleRead(MetaStateMachine.message(query), 0, probeId(address));
+      RaftClientReply reply = c.io().sendStaleRead(MetaStateMachine.message(query), -1, probeId(address));
       if (!reply.isSuccess()) {
         throw new KvUnavailableException("replica at " + address + " refused: " + reply.getException());
       }

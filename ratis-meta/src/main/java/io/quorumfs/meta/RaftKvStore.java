@@ -368,7 +368,7 @@ final class RaftKvStore implements KvStore {
   /** For tests and tools: the digest and applied position of one replica, read from it directly. */
   String digestOf(RaftPeerId peer) {
     try {
-      RaftClientReply r = client.async().sendStaleRead(MetaStateMachine.message(new byte[] {Wire.DIGEST}), 0, peer)
+      RaftClientReply r = client.async().sendStaleRead(MetaStateMachine.message(new byte[] {Wire.DIGEST}), -1, peer)
           .get(options.requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
       Wire.In in = okReply(content(r));
       long applied = in.l();

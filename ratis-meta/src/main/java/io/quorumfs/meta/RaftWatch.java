@@ -68,7 +68,7 @@ final class RaftWatch implements Watch {
         byte[] reply;
         try {
           byte[] q = new Wire.Out(24).b(Wire.WATCH).l(delivered).i(1000).i((int) pollWaitMillis).bytes();
-          RaftClientReply r = client.async().sendStaleRead(MetaStateMachine.message(q), 0, peer)
+          RaftClientReply r = client.async().sendStaleRead(MetaStateMachine.message(q), -1, peer)
               .get(pollWaitMillis + requestTimeoutMillis, TimeUnit.MILLISECONDS);
           if (!r.isSuccess()) {
             throw new IOException(String.valueOf(r.getException()));

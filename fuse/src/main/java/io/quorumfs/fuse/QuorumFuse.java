@@ -68,7 +68,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int getattr(String path, FileStat st) {
-    return guard.call("getattr", path, () -> {
+    return guard.callReadOnly("getattr", path, () -> {
       Namespace.Node n = ns.resolve(path);
       Stats.fill(st, n.attr(), n.stIno());
       return 0;
@@ -77,7 +77,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int fgetattr(String path, FileStat st, FuseFileInfo fi) {
-    return guard.call("fgetattr", path, () -> {
+    return guard.callReadOnly("fgetattr", path, () -> {
       OpenFile f = files.get(fi.fh.get());
       Stats.fill(st, f.vol().fs().getattr(f.ino()), f.vol().stIno(f.ino()));
       return 0;
@@ -151,7 +151,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int access(String path, int mask) {
-    return guard.call("access", path, () -> {
+    return guard.callReadOnly("access", path, () -> {
       Namespace.Node n = ns.resolve(path);
       if (n.synthetic()) {
         return (mask & FileSystem.W_OK) != 0 ? -Errors.EROFS : 0;
@@ -164,7 +164,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int statfs(String path, Statvfs st) {
-    return guard.call("statfs", path, () -> {
+    return guard.callReadOnly("statfs", path, () -> {
       Namespace.Node n = ns.resolve(path == null ? "/" : path);
       FileSystem fs = n.synthetic() ? ns.volumes().get(0).fs() : n.fs();
       StatFs s = fs.statfs();
@@ -215,7 +215,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int readlink(String path, Pointer buf, @size_t long size) {
-    return guard.call("readlink", path, () -> {
+    return guard.callReadOnly("readlink", path, () -> {
       Namespace.Node n = ns.resolve(path);
       byte[] target = n.fs().readlink(n.ino()).getBytes(StandardCharsets.UTF_8);
       int len = (int) Math.min(target.length, size - 1);
@@ -276,7 +276,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int opendir(String path, FuseFileInfo fi) {
-    return guard.call("opendir", path, () -> {
+    return guard.callReadOnly("opendir", path, () -> {
       Namespace.Node n = ns.resolve(path);
       if (!n.attr().isDir()) {
         return -Errors.ENOTDIR;
@@ -296,7 +296,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
-    return guard.call("readdir", path, () -> {
+    return guard.callReadOnly("readdir", path, () -> {
       DirReader reader = dirs.get(fi.fh.get());
       FileStat st = direntStat.get();
       Pointer stMem = Struct.getMemory(st);
@@ -361,7 +361,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-    return guard.call("read", path, () -> {
+    return guard.callReadOnly("read", path, () -> {
       OpenFile f = files.get(fi.fh.get());
       byte[] b = buffer(size);
       int n = f.vol().fs().read(f.fh(), offset, b, 0, (int) size);
@@ -494,7 +494,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int getxattr(String path, String name, Pointer value, @size_t long size) {
-    return guard.call("getxattr", path, () -> {
+    return guard.callReadOnly("getxattr", path, () -> {
       refuseAcl(name);
       Namespace.Node n = ns.resolve(path);
       return copyOut(n.fs().getxattr(n.ino(), name), value, size);
@@ -503,7 +503,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int listxattr(String path, Pointer list, @size_t long size) {
-    return guard.call("listxattr", path, () -> {
+    return guard.callReadOnly("listxattr", path, () -> {
       Namespace.Node n = ns.resolve(path);
       java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
       for (String name : n.fs().listxattr(n.ino())) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quorumfs.blob.DirBlobStore;
 import io.quorumfs.fs.FileSystem;
-import io.quorumfs.fs.FileSystems;
 import io.quorumfs.kv.KvStore;
 import io.quorumfs.kv.KvStores;
 import java.io.BufferedReader;
@@ -44,7 +43,7 @@ class RaftMountsTest {
     cluster = new RaftCluster(tmp.resolve("cluster"));
     meta = KvStores.open(cluster.uri());
     blobs = DirBlobStore.open(Files.createDirectories(tmp.resolve("blobs")));
-    fs = FileSystems.open(meta, blobs, ClientMountMain.clientConfig(SESSION_TTL));
+    fs = ClientMountMain.openWithRetry(meta, blobs, ClientMountMain.clientConfig(SESSION_TTL));
     mntB = Files.createDirectories(tmp.resolve("b"));
     mountB = FuseMount.mount(fs, mntB, MountOptions.defaults().toBuilder().name("b").build());
   }

@@ -56,6 +56,7 @@ public final class FsBench {
     Path target;
     String meta = "mem:";
     Path blobs;
+    boolean cluster;
   }
 
   public static void main(String[] args) throws Exception {
@@ -65,9 +66,22 @@ public final class FsBench {
         s.files, s.sizeMiB, s.small, s.fsync, s.random);
     List<Result> quorum;
     List<Result> nativeResults;
+    LocalRaftCluster cluster = null;
+    Path clusterDir = null;
+    if (s.cluster) {
+      clusterDir = Files.createTempDirectory(s.nativeDir, "raft-");
+      cluster = new LocalRaftCluster(clusterDir);
+      s.meta = cluster.uri();
+      System.out.println("started a 3-replica cluster: " + s.meta);
+    }
     try (Target q = s.target != null ? new ExistingDir("quorumfs", s.target) : SelfMount.start(s)) {
       System.out.println("quorumfs target: " + q.dir());
       quorum = runAll(q, s);
+    } finally {
+      if (cluster != null) {
+        cluster.close();
+        deleteTree(clusterDir);
+      }
     }
     Path nat = Files.createTempDirectory(s.nativeDir, "native-");
     try (Target n = new ExistingDir("native", nat)) {
@@ -276,6 +290,7 @@ public final class FsBench {
         case "--target": s.target = Path.of(v); i++; break;
         case "--meta": s.meta = v; i++; break;
         case "--blobs": s.blobs = Path.of(v); i++; break;
+        case "--cluster": s.cluster = true; break;
         default: throw new IllegalArgumentException("unknown argument " + args[i]
             + "; see the FsBench Javadoc for the options");
       }

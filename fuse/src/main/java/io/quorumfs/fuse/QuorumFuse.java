@@ -1,8 +1,8 @@
 package io.quorumfs.fuse;
 
 import io.quorumfs.fs.Attr;
-import io.quorumfs.fs.FileLock;
 import io.quorumfs.fs.FileSystem;
+import io.quorumfs.fs.Mode;
 import io.quorumfs.fs.Opened;
 import io.quorumfs.fs.SetAttr;
 import io.quorumfs.fs.StatFs;
@@ -20,8 +20,6 @@ import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.uid_t;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.struct.FileStat;
 import ru.serce.jnrfuse.struct.Flock;
@@ -36,20 +34,13 @@ import ru.serce.jnrfuse.struct.Timespec;
  * Handles}. Operations on an open file use its handle only (libfuse may pass a null path).
  */
 final class QuorumFuse extends NativeFuse {
-  private static final Logger log = LoggerFactory.getLogger(QuorumFuse.class);
   private static final long UTIME_NOW = (1L << 30) - 1;
   private static final long UTIME_OMIT = (1L << 30) - 2;
   private static final long NO_ID = 0xFFFFFFFFL; // chown's "leave unchanged" ((uid_t) -1)
-  private static final int F_GETLK = 5;
-  private static final int F_SETLK = 6;
-  private static final int F_SETLKW = 7;
-
-  /** An open file: the fs-core handle on its volume. */
-  private record OpenFile(Namespace.Volume vol, long fh, long ino) {}
 
   private final Namespace ns;
   private final Guard guard;
-  private final Handles<OpenFile> files = new Handles<>();
+  private final OpenFiles files = new OpenFiles();
   private final Handles<DirReader> dirs = new Handles<>();
   private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[MountOptions.MAX_WRITE]);
   private final ThreadLocal<ByteBuffer> nameBuffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1024));
@@ -78,7 +69,7 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int fgetattr(String path, FileStat st, FuseFileInfo fi) {
     return guard.callReadOnly("fgetattr", path, () -> {
-      OpenFile f = files.get(fi.fh.get());
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
       Stats.fill(st, f.vol().fs().getattr(f.ino()), f.vol().stIno(f.ino()));
       return 0;
     });
@@ -103,7 +94,7 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
     return guard.call("ftruncate", path, () -> {
-      OpenFile f = files.get(fi.fh.get());
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
       f.vol().fs().setattr(f.ino(), SetAttr.size(size));
       return 0;
     });
@@ -119,11 +110,7 @@ final class QuorumFuse extends NativeFuse {
       }
       // The kernel sent every write before this call: commit them first, or their later commit
       // would stamp mtime over the one set here (cp -a, tar, rsync set times before close).
-      for (OpenFile f : files.snapshot()) {
-        if (f.vol() == n.vol() && f.ino() == n.ino()) {
-          f.vol().fs().flush(f.fh());
-        }
-      }
+      files.flushInode(n.vol(), n.ino());
       n.fs().setattr(n.ino(), times);
       return 0;
     });
@@ -282,12 +269,12 @@ final class QuorumFuse extends NativeFuse {
         return -Errors.ENOTDIR;
       }
       List<DirReader.Item> fixed = new ArrayList<>();
-      fixed.add(new DirReader.Item(".", n.stIno(), io.quorumfs.fs.Mode.S_IFDIR));
-      fixed.add(new DirReader.Item("..", 0, io.quorumfs.fs.Mode.S_IFDIR));
+      fixed.add(new DirReader.Item(".", n.stIno(), Mode.S_IFDIR));
+      fixed.add(new DirReader.Item("..", 0, Mode.S_IFDIR));
       Set<String> children = ns.childMounts(path);
       for (String child : children) {
         Namespace.Node c = ns.resolve(path.equals("/") ? "/" + child : path + "/" + child);
-        fixed.add(new DirReader.Item(child, c.stIno(), io.quorumfs.fs.Mode.S_IFDIR));
+        fixed.add(new DirReader.Item(child, c.stIno(), Mode.S_IFDIR));
       }
       fi.fh.set(dirs.add(new DirReader(n.vol(), n.ino(), fixed, children)));
       return 0;
@@ -344,7 +331,7 @@ final class QuorumFuse extends NativeFuse {
       FuseContext ctx = getContext();
       Opened o = t.vol().fs().create(t.parent(), t.name(), (int) mode, (int) ctx.uid.get(), (int) ctx.gid.get(),
           fi.flags.get());
-      fi.fh.set(files.add(new OpenFile(t.vol(), o.fh(), o.attr().ino())));
+      fi.fh.set(files.add(t.vol(), o.fh(), o.attr().ino()));
       return 0;
     });
   }
@@ -354,7 +341,7 @@ final class QuorumFuse extends NativeFuse {
     return guard.call("open", path, () -> {
       Namespace.Node n = ns.resolve(path);
       long fh = n.fs().open(n.ino(), fi.flags.get());
-      fi.fh.set(files.add(new OpenFile(n.vol(), fh, n.ino())));
+      fi.fh.set(files.add(n.vol(), fh, n.ino()));
       return 0;
     });
   }
@@ -362,7 +349,7 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
     return guard.callReadOnly("read", path, () -> {
-      OpenFile f = files.get(fi.fh.get());
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
       byte[] b = buffer(size);
       int n = f.vol().fs().read(f.fh(), offset, b, 0, (int) size);
       if (n > 0) {
@@ -375,7 +362,7 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
     return guard.call("write", path, () -> {
-      OpenFile f = files.get(fi.fh.get());
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
       byte[] b = buffer(size);
       buf.get(0, b, 0, (int) size);
       return f.vol().fs().write(f.fh(), offset, b, 0, (int) size);
@@ -394,7 +381,7 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int flush(String path, FuseFileInfo fi) {
     return guard.call("flush", path, () -> {
-      OpenFile f = files.get(fi.fh.get());
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
       f.vol().fs().flush(f.fh());
       return 0;
     });
@@ -403,7 +390,7 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int fsync(String path, int isdatasync, FuseFileInfo fi) {
     return guard.call("fsync", path, () -> {
-      OpenFile f = files.get(fi.fh.get());
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
       f.vol().fs().fsync(f.fh(), isdatasync != 0);
       return 0;
     });
@@ -412,7 +399,7 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int release(String path, FuseFileInfo fi) {
     return guard.call("release", path, () -> {
-      OpenFile f = files.remove(fi.fh.get());
+      OpenFiles.OpenFile f = files.remove(fi.fh.get());
       if (f != null) {
         f.vol().fs().release(f.fh());
       }
@@ -423,7 +410,7 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
     return guard.call("fallocate", path, () -> {
-      OpenFile f = files.get(fi.fh.get());
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
       f.vol().fs().fallocate(f.fh(), mode, off, length);
       return 0;
     });
@@ -434,7 +421,7 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int flock(String path, FuseFileInfo fi, int op) {
     Guard.Call body = () -> {
-      OpenFile f = files.get(fi.fh.get());
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
       f.vol().fs().flock(f.fh(), fi.lock_owner.get(), op);
       return 0;
     };
@@ -445,45 +432,18 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int lock(String path, FuseFileInfo fi, int cmd, Flock flock) {
     Guard.Call body = () -> {
-      OpenFile f = files.get(fi.fh.get());
-      FileLock want = new FileLock(flock.l_type.get(), flock.l_start.get(), flock.l_len.get(), flock.l_pid.get());
-      long owner = fi.lock_owner.get();
-      if (cmd == F_GETLK) {
-        FileLock held = f.vol().fs().getlk(f.fh(), owner, want);
-        flock.l_type.set((short) held.type());
-        if (held.type() != FileSystem.F_UNLCK) {
-          flock.l_start.set(held.start());
-          flock.l_len.set(held.length());
-          flock.l_pid.set((int) held.pid());
-        }
-        return 0;
-      }
-      if (cmd != F_SETLK && cmd != F_SETLKW) {
-        return -Errors.EINVAL;
-      }
-      f.vol().fs().setlk(f.fh(), owner, want, cmd == F_SETLKW);
-      return 0;
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
+      return RecordLocks.apply(f.vol().fs(), f.fh(), fi.lock_owner.get(), cmd, flock);
     };
-    return cmd == F_SETLKW ? guard.callWaiting("lock", path, body) : guard.call("lock", path, body);
+    return cmd == RecordLocks.F_SETLKW ? guard.callWaiting("lock", path, body) : guard.call("lock", path, body);
   }
 
   // ---- extended attributes ----
 
-  /**
-   * POSIX ACLs are not supported: the kernel (FUSE 7.19) passes them through as xattrs, and
-   * storing them as plain data would make tools like {@code cp -a} believe an ACL (and so the mode)
-   * was applied. EOPNOTSUPP makes them fall back to chmod.
-   */
-  private static void refuseAcl(String name) {
-    if (name.startsWith("system.posix_acl_")) {
-      throw new Refused(Errors.EOPNOTSUPP, "POSIX ACLs are not supported: " + name);
-    }
-  }
-
   @Override
   public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
     return guard.call("setxattr", path, () -> {
-      refuseAcl(name);
+      Xattrs.refuseAcl(name);
       Namespace.Node n = ns.resolve(path);
       byte[] v = new byte[(int) size];
       value.get(0, v, 0, v.length);
@@ -495,9 +455,9 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int getxattr(String path, String name, Pointer value, @size_t long size) {
     return guard.callReadOnly("getxattr", path, () -> {
-      refuseAcl(name);
+      Xattrs.refuseAcl(name);
       Namespace.Node n = ns.resolve(path);
-      return copyOut(n.fs().getxattr(n.ino(), name), value, size);
+      return Xattrs.copyOut(n.fs().getxattr(n.ino(), name), value, size);
     });
   }
 
@@ -505,60 +465,30 @@ final class QuorumFuse extends NativeFuse {
   public int listxattr(String path, Pointer list, @size_t long size) {
     return guard.callReadOnly("listxattr", path, () -> {
       Namespace.Node n = ns.resolve(path);
-      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-      for (String name : n.fs().listxattr(n.ino())) {
-        out.writeBytes(name.getBytes(StandardCharsets.UTF_8));
-        out.write(0);
-      }
-      return copyOut(out.toByteArray(), list, size);
+      return Xattrs.copyOut(Xattrs.nameList(n.fs().listxattr(n.ino())), list, size);
     });
   }
 
   @Override
   public int removexattr(String path, String name) {
     return guard.call("removexattr", path, () -> {
-      refuseAcl(name);
+      Xattrs.refuseAcl(name);
       Namespace.Node n = ns.resolve(path);
       n.fs().removexattr(n.ino(), name);
       return 0;
     });
   }
 
-  /** getxattr/listxattr protocol: size 0 asks for the length; a too-small buffer is ERANGE. */
-  private static int copyOut(byte[] data, Pointer dst, long size) {
-    if (size == 0) {
-      return data.length;
-    }
-    if (size < data.length) {
-      return -Errors.ERANGE;
-    }
-    dst.put(0, data, 0, data.length);
-    return data.length;
-  }
-
   // ---- lifecycle ----
 
   @Override
   void flushAll() {
-    for (OpenFile f : files.snapshot()) {
-      try {
-        f.vol().fs().flush(f.fh());
-      } catch (RuntimeException e) {
-        log.error("Flushing open file (inode {}) before unmount failed", f.ino(), e);
-      }
-    }
+    files.flushAll();
   }
 
   @Override
   void releaseAll() {
-    for (OpenFile f : files.snapshot()) {
-      try {
-        f.vol().fs().release(f.fh());
-      } catch (RuntimeException e) {
-        log.error("Releasing open file (inode {}) at unmount failed", f.ino(), e);
-      }
-    }
-    files.clear();
+    files.releaseAll();
     dirs.clear();
   }
 

@@ -42,8 +42,28 @@ final class SelfMount implements FsBench.Target {
   }
 
   private void mount() {
-    fs = FileSystems.open(meta, blobs, FsConfig.defaults());
+    fs = openWithRetry();
     handle = FuseMount.mount(fs, mnt, MountOptions.defaults().toBuilder().name("fsbench").build());
+  }
+
+  /** raft:// reads fail fast ("Leader is unknown") while a fresh cluster settles: retry for a while. */
+  private FileSystem openWithRetry() {
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (true) {
+      try {
+        return FileSystems.open(meta, blobs, FsConfig.defaults());
+      } catch (RuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   private void unmount() {

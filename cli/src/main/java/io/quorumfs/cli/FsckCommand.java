@@ -1,0 +1,50 @@
+package io.quorumfs.cli;
+
+import io.quorumfs.cli.config.Config;
+import io.quorumfs.cli.config.Sizes;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code quorumfs fsck}: check the file system's metadata against itself and the blob store. */
+@Command(name = "fsck", mixinStandardHelpOptions = true,
+    header = "Check the file system metadata and its chunks.",
+    description = {
+        "Check a quorumfs file system: every directory entry points at an inode, every inode is "
+            + "reachable, link counts and directory entry counts match, and every chunk a file "
+            + "references is in the blob store. Read-only. Shows progress on stderr and a summary.",
+        "Exit code 0 when clean, 4 when problems were found (each is printed)."})
+final class FsckCommand implements Callable<Integer> {
+
+  @Mixin
+  ClientOptions client;
+
+  @Mixin
+  ConfigOptions config;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    Config cfg = client.apply(config.builder()).build();
+    Logging.apply(cfg);
+    String meta = Endpoints.metaUri(cfg);
+    String blob = Endpoints.blobUri(cfg);
+    PrintWriter out = spec.commandLine().getOut();
+    Progress progress = Progress.onStderr(spec.commandLine().getErr(), "fsck", 0);
+    Parts.FsckReport r = Parts.fsck(meta, blob, progress);
+    progress.finish();
+    for (String p : r.problems()) {
+      out.println("PROBLEM " + p);
+    }
+    out.printf("fsck: %d inodes (%d directories, %d files), %d chunks, %s; %s%n", r.inodes(),
+        r.directories(), r.files(), r.chunks(), Sizes.format(r.bytes()),
+        r.problems().isEmpty() ? "clean" : r.problems().size() + " problem(s)");
+    out.flush();
+    return r.problems().isEmpty() ? ExitCode.OK : ExitCode.PROBLEMS_FOUND;
+  }
+}

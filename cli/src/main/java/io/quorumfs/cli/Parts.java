@@ -1,0 +1,82 @@
+package io.quorumfs.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The only class that calls into the other modules (ratis-meta, blob, fs-core, fuse). Each method
+ * throws {@link NotAvailableException} while the module it needs is not part of this build, so a
+ * command says plainly what is missing instead of pretending.
+ */
+final class Parts {
+
+  private Parts() {}
+
+  /** What one metadata replica needs to start. */
+  record MetaSpec(String id, String group, List<Peer> peers, String storeUri, Path raftDir,
+      boolean tls, Optional<Path> cert, Optional<Path> key, Optional<Path> ca) {}
+
+  /** One replica of the group: id and host:port of its Raft endpoint. */
+  record Peer(String id, String host, int port) {
+    String address() {
+      return host + ":" + port;
+    }
+  }
+
+  /** A running part of this process; close stops it. */
+  interface Running extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /** One replica's view for {@code status}. */
+  record ReplicaStatus(String id, String address, String role, long term, long commitIndex,
+      long appliedIndex, Optional<String> error) {}
+
+  /** The cluster at a glance. */
+  record ClusterStatus(String group, Optional<String> leader, List<ReplicaStatus> replicas) {}
+
+  /** What fsck found. */
+  record FsckReport(long inodes, long directories, long files, long chunks, long bytes,
+      List<String> problems) {}
+
+  /** What gc found or removed. */
+  record GcReport(long blobsSeen, long referenced, long unreferenced, long removed,
+      long bytesRemoved, long keptForGrace) {}
+
+  /** What a mount needs. */
+  record MountSpec(String metaUri, String blobUri, Path mountPoint, Path cacheDir, long cacheBytes,
+      boolean writeBack, String mountTable, boolean allowOther) {}
+
+  static Running startMeta(MetaSpec spec) {
+    throw new NotAvailableException("the ratis-meta module (MetaServer) is not built "
+        + "into this quorumfs yet");
+  }
+
+  static Running startBlobServer(String storeUri, String listen) {
+    throw new NotAvailableException("the blob module (BlobServer) is not built into "
+        + "this quorumfs yet");
+  }
+
+  static Running mount(MountSpec spec) {
+    throw new NotAvailableException("the fs-core and fuse modules (FileSystem, FuseMount) "
+        + "are not built into this quorumfs yet");
+  }
+
+  static ClusterStatus status(String metaUri) {
+    throw new NotAvailableException("the ratis-meta module (MetaStatus) is not built into "
+        + "this quorumfs yet");
+  }
+
+  static FsckReport fsck(String metaUri, String blobUri, Progress progress) {
+    throw new NotAvailableException("the fs-core module (Fsck) is not built into this "
+        + "quorumfs yet");
+  }
+
+  static GcReport gc(String metaUri, String blobUri, boolean dryRun, long graceSeconds,
+      Progress progress) {
+    throw new NotAvailableException("the fs-core and blob modules (GC mark and sweep) are not "
+        + "built into this quorumfs yet");
+  }
+}

@@ -46,7 +46,11 @@ public final class Config {
 
   /** The value of {@code key}, normalised; {@code ""} when unset. */
   public String get(ConfigKey key) {
-    return values.getOrDefault(key.name(), key.defaultValue());
+    String v = values.get(key.name());
+    if (v != null) {
+      return v;
+    }
+    return key.defaultValue().isEmpty() ? "" : key.type().check(key.defaultValue());
   }
 
   /** The value, or empty when unset. */

@@ -148,6 +148,9 @@ public record ConfigKey(String name, ValueType type, String defaultValue, String
           throw new IllegalArgumentException(colon > 0 ? "unsupported scheme '" + scheme + "'"
               : "no scheme");
         }
+        if (colon == value.length() - 1) {
+          return value; // a bare scheme such as mem:
+        }
         try {
           new java.net.URI(value);
         } catch (java.net.URISyntaxException e) {

@@ -1,5 +1,10 @@
 package io.quorumfs.cli;
 
+import io.quorumfs.blob.BlobServer;
+import io.quorumfs.blob.BlobStore;
+import io.quorumfs.blob.BlobStores;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -54,9 +59,33 @@ final class Parts {
         + "into this quorumfs yet");
   }
 
+  /** Serves {@code storeUri} over HTTP; the bearer token comes from QUORUMFS_BLOB_TOKEN. */
   static Running startBlobServer(String storeUri, String listen) {
-    throw new NotAvailableException("the blob module (BlobServer) is not built into "
-        + "this quorumfs yet");
+    int colon = listen.lastIndexOf(':');
+    InetSocketAddress addr = new InetSocketAddress(listen.substring(0, colon),
+        Integer.parseInt(listen.substring(colon + 1)));
+    BlobStore blobs = openBlobs(storeUri);
+    try {
+      BlobServer server = BlobServer.builder(blobs).listen(addr)
+          .token(System.getenv("QUORUMFS_BLOB_TOKEN")).start();
+      Logging.CONN.info("blob server listening on {} (auth {})", server.uri(),
+          System.getenv("QUORUMFS_BLOB_TOKEN") == null ? "off" : "bearer token");
+      return () -> {
+        server.close();
+        blobs.close();
+      };
+    } catch (IOException e) {
+      blobs.close();
+      throw new CommandFailedException("cannot listen on " + listen + ": " + e.getMessage(), e);
+    }
+  }
+
+  static BlobStore openBlobs(String uri) {
+    try {
+      return BlobStores.open(uri);
+    } catch (IllegalArgumentException e) {
+      throw new CommandFailedException("bad blob store URI: " + e.getMessage(), ExitCode.USAGE, e);
+    }
   }
 
   static Running mount(MountSpec spec) {

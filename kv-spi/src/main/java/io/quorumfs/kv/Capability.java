@@ -14,5 +14,12 @@ public enum Capability {
   /** A commit that raised {@link KvUnavailableException} is known not to have applied. */
   IDEMPOTENT_COMMIT,
   /** Several independent store instances may open the same URI at once (a server backend). */
-  SHARED
+  SHARED,
+  /**
+   * The watch history can be bounded to a small number of commits by configuration (for example
+   * {@code mem:?history=N}), so a subscriber from before it gets {@link WatchListener#onResync};
+   * the contract suite opens such a store through its {@code newStoreWithHistory} hook. A backend
+   * whose history cannot be bounded (a time-based change stream) does not declare it.
+   */
+  CONFIGURABLE_HISTORY
 }

@@ -110,6 +110,15 @@ public interface KvStore extends AutoCloseable {
     return 64 * 1024;
   }
 
+  /**
+   * The largest {@link Txn#size()} (compares plus operations) one {@link #commit} accepts; a larger
+   * txn raises {@link KvLimitException}. Callers that batch (bulk loads, range deletes) split at
+   * this size.
+   */
+  default int maxTxnSize() {
+    return Integer.MAX_VALUE;
+  }
+
   /** What this backend can and cannot do; the contract suite reads it. */
   Set<Capability> capabilities();
 

@@ -15,7 +15,9 @@ public final class KvStores {
   /** Parses {@code uri} and opens it; see {@link #open(URI)}. */
   public static KvStore open(String uri) {
     try {
-      return open(new URI(uri));
+      // java.net.URI rejects an empty scheme-specific part, so a bare "mem:" is read as "mem:/".
+      String text = uri.matches("[A-Za-z][A-Za-z0-9+.-]*:") ? uri + "/" : uri;
+      return open(new URI(text));
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("malformed store URI '" + uri + "': " + e.getReason()
           + (e.getIndex() >= 0 ? " at position " + e.getIndex() : ""), e);

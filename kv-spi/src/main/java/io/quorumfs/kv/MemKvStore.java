@@ -84,6 +84,7 @@ public final class MemKvStore implements KvStore {
 
   @Override
   public ScanPage scan(KeyRange range, int limit, byte[] after) {
+    java.util.Objects.requireNonNull(range, "range");
     if (limit <= 0) {
       throw new IllegalArgumentException("scan limit must be > 0, got " + limit);
     }
@@ -94,6 +95,9 @@ public final class MemKvStore implements KvStore {
           ? data.tailMap(after, false)
           : data.tailMap(range.start(), true);
       if (range.end() != null) {
+        if (after != null && Bytes.compare(after, range.end()) >= 0) {
+          return new ScanPage(List.of(), false);
+        }
         view = view.headMap(range.end(), false);
       }
       List<Versioned> out = new ArrayList<>(Math.min(limit, 1024));
@@ -124,7 +128,8 @@ public final class MemKvStore implements KvStore {
       }
       long rev = revision + 1;
       List<Long> results = new ArrayList<>(txn.ops().size());
-      Map<Key, Change> changes = new LinkedHashMap<>();
+      // Staged first, applied only when every op succeeded, so a bad Add leaves no trace.
+      Map<Key, Versioned> staged = new LinkedHashMap<>();
       for (Op op : txn.ops()) {
         long result = 0;
         Versioned now;
@@ -133,26 +138,32 @@ public final class MemKvStore implements KvStore {
         } else if (op instanceof Op.Delete) {
           now = null;
         } else if (op instanceof Op.Add a) {
-          result = Bytes.toLong(valueOf(a.key())) + a.delta();
+          result = counterOf(staged, a.key()) + a.delta();
           now = new Versioned(a.key(), Bytes.ofLong(result), rev);
         } else {
           Op.Max m = (Op.Max) op;
-          Versioned old = data.get(m.key());
-          result = old == null ? m.value() : Math.max(Bytes.toLong(old.value()), m.value());
+          Versioned old = current(staged, m.key());
+          result = old == null ? m.value() : Math.max(counterOf(staged, m.key()), m.value());
           now = new Versioned(m.key(), Bytes.ofLong(result), rev);
         }
-        if (now == null) {
-          data.remove(op.key());
-          changes.put(new Key(op.key()), new Change(op.key(), null, 0, false));
-        } else {
-          data.put(op.key(), now);
-          boolean big = now.value().length > maxWatchValue;
-          changes.put(new Key(op.key()), new Change(op.key(), big ? null : now.value(), rev, big));
-        }
+        staged.put(new Key(op.key()), now);
         results.add(result);
       }
+      List<Change> changes = new ArrayList<>(staged.size());
+      for (Map.Entry<Key, Versioned> e : staged.entrySet()) {
+        byte[] key = e.getKey().b();
+        Versioned now = e.getValue();
+        if (now == null) {
+          data.remove(key);
+          changes.add(new Change(key, null, 0, false));
+        } else {
+          data.put(key, now);
+          boolean big = now.value().length > maxWatchValue;
+          changes.add(new Change(key, big ? null : now.value(), rev, big));
+        }
+      }
       revision = rev;
-      history.addLast(new ChangeEvent(rev, new ArrayList<>(changes.values())));
+      history.addLast(new ChangeEvent(rev, changes));
       while (history.size() > historyLimit) {
         trimmedThrough = history.removeFirst().revision();
       }
@@ -163,9 +174,21 @@ public final class MemKvStore implements KvStore {
     }
   }
 
-  private byte[] valueOf(byte[] key) {
-    Versioned v = data.get(key);
-    return v == null ? null : v.value();
+  private Versioned current(Map<Key, Versioned> staged, byte[] key) {
+    Key k = new Key(key);
+    return staged.containsKey(k) ? staged.get(k) : data.get(key);
+  }
+
+  private long counterOf(Map<Key, Versioned> staged, byte[] key) {
+    Versioned v = current(staged, key);
+    if (v == null) {
+      return 0;
+    }
+    if (v.value().length != 8) {
+      throw new IllegalArgumentException("key " + Bytes.show(key) + " holds " + v.value().length
+          + " bytes, not an 8-byte counter: cannot add to it or take its max");
+    }
+    return Bytes.toLong(v.value());
   }
 
   @Override
@@ -205,7 +228,8 @@ public final class MemKvStore implements KvStore {
 
   @Override
   public Set<Capability> capabilities() {
-    return EnumSet.of(Capability.WATCH_HISTORY, Capability.LARGE_VALUES, Capability.IDEMPOTENT_COMMIT);
+    return EnumSet.of(Capability.WATCH_HISTORY, Capability.LARGE_VALUES, Capability.IDEMPOTENT_COMMIT,
+        Capability.CONFIGURABLE_HISTORY);
   }
 
   @Override

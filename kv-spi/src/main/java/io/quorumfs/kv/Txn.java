@@ -24,7 +24,12 @@ public record Txn(List<Compare> compares, List<Op> ops) {
     return compares.size() + ops.size();
   }
 
-  static void checkKey(byte[] key) {
+  /**
+   * Validates a key as every store must: non-null ({@link NullPointerException}), 1 to
+   * {@link KvStore#MAX_KEY_BYTES} bytes ({@link IllegalArgumentException} naming the size and limit).
+   * Backends call it on every key they are given.
+   */
+  public static void checkKey(byte[] key) {
     Objects.requireNonNull(key, "key");
     if (key.length == 0) {
       throw new IllegalArgumentException("key must not be empty");

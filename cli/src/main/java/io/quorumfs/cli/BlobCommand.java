@@ -82,8 +82,8 @@ final class BlobCommand implements Callable<Integer> {
         pm.close();
         throw e;
       }
-      System.out.println("quorumfs blob server serving " + storeUri + " at http://"
-          + cfg.get(ConfigKeys.BLOB_LISTEN) + pm.url().map(u -> "; metrics " + u).orElse(""));
+      System.out.println("quorumfs blob server serving " + storeUri + " at "
+          + server.where() + pm.url().map(u -> "; metrics " + u).orElse(""));
       System.out.println("READY");
       System.out.flush();
       Foreground.runUntilStopped("blob server", () -> {

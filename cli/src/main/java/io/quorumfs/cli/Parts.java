@@ -33,6 +33,11 @@ final class Parts {
   interface Running extends AutoCloseable {
     @Override
     void close();
+
+    /** Where it can be reached (a URI or address), if anywhere. */
+    default String where() {
+      return "";
+    }
   }
 
   /** One replica's view for {@code status}. */
@@ -70,9 +75,17 @@ final class Parts {
           .token(System.getenv("QUORUMFS_BLOB_TOKEN")).start();
       Logging.CONN.info("blob server listening on {} (auth {})", server.uri(),
           System.getenv("QUORUMFS_BLOB_TOKEN") == null ? "off" : "bearer token");
-      return () -> {
-        server.close();
-        blobs.close();
+      return new Running() {
+        @Override
+        public void close() {
+          server.close();
+          blobs.close();
+        }
+
+        @Override
+        public String where() {
+          return server.uri().toString();
+        }
       };
     } catch (IOException e) {
       blobs.close();

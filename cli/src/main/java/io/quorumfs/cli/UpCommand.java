@@ -90,7 +90,7 @@ final class UpCommand implements Callable<Integer> {
     if (pid != null && UpState.alive(Long.parseLong(pid))
         && Long.parseLong(pid) != ProcessHandle.current().pid()) {
       throw new CommandFailedException("quorumfs up is already running (pid " + pid
-          + ") with data dir " + data + "; stop it with Ctrl-C in its terminal or kill -INT " + pid);
+          + ") with data dir " + data + "; stop it with Ctrl-C in its terminal or: kill " + pid);
     }
     if (!noMount) {
       String problem = Endpoints.fuseProblem();
@@ -170,8 +170,8 @@ final class UpCommand implements Callable<Integer> {
           + ", JMX domain io.quorumfs");
       out.println("  state      " + UpState.file(data));
       out.println("Check it:  quorumfs status" + dataDirHint(cfg));
-      out.println("Stop it:   press Ctrl-C here, or kill -INT " + me
-          + " (unmounts, then stops the replicas)");
+      out.println("Stop it:   press Ctrl-C here, or kill " + me
+          + " (SIGTERM; unmounts, then stops the replicas)");
       out.println("READY");
       out.flush();
     } catch (RuntimeException | IOException e) {

@@ -52,7 +52,7 @@ final class MetaCommand implements Callable<Integer> {
     String peers;
 
     @Option(names = "--group", paramLabel = "NAME",
-        description = "Raft group name (config key meta.group; default quorumfs).")
+        description = "Raft group name (config key meta.group; default meta).")
     String group;
 
     @Option(names = "--store", paramLabel = "URI",
@@ -113,7 +113,7 @@ final class MetaCommand implements Callable<Integer> {
         pm.close();
         throw e;
       }
-      String uri = "raft://" + String.join(",", group.stream().map(Parts.Peer::address).toList());
+      String uri = Parts.raftUri(group, cfg.get(ConfigKeys.META_GROUP));
       System.out.println("quorumfs meta replica " + me + " of group " + cfg.get(ConfigKeys.META_GROUP)
           + " running; store " + storeUri + ", raft dir " + raftDir + "; clients use " + uri
           + pm.url().map(u -> "; metrics " + u).orElse(""));

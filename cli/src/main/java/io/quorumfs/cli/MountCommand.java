@@ -96,11 +96,11 @@ final class MountCommand implements Callable<Integer> {
         .orElse(cfg.path(ConfigKeys.DATA_DIR).toAbsolutePath().resolve("cache"));
     ProcessMetrics pm = ProcessMetrics.start(cfg.find(ConfigKeys.METRICS_LISTEN),
         cfg.bool(ConfigKeys.METRICS_JMX));
-    Parts.Running mounted;
+    Mounts.Mounted mounted;
     try {
-      mounted = Parts.mount(new Parts.MountSpec(metaUri, blobUri, mnt, cache,
+      mounted = Mounts.mount(new Parts.MountSpec(metaUri, blobUri, mnt, cache,
           cfg.number(ConfigKeys.MOUNT_CACHE_SIZE), cfg.bool(ConfigKeys.MOUNT_WRITE_BACK),
-          cfg.get(ConfigKeys.MOUNT_TABLE), cfg.bool(ConfigKeys.MOUNT_ALLOW_OTHER)));
+          cfg.get(ConfigKeys.MOUNT_TABLE), cfg.bool(ConfigKeys.MOUNT_ALLOW_OTHER)), pm.registry());
     } catch (RuntimeException e) {
       pm.close();
       throw e;
@@ -112,7 +112,7 @@ final class MountCommand implements Callable<Integer> {
     Foreground.runUntilStopped("mount " + mnt, () -> {
       mounted.close();
       pm.close();
-    });
+    }, mounted::awaitUnmount);
     return ExitCode.OK;
   }
 }

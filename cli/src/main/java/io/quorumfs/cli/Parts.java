@@ -1,6 +1,13 @@
 package io.quorumfs.cli;
 
 import io.quorumfs.blob.BlobServer;
+import io.quorumfs.meta.MetaServer;
+import io.quorumfs.meta.MetaServerConfig;
+import io.quorumfs.meta.MetaStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import io.quorumfs.blob.BlobStore;
 import io.quorumfs.blob.BlobStores;
 import java.io.IOException;
@@ -59,10 +66,49 @@ final class Parts {
   record MountSpec(String metaUri, String blobUri, Path mountPoint, Path cacheDir, long cacheBytes,
       boolean writeBack, String mountTable, boolean allowOther) {}
 
+  /** Starts one replica; returns once it listens (a leader may not be elected yet). */
   static Running startMeta(MetaSpec spec) {
-    throw new NotAvailableException("the ratis-meta module (MetaServer) is not built "
-        + "into this quorumfs yet");
+    if (spec.tls()) {
+      throw new NotAvailableException("mutual TLS between replicas is not implemented in the "
+          + "ratis-meta module yet; run the replicas on a private network (docs/deploy.md)");
+    }
+    Map<String, String> peers = new LinkedHashMap<>();
+    for (Peer p : spec.peers()) {
+      peers.put(p.id(), p.address());
+    }
+    MetaServerConfig config = MetaServerConfig.builder().id(spec.id()).peers(peers)
+        .storageDir(spec.raftDir()).storeUri(spec.storeUri()).group(spec.group()).build();
+    MetaServer server;
+    try {
+      server = MetaServer.start(config);
+    } catch (IOException e) {
+      throw new CommandFailedException("cannot start replica " + spec.id() + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new CommandFailedException("cannot start replica " + spec.id() + ": " + e.getMessage(),
+          ExitCode.USAGE, e);
+    }
+    Logging.CONN.info("replica {} of group {} listening on {}, peers {}", spec.id(), spec.group(),
+        peers.get(spec.id()), peers);
+    return new Running() {
+      @Override
+      public void close() {
+        server.close();
+      }
+
+      @Override
+      public String where() {
+        return peers.get(spec.id());
+      }
+    };
   }
+
+  /** The raft:// URI clients use for {@code peers} (with ?group= unless it is the default). */
+  static String raftUri(List<Peer> peers, String group) {
+    return "raft://" + String.join(",", peers.stream().map(Peer::address).toList())
+        + (DEFAULT_GROUP.equals(group) ? "" : "?group=" + group);
+  }
+
+  static final String DEFAULT_GROUP = "meta";
 
   /** Serves {@code storeUri} over HTTP; the bearer token comes from QUORUMFS_BLOB_TOKEN. */
   static Running startBlobServer(String storeUri, String listen) {
@@ -101,14 +147,33 @@ final class Parts {
     }
   }
 
-  static Running mount(MountSpec spec) {
-    throw new NotAvailableException("the fs-core and fuse modules (FileSystem, FuseMount) "
-        + "are not built into this quorumfs yet");
+  /** Asks every replica named in {@code metaUri} (raft://...) for its state. */
+  static ClusterStatus status(String metaUri, String defaultGroup) {
+    if (!metaUri.startsWith("raft://")) {
+      throw new CommandFailedException("status needs a raft:// metadata URI, got '" + metaUri
+          + "' (a single-node store has no replicas to show)", ExitCode.USAGE, null);
+    }
+    String group = queryParam(metaUri, "group").orElse(defaultGroup);
+    MetaStatus st = MetaStatus.query(metaUri, group, Duration.ofSeconds(3));
+    List<ReplicaStatus> out = new ArrayList<>();
+    for (MetaStatus.Replica r : st.replicas()) {
+      out.add(new ReplicaStatus(r.id(), r.address(), r.role(), r.term(), r.commitIndex(),
+          r.appliedIndex(), Optional.ofNullable(r.error())));
+    }
+    return new ClusterStatus(group, Optional.ofNullable(st.leaderId()), out);
   }
 
-  static ClusterStatus status(String metaUri) {
-    throw new NotAvailableException("the ratis-meta module (MetaStatus) is not built into "
-        + "this quorumfs yet");
+  static Optional<String> queryParam(String uri, String name) {
+    int q = uri.indexOf('?');
+    if (q < 0) {
+      return Optional.empty();
+    }
+    for (String kv : uri.substring(q + 1).split("&")) {
+      if (kv.startsWith(name + "=")) {
+        return Optional.of(kv.substring(name.length() + 1));
+      }
+    }
+    return Optional.empty();
   }
 
   static FsckReport fsck(String metaUri, String blobUri, Progress progress) {

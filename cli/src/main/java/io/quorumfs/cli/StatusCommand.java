@@ -40,7 +40,7 @@ final class StatusCommand implements Callable<Integer> {
     Config cfg = client.apply(config.builder()).build();
     Logging.apply(cfg);
     String metaUri = Endpoints.metaUri(cfg);
-    Parts.ClusterStatus st = Parts.status(metaUri);
+    Parts.ClusterStatus st = Parts.status(metaUri, cfg.get(io.quorumfs.cli.config.ConfigKeys.META_GROUP));
     PrintWriter out = spec.commandLine().getOut();
     long leaderCommit = st.replicas().stream()
         .filter(r -> st.leader().isPresent() && r.id().equals(st.leader().get()))

@@ -131,16 +131,16 @@ final class UpCommand implements Callable<Integer> {
         started.push(Parts.startMeta(new Parts.MetaSpec(p.id(), cfg.get(ConfigKeys.META_GROUP),
             peers, store, raftDir, false, Optional.empty(), Optional.empty(), Optional.empty())));
       }
-      String metaUri = "raft://" + String.join(",", peers.stream().map(Parts.Peer::address).toList());
+      String metaUri = Parts.raftUri(peers, cfg.get(ConfigKeys.META_GROUP));
       String blobUri = ephemeral ? "mem:" : "file://" + data.resolve("blobs");
       if (!ephemeral) {
         Files.createDirectories(data.resolve("blobs"));
       }
       Path cacheDir = cfg.find(ConfigKeys.MOUNT_CACHE_DIR).map(Path::of).orElse(data.resolve("cache"));
       if (!noMount) {
-        started.push(Parts.mount(new Parts.MountSpec(metaUri, blobUri, mnt, cacheDir,
+        started.push(Mounts.mount(new Parts.MountSpec(metaUri, blobUri, mnt, cacheDir,
             cfg.number(ConfigKeys.MOUNT_CACHE_SIZE), cfg.bool(ConfigKeys.MOUNT_WRITE_BACK),
-            cfg.get(ConfigKeys.MOUNT_TABLE), cfg.bool(ConfigKeys.MOUNT_ALLOW_OTHER))));
+            cfg.get(ConfigKeys.MOUNT_TABLE), cfg.bool(ConfigKeys.MOUNT_ALLOW_OTHER)), pm.registry()));
       }
 
       long me = ProcessHandle.current().pid();

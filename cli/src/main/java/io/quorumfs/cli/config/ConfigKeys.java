@@ -35,7 +35,7 @@ public final class ConfigKeys {
       new ValueType.Text("id=host:port[,id=host:port...]"), "",
       "Every replica of the group, this one included: n1=10.0.0.1:9870,n2=10.0.0.2:9870,...");
   public static final ConfigKey META_GROUP = key("meta.group", new ValueType.Text("a group name"),
-      "quorumfs", "Name of the Raft group (one group per volume).");
+      "meta", "Name of the Raft group (one group per volume); clients name it as raft://...?group=NAME.");
   public static final ConfigKey META_STORE = key("meta.store", new ValueType.Uri(KV_SCHEMES), "",
       "The replica's local store; unset = rocks://<data-dir>/meta/<meta.id>/store.");
   public static final ConfigKey META_DIR = key("meta.dir", new ValueType.Text("a directory path"), "",

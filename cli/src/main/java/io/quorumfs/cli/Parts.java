@@ -1,6 +1,12 @@
 package io.quorumfs.cli;
 
 import io.quorumfs.blob.BlobServer;
+import io.quorumfs.fs.FileSystem;
+import io.quorumfs.fs.FileSystems;
+import io.quorumfs.fs.FsConfig;
+import io.quorumfs.fs.FsException;
+import io.quorumfs.kv.KvStore;
+import io.quorumfs.kv.KvStores;
 import io.quorumfs.meta.MetaServer;
 import io.quorumfs.meta.MetaServerConfig;
 import io.quorumfs.meta.MetaStatus;
@@ -54,8 +60,8 @@ final class Parts {
   /** The cluster at a glance. */
   record ClusterStatus(String group, Optional<String> leader, List<ReplicaStatus> replicas) {}
 
-  /** What fsck found. */
-  record FsckReport(long inodes, long directories, long files, long chunks, long bytes,
+  /** What fsck found; {@code blocksRead} counts 1 MiB reads of file data. */
+  record FsckReport(long inodes, long directories, long files, long blocksRead, long bytes,
       List<String> problems) {}
 
   /** What gc found or removed. */
@@ -176,9 +182,28 @@ final class Parts {
     return Optional.empty();
   }
 
-  static FsckReport fsck(String metaUri, String blobUri, Progress progress) {
-    throw new NotAvailableException("the fs-core module (Fsck) is not built into this "
-        + "quorumfs yet");
+  /** Walks the file system (read-only client, never formats) and checks it; see TreeCheck. */
+  static FsckReport fsck(String metaUri, String blobUri, boolean readData, Progress progress) {
+    KvStore meta;
+    try {
+      meta = KvStores.open(metaUri);
+    } catch (IllegalArgumentException e) {
+      throw new CommandFailedException("bad metadata store URI: " + e.getMessage(), ExitCode.USAGE, e);
+    }
+    try (meta; BlobStore blobs = openBlobs(blobUri)) {
+      FileSystem fs;
+      try {
+        fs = FileSystems.open(meta, blobs, FsConfig.builder().formatIfEmpty(false).build());
+      } catch (FsException e) {
+        throw new CommandFailedException("cannot open the file system in " + metaUri + ": "
+            + e.getMessage(), e);
+      }
+      try {
+        return new TreeCheck(fs, readData, progress).run();
+      } finally {
+        fs.close();
+      }
+    }
   }
 
   static GcReport gc(String metaUri, String blobUri, boolean dryRun, long graceSeconds,

@@ -44,7 +44,9 @@ final class Progress {
 
   void finish() {
     done = Math.max(done, total);
-    draw(true);
+    if (terminal || lastDecile < 10) {
+      draw(true);
+    }
     if (terminal) {
       err.println();
     }

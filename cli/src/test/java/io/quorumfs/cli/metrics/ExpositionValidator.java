@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * format description: comments (HELP/TYPE), samples {@code name{labels} value [timestamp]}, label
  * escaping, float syntax, TYPE before samples, families contiguous, summary sample names.
  */
-final class ExpositionValidator {
+public final class ExpositionValidator {
 
   private static final String NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
   private static final Pattern HELP = Pattern.compile("# HELP (" + NAME + ") (.*)");
@@ -28,11 +28,11 @@ final class ExpositionValidator {
       "[+-]?(Inf|NaN|[0-9]+(\\.[0-9]*)?([eE][+-]?[0-9]+)?|\\.[0-9]+([eE][+-]?[0-9]+)?)");
 
   /** Parsed samples: full sample text before the value → value. */
-  final Map<String, Double> samples = new HashMap<>();
-  final Map<String, String> types = new HashMap<>();
+  public final Map<String, Double> samples = new HashMap<>();
+  public final Map<String, String> types = new HashMap<>();
 
   /** Returns the problems found (empty = valid). */
-  List<String> validate(String text) {
+  public List<String> validate(String text) {
     List<String> problems = new ArrayList<>();
     if (!text.isEmpty() && !text.endsWith("\n")) {
       problems.add("text does not end with a newline");

@@ -150,7 +150,10 @@ final class CommitBatcher implements AutoCloseable {
         throw new Wire.MalformedException("reply has " + n + " results for " + batch.size() + " txns");
       }
       for (Pending p : batch) {
-        if (in.b() == 1) {
+        byte status = in.b();
+        if (status == 2) {
+          p.future.completeExceptionally(new IllegalArgumentException(in.str()));
+        } else if (status == 1) {
           long rev = in.l();
           int k = in.count();
           List<Long> results = new ArrayList<>(k);

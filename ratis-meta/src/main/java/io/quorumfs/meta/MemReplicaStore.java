@@ -98,6 +98,9 @@ final class MemReplicaStore implements ReplicaStore {
       NavigableMap<byte[], Versioned> view = after != null && Bytes.compare(after, range.start()) >= 0
           ? data.tailMap(after, false) : data.tailMap(range.start(), true);
       if (range.end() != null) {
+        if (after != null && Bytes.compare(after, range.end()) >= 0) {
+          return new ScanPage(List.of(), false);
+        }
         view = view.headMap(range.end(), false);
       }
       List<Versioned> out = new ArrayList<>(Math.min(limit, 1024));

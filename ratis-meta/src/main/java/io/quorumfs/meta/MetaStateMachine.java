@@ -178,6 +178,8 @@ final class MetaStateMachine extends BaseStateMachine {
         for (long v : t.opResults()) {
           o.l(v);
         }
+      } else if (t.invalid() != null) {
+        o.b(2).str(t.invalid());
       } else {
         o.b(0).i(t.failedCompares().length);
         for (int c : t.failedCompares()) {

@@ -52,6 +52,9 @@ import org.apache.ratis.util.TimeDuration;
  */
 final class RaftKvStore implements KvStore {
 
+  /** The most compares plus operations one txn may hold. */
+  static final int MAX_TXN_SIZE = 100_000;
+
   private final String uri;
   private final RaftClient client;
   private final List<RaftPeerId> peers;
@@ -237,6 +240,10 @@ final class RaftKvStore implements KvStore {
   public CommitResult commit(Txn txn) {
     Objects.requireNonNull(txn, "txn");
     checkOpen();
+    if (txn.size() > MAX_TXN_SIZE) {
+      throw new KvLimitException("txn of " + txn.size() + " compares and operations exceeds the raft:// limit of "
+          + MAX_TXN_SIZE);
+    }
     CompletableFuture<CommitResult> f = batcher.submit(txn);
     CommitResult r = await(f, "commit");
     if (r.ok()) {
@@ -284,6 +291,9 @@ final class RaftKvStore implements KvStore {
       if (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
         c = c.getCause();
       }
+      if (c instanceof IllegalArgumentException iae) {
+        throw new IllegalArgumentException(iae.getMessage(), iae);
+      }
       if (c instanceof KvException k) {
         if (k instanceof KvClosedException) {
           throw new KvClosedException(k.getMessage());
@@ -325,8 +335,15 @@ final class RaftKvStore implements KvStore {
   private final List<RaftWatch> watches = new ArrayList<>();
 
   @Override
+  public int maxTxnSize() {
+    return MAX_TXN_SIZE;
+  }
+
+  /** CONFIGURABLE_HISTORY: the replicas' feed ring is bounded by {@code MetaServerConfig.feedEvents}. */
+  @Override
   public Set<Capability> capabilities() {
-    return EnumSet.of(Capability.PERSISTENT, Capability.WATCH_HISTORY, Capability.LARGE_VALUES, Capability.SHARED);
+    return EnumSet.of(Capability.PERSISTENT, Capability.WATCH_HISTORY, Capability.LARGE_VALUES, Capability.SHARED,
+        Capability.CONFIGURABLE_HISTORY);
   }
 
   /** The replica ids this client found, in peer-list order. */

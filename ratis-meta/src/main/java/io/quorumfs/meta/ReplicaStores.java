@@ -9,11 +9,11 @@ final class ReplicaStores {
   private ReplicaStores() {}
 
   static ReplicaStore open(String uri, int maxWatchValue) {
-    URI u = URI.create(uri);
-    String scheme = u.getScheme();
-    if ("mem".equals(scheme)) {
+    if (uri.equals("mem:") || uri.startsWith("mem:/")) {
       return new MemReplicaStore(maxWatchValue);
     }
+    URI u = URI.create(uri);
+    String scheme = u.getScheme();
     if ("rocks".equals(scheme)) {
       String path = u.getPath();
       if (path == null || path.isEmpty()) {

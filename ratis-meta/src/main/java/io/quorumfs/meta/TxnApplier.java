@@ -25,8 +25,12 @@ import java.util.function.Function;
  */
 final class TxnApplier {
 
-  /** One txn's outcome: applied at {@code revision} with op results, or the failed compares' positions. */
-  record TxnOutcome(boolean ok, long revision, long[] opResults, int[] failedCompares) {}
+  /**
+   * One txn's outcome: applied at {@code revision} with op results; or refused, with the failed
+   * compares' positions; or invalid ({@code invalid} names why: an Add or Max on a value that is not
+   * an 8-byte counter), in which case nothing of it applied.
+   */
+  record TxnOutcome(boolean ok, long revision, long[] opResults, int[] failedCompares, String invalid) {}
 
   /** Everything an entry did: outcomes, events, the final state of every written key. */
   record Result(List<TxnOutcome> outcomes, List<ChangeEvent> events,
@@ -63,10 +67,16 @@ final class TxnApplier {
         }
       }
       if (nFailed > 0) {
-        outcomes.add(new TxnOutcome(false, 0, null, java.util.Arrays.copyOf(failed, nFailed)));
+        outcomes.add(new TxnOutcome(false, 0, null, java.util.Arrays.copyOf(failed, nFailed), null));
         continue;
       }
       long[] results = new long[txn.ops().size()];
+      Map<ByteBuffer, Versioned> staged = new LinkedHashMap<>();
+      Function<byte[], Versioned> cur = k -> {
+        Versioned v = staged.get(ByteBuffer.wrap(k));
+        return v != null ? v : now.apply(k);
+      };
+      String invalid = null;
       Map<ByteBuffer, Change> changes = new HashMap<>();
       List<ByteBuffer> order = new ArrayList<>();
       for (int o = 0; o < results.length; o++) {
@@ -77,36 +87,57 @@ final class TxnApplier {
         } else if (op instanceof Op.Delete d) {
           next = new Versioned(d.key(), null, 0);
         } else if (op instanceof Op.Add a) {
-          results[o] = longOf(now.apply(a.key())) + a.delta();
+          Versioned old = cur.apply(a.key());
+          if (!isCounter(old)) {
+            invalid = notACounter(a.key(), old);
+            break;
+          }
+          results[o] = longOf(old) + a.delta();
           next = new Versioned(a.key(), Bytes.ofLong(results[o]), rev);
         } else {
           Op.Max m = (Op.Max) op;
-          Versioned old = now.apply(m.key());
+          Versioned old = cur.apply(m.key());
+          if (!isCounter(old)) {
+            invalid = notACounter(m.key(), old);
+            break;
+          }
           results[o] = old.exists() ? Math.max(longOf(old), m.value()) : m.value();
           next = new Versioned(m.key(), Bytes.ofLong(results[o]), rev);
         }
         ByteBuffer k = ByteBuffer.wrap(op.key());
-        overlay.put(k, next);
+        staged.put(k, next);
         if (!changes.containsKey(k)) {
           order.add(k);
         }
         boolean big = next.value() != null && next.value().length > maxWatchValue;
         changes.put(k, new Change(op.key(), big ? null : next.value(), next.version(), big));
       }
+      if (invalid != null) {
+        outcomes.add(new TxnOutcome(false, 0, null, null, invalid));
+        continue;
+      }
+      overlay.putAll(staged);
       List<Change> list = new ArrayList<>(order.size());
       for (ByteBuffer k : order) {
         list.add(changes.get(k));
       }
       events.add(new ChangeEvent(rev, list));
-      outcomes.add(new TxnOutcome(true, rev, results, null));
+      outcomes.add(new TxnOutcome(true, rev, results, null, null));
       last = rev;
     }
     return new Result(outcomes, events, overlay, last);
   }
 
-  /** A counter value; a value that is not 8 bytes reads as 0 rather than failing the entry. */
+  private static boolean isCounter(Versioned v) {
+    return !v.exists() || v.value().length == 8;
+  }
+
+  private static String notACounter(byte[] key, Versioned v) {
+    return "key " + Bytes.show(key) + " holds " + v.value().length
+        + " bytes, not an 8-byte counter: cannot add to it or take its max";
+  }
+
   private static long longOf(Versioned v) {
-    byte[] b = v.value();
-    return b == null || b.length != 8 ? 0 : Bytes.toLong(b);
+    return v.exists() ? Bytes.toLong(v.value()) : 0;
   }
 }

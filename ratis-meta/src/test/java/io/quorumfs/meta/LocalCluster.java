@@ -32,8 +32,13 @@ final class LocalCluster implements AutoCloseable {
     for (int i = 1; i <= n; i++) {
       peers.put("n" + i, "127.0.0.1:" + freePort());
     }
-    for (String id : peers.keySet()) {
-      servers.add(MetaServer.start(config(id)));
+    try {
+      for (String id : peers.keySet()) {
+        servers.add(MetaServer.start(config(id)));
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
     }
   }
 

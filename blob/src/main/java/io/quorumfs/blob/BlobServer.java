@@ -265,7 +265,12 @@ public final class BlobServer implements AutoCloseable {
       byte[] b = new byte[(int) declared];
       int at = 0;
       while (at < b.length) {
-        int r = in.read(b, at, b.length - at);
+        int r;
+        try {
+          r = in.read(b, at, b.length - at);
+        } catch (IOException e) {
+          r = -1; // the JDK server reports a body cut short as an IOException
+        }
         if (r < 0) {
           throw new IllegalArgumentException("upload truncated: got " + at + " of " + declared
               + " bytes announced by Content-Length; nothing stored");

@@ -41,7 +41,10 @@ import java.util.function.Supplier;
  * same content.
  *
  * <p>Backends without {@link Capability#LARGE_VALUES} (DynamoDB's 400 KB items) get 256 KiB parts
- * and 2 MiB txns by default; others 4 MiB parts and 64 MiB txns.
+ * and 2 MiB txns by default; others 4 MiB parts and 64 MiB txns. The final txn of a multi-txn put
+ * holds a compare per part and the info, at most {@link KvStore#maxTxnSize()} entries, which bounds the largest
+ * blob at {@code maxTxnSize - 2} parts (DynamoDB: 95 parts of 256 KiB, 23.75 MiB; chunks are at
+ * most 4 MiB).
  */
 public final class KvBlobStore implements BlobStore {
 
@@ -56,6 +59,7 @@ public final class KvBlobStore implements BlobStore {
   private final int partSize;
   private final long maxTxnBytes;
   private final int maxBlobBytes;
+  private final int maxOpsPerTxn;
   private final Duration refreshAfter;
   private final Clock clock;
   private final String name;
@@ -69,7 +73,9 @@ public final class KvBlobStore implements BlobStore {
     boolean large = kv.capabilities().contains(Capability.LARGE_VALUES);
     this.partSize = b.partSize > 0 ? b.partSize : (large ? 4 << 20 : 256 << 10);
     this.maxTxnBytes = b.maxTxnBytes > 0 ? b.maxTxnBytes : (large ? 64L << 20 : 2L << 20);
-    this.maxBlobBytes = b.maxBlobBytes;
+    // A blob's parts, its info and a compare per part must fit one txn (the final and the delete txn).
+    this.maxOpsPerTxn = Math.max(3, Math.min(kv.maxTxnSize(), 100_000));
+    this.maxBlobBytes = (int) Math.min(b.maxBlobBytes, (long) (maxOpsPerTxn - 2) * partSize);
     this.refreshAfter = b.refreshAfter;
     this.clock = b.clock;
     this.name = b.name != null ? b.name : "kv blob store (" + kv.getClass().getSimpleName() + ")";
@@ -97,7 +103,7 @@ public final class KvBlobStore implements BlobStore {
     BlobId id = BlobId.of(content);
     byte[] infoKey = infoKey(id);
     for (int attempt = 1; ; attempt++) {
-      Versioned info = call(() -> kv.get(infoKey));
+      Versioned info = call("checking blob " + id, () -> kv.get(infoKey));
       if (info.exists()) {
         if (refreshIfStale(id, info)) {
           return id;
@@ -117,7 +123,7 @@ public final class KvBlobStore implements BlobStore {
     byte[] infoKey = infoKey(id);
     int parts = partCount(content.length);
     byte[] info = encodeInfo(content.length, clock.millis(), parts);
-    if (content.length + (long) INFO_BYTES <= maxTxnBytes) {
+    if (content.length + (long) INFO_BYTES <= maxTxnBytes && parts + 2 <= maxOpsPerTxn) {
       Txn.Builder t = Txn.builder().requireAbsent(infoKey);
       for (int i = 0; i < parts; i++) {
         t.put(partKey(id, i), part(content, i));
@@ -132,7 +138,7 @@ public final class KvBlobStore implements BlobStore {
     long bytes = 0;
     for (int i = 0; i < parts; i++) {
       byte[] p = part(content, i);
-      if (bytes + p.length > maxTxnBytes && !pending.isEmpty()) {
+      if ((bytes + p.length > maxTxnBytes || pending.size() == maxOpsPerTxn) && !pending.isEmpty()) {
         long rev = commit(t.build(), id).revision();
         pending.forEach(k -> fin.requireVersion(k, rev));
         pending.clear();
@@ -165,7 +171,7 @@ public final class KvBlobStore implements BlobStore {
   public byte[] get(BlobId id) {
     Objects.requireNonNull(id, "id");
     byte[] infoKey = infoKey(id);
-    List<Versioned> first = call(() -> kv.getAll(List.of(infoKey, partKey(id, 0))));
+    List<Versioned> first = call("reading blob " + id, () -> kv.getAll(List.of(infoKey, partKey(id, 0))));
     Versioned iv = first.get(0);
     if (!iv.exists()) {
       throw new BlobNotFoundException(id, name);
@@ -182,7 +188,7 @@ public final class KvBlobStore implements BlobStore {
       for (int i = 1; i < info.parts; i++) {
         keys.add(partKey(id, i));
       }
-      List<Versioned> rest = call(() -> kv.getAll(keys));
+      List<Versioned> rest = call("reading blob " + id, () -> kv.getAll(keys));
       if (rest.get(0).version() != iv.version()) {
         return get(id); // deleted or refreshed in between: read again from a consistent info
       }
@@ -214,7 +220,7 @@ public final class KvBlobStore implements BlobStore {
 
   @Override
   public Optional<BlobInfo> info(BlobId id) {
-    Versioned v = call(() -> kv.get(infoKey(id)));
+    Versioned v = call("reading the info of blob " + id, () -> kv.get(infoKey(id)));
     if (!v.exists()) {
       return Optional.empty();
     }
@@ -230,11 +236,11 @@ public final class KvBlobStore implements BlobStore {
     }
     List<byte[]> keys = new ArrayList<>(list.size());
     list.forEach(id -> keys.add(infoKey(id)));
-    List<Versioned> found = call(() -> kv.getAll(keys));
+    List<Versioned> found = call("checking " + list.size() + " blobs", () -> kv.getAll(keys));
     Set<BlobId> out = new LinkedHashSet<>();
     for (int i = 0; i < list.size(); i++) {
       Versioned v = found.get(i);
-      if (!v.exists() || !refreshIfStale(list.get(i), v) && !call(() -> kv.get(v.key())).exists()) {
+      if (!v.exists() || !refreshIfStale(list.get(i), v) && !call("checking blob " + list.get(i), () -> kv.get(v.key())).exists()) {
         out.add(list.get(i));
       }
     }
@@ -249,7 +255,7 @@ public final class KvBlobStore implements BlobStore {
     }
     List<byte[]> keys = new ArrayList<>(list.size());
     list.forEach(id -> keys.add(infoKey(id)));
-    List<Versioned> found = call(() -> kv.getAll(keys));
+    List<Versioned> found = call("checking " + list.size() + " blobs", () -> kv.getAll(keys));
     int deleted = 0;
     for (int i = 0; i < list.size(); i++) {
       Versioned v = found.get(i);
@@ -278,7 +284,7 @@ public final class KvBlobStore implements BlobStore {
       throw new IllegalArgumentException("limit must be > 0, got " + limit);
     }
     byte[] from = after == null ? null : infoKey(after);
-    ScanPage page = call(() -> kv.scan(KeyRange.prefix(infoPrefix), limit, from));
+    ScanPage page = call("listing blobs", () -> kv.scan(KeyRange.prefix(infoPrefix), limit, from));
     List<BlobInfo> out = new ArrayList<>(page.entries().size());
     for (Versioned v : page.entries()) {
       byte[] k = v.key();
@@ -389,12 +395,12 @@ public final class KvBlobStore implements BlobStore {
     }
   }
 
-  private <T> T call(Supplier<T> op) {
+  private <T> T call(String what, Supplier<T> op) {
     checkOpen();
     try {
       return op.get();
     } catch (RuntimeException e) {
-      throw translate(e, "reading");
+      throw translate(e, what);
     }
   }
 

@@ -1,0 +1,101 @@
+package io.quorumfs.kv.dynamo;
+
+import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
+import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Starts DynamoDB Local (in-memory, telemetry off, in this JVM, on a free port) once per test run
+ * and stops it when the run ends. DynamoDB Local has no bind-address option, so it listens on all
+ * interfaces; clients reach it through 127.0.0.1 only. Use it as
+ * {@code @RegisterExtension static DynamoLocalExtension dynamo = new DynamoLocalExtension();}, then
+ * {@link #newStoreUri()} gives a {@code dynamodb://} URI of a fresh table (dummy credentials,
+ * {@code create=true}).
+ */
+public final class DynamoLocalExtension implements BeforeAllCallback {
+
+  /** Dummy credentials and region: DynamoDB Local checks neither. */
+  public static final String REGION = "us-east-1";
+  public static final String ACCESS_KEY = "dummy";
+  public static final String SECRET_KEY = "dummy";
+
+  private static final AtomicInteger TABLES = new AtomicInteger();
+  private volatile Server server;
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    server = context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+        .getOrComputeIfAbsent(Server.class, k -> Server.start(), Server.class);
+  }
+
+  /** The HTTP endpoint, e.g. {@code http://127.0.0.1:41234}. */
+  public URI endpoint() {
+    if (server == null) {
+      throw new IllegalStateException("DynamoDB Local not started: register the extension"
+          + " on a static field with @RegisterExtension");
+    }
+    return URI.create("http://127.0.0.1:" + server.port);
+  }
+
+  /** A URI for {@code table} on this server with dummy credentials, plus {@code extra} parameters. */
+  public String storeUri(String table, String extra) {
+    return "dynamodb://" + table + "?region=" + REGION + "&endpoint=" + endpoint()
+        + "&accessKey=" + ACCESS_KEY + "&secretKey=" + SECRET_KEY
+        + (extra == null || extra.isEmpty() ? "" : "&" + extra);
+  }
+
+  /** A fresh, not yet existing table name. */
+  public static String newTableName() {
+    return "qfs-" + ProcessHandle.current().pid() + "-" + TABLES.incrementAndGet();
+  }
+
+  /** A URI of a fresh table that the store creates on open. */
+  public String newStoreUri() {
+    return storeUri(newTableName(), "create=true");
+  }
+
+  private static final class Server implements ExtensionContext.Store.CloseableResource {
+    final DynamoDBProxyServer proxy;
+    final int port;
+
+    private Server(DynamoDBProxyServer proxy, int port) {
+      this.proxy = proxy;
+      this.port = port;
+    }
+
+    static Server start() {
+      Exception last = null;
+      for (int attempt = 0; attempt < 5; attempt++) {
+        int port = freePort();
+        try {
+          DynamoDBProxyServer s = ServerRunner.createServerFromCommandLineArgs(
+              new String[] {"-inMemory", "-disableTelemetry", "-port", Integer.toString(port)});
+          s.start();
+          return new Server(s, port);
+        } catch (Exception e) {
+          last = e; // another process took the port between probe and bind: try another
+        }
+      }
+      throw new IllegalStateException("cannot start DynamoDB Local", last);
+    }
+
+    private static int freePort() {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        return s.getLocalPort();
+      } catch (IOException e) {
+        throw new IllegalStateException("no free loopback port", e);
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      proxy.stop();
+    }
+  }
+}

@@ -73,8 +73,8 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     return sid;
   }
 
-  /** Marks a locally open inode as held by this session; false if it is not open or held. */
-  synchronized boolean markHeld(long ino) {
+  @Override
+  public synchronized boolean markHeld(long ino) {
     Local l = locals.get(ino);
     if (l == null || l.held) {
       return false;

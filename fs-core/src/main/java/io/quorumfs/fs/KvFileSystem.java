@@ -49,7 +49,7 @@ final class KvFileSystem implements FileSystem {
     this.renamer = new Renamer(meta, ns);
     this.sessions = Sessions.start(meta);
     data.setSession(sessions.id());
-    this.locks = new Locks(meta, sessions.id());
+    this.locks = new Locks(meta, sessions);
     this.paths = new Paths(meta, ns, this::readlink);
     cache.observe(this::onFeed);
     if (config.background()) {

@@ -12,13 +12,15 @@ import io.quorumfs.kv.Versioned;
 final class Locks {
   private final Meta meta;
   private final Keys k;
+  private final Sessions sessions;
   private final long sid;
   private final Object changed = new Object();
 
-  Locks(Meta meta, long sid) {
+  Locks(Meta meta, Sessions sessions) {
     this.meta = meta;
     this.k = meta.keys;
-    this.sid = sid;
+    this.sessions = sessions;
+    this.sid = sessions.id();
   }
 
   /** Feed observer: wakes waiters when any lock table changed. */
@@ -90,6 +92,7 @@ final class Locks {
             return false;
           }
           next = t.lock(sid, owner, kind, write, start, end, pid);
+          sessions.requireAlive(tx);
         }
         tx.require(v);
         if (next.isEmpty()) {

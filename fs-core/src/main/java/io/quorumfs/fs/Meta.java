@@ -57,7 +57,7 @@ final class Meta {
   <T> Done<T> runCommitted(String what, Function<Tx, T> body) {
     int max = config.maxRetries();
     for (int attempt = 1; ; attempt++) {
-      Tx tx = new Tx(cache);
+      Tx tx = new Tx(cache, attempt);
       T value = body.apply(tx);
       if (!tx.hasWrites()) {
         return new Done<>(value, 0);

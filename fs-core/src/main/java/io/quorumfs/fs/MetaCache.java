@@ -106,6 +106,16 @@ final class MetaCache implements WatchListener {
     }
   }
 
+  /** The cached state of {@code key}, or null if not cached (no store read). */
+  synchronized Versioned peek(byte[] key) {
+    Entry e = lru.get(new Key(key));
+    if (e == null || e.version < 0) {
+      return null;
+    }
+    hits.inc();
+    return new Versioned(key, e.value, e.version);
+  }
+
   /** Reads several keys: hits from the cache, the misses in one consistent store read. */
   List<Versioned> getAll(List<byte[]> keys) {
     List<Versioned> out = new ArrayList<>(keys.size());

@@ -15,6 +15,9 @@ final class Namespace {
   interface Opens {
     boolean isOpen(long ino);
 
+    /** Marks an inode open here as held by this session; false if not open (or already held). */
+    boolean markHeld(long ino);
+
     long sessionId();
   }
 
@@ -155,8 +158,8 @@ final class Namespace {
     return meta.run(what, tx -> {
       dirRequired(tx, parent);
       byte[] dkey = k.dentry(parent, name);
-      Versioned de = tx.get(dkey);
-      if (de.exists()) {
+      Versioned de = tx.getOptimistic(dkey);
+      if (de != null && de.exists()) {
         throw new FsException(Errno.EEXIST, "'" + name + "' already exists in directory " + parent);
       }
       tx.requireAbsent(dkey);
@@ -252,7 +255,7 @@ final class Namespace {
     tx.put(k.attr(in.ino()), out.encode());
     if (out.nlink() == 0) {
       tx.put(k.trash(in.ino()), Keys.longBytes(now));
-      if (opens.isOpen(in.ino())) {
+      if (opens.markHeld(in.ino()) || opens.isOpen(in.ino())) {
         tx.put(k.sessionHold(opens.sessionId(), in.ino()), new byte[0]);
         tx.add(k.holds(in.ino()), 1);
       }

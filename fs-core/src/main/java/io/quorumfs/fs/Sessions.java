@@ -215,11 +215,21 @@ final class Sessions {
         return null;
       }
       tx.require(t);
+      requireAlive(tx);
       tx.requireAbsent(k.sessionHold(sid, ino));
       tx.put(k.sessionHold(sid, ino), new byte[0]);
       tx.add(k.holds(ino), 1);
       return null;
     });
+  }
+
+  /** Requires this session to be registered (a client whose session expired must not add to it). */
+  void requireAlive(Tx tx) {
+    Versioned me = tx.get(k.session(sid));
+    if (!me.exists()) {
+      throw new FsException(Errno.EIO, "session " + sid + " has expired; the client must reconnect");
+    }
+    tx.require(me);
   }
 
   /** Drops this session's hold on {@code ino} (last local handle closed). */

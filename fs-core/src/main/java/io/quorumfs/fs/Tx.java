@@ -16,11 +16,22 @@ import java.util.Map;
  */
 final class Tx {
   private final MetaCache cache;
+  private final int attempt;
   private final Map<Key, Long> compares = new LinkedHashMap<>();
   private final List<Op> ops = new ArrayList<>();
 
-  Tx(MetaCache cache) {
+  Tx(MetaCache cache, int attempt) {
     this.cache = cache;
+    this.attempt = attempt;
+  }
+
+  /**
+   * On the first attempt, the cached state of {@code key} or null if it is not cached (the caller
+   * then assumes what it expects and lets the compare check it, saving a round trip); on later
+   * attempts a real read.
+   */
+  Versioned getOptimistic(byte[] key) {
+    return attempt == 1 ? cache.peek(key) : cache.get(key);
   }
 
   Versioned get(byte[] key) {

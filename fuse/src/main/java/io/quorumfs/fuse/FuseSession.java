@@ -2,9 +2,11 @@ package io.quorumfs.fuse;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +20,8 @@ final class FuseSession implements MountHandle {
   private static final Logger log = LoggerFactory.getLogger(FuseSession.class);
   private static final Duration MOUNT_WAIT = Duration.ofSeconds(20);
   private static final Duration LOOP_EXIT_WAIT = Duration.ofSeconds(15);
-  private static final Duration BUSY_RETRY = Duration.ofSeconds(3);
+  private static final Duration BUSY_RETRY = Duration.ofSeconds(2);
+  private static final Duration LAZY_DRAIN_WAIT = Duration.ofSeconds(3);
 
   private final NativeFuse fuse;
   private final Path mountPoint;
@@ -138,17 +141,64 @@ final class FuseSession implements MountHandle {
   private void unmountSequence() {
     if (!loopExit.isDone()) {
       fuse.flushAll();
-      unmount();
+      OptionalInt connection = MountInfo.deviceMinor(mountPoint);
+      if (unmount() && !awaitQuietly(LAZY_DRAIN_WAIT)) {
+        // Detached, but processes still hold files open, so the kernel keeps the connection (and
+        // our loop) alive. Their data is flushed; abort the connection so they get ENOTCONN.
+        if (!abortConnection(connection)) {
+          return;
+        }
+      }
     }
     waitLoopExit();
+  }
+
+  private boolean awaitQuietly(Duration d) {
+    try {
+      loopExit.get(d.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Writes to fusectl's abort file for the connection, if fusectl is mounted. */
+  private boolean abortConnection(OptionalInt connection) {
+    if (connection.isEmpty()) {
+      return false;
+    }
+    Path abort = Path.of("/sys/fs/fuse/connections", Integer.toString(connection.getAsInt()), "abort");
+    if (!Files.exists(abort)) {
+      log.warn("{} is detached but stays served until its last open file is closed (mount fusectl on"
+          + " /sys/fs/fuse/connections to let unmount abort such connections)", mountPoint);
+      return false;
+    }
+    try {
+      Files.writeString(abort, "1");
+      log.warn("Aborted the FUSE connection of detached mount {}: open files there now fail with ENOTCONN",
+          mountPoint);
+      return true;
+    } catch (IOException e) {
+      log.warn("Cannot abort FUSE connection {}: {}", abort, e.toString());
+      return false;
+    }
   }
 
   private void waitLoopExit() {
     try {
       loopExit.get(LOOP_EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new FuseMountException("The FUSE loop for " + mountPoint + " did not stop within "
-          + LOOP_EXIT_WAIT.toSeconds() + " s after unmount");
+      if (MountInfo.isMounted(mountPoint)) {
+        throw new FuseMountException("The FUSE loop for " + mountPoint + " did not stop within "
+            + LOOP_EXIT_WAIT.toSeconds() + " s after unmount");
+      }
+      log.warn("{} is unmounted but its FUSE connection is still in use by open files; it ends when they"
+          + " are closed or this process exits", mountPoint);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException e) {
@@ -156,14 +206,17 @@ final class FuseSession implements MountHandle {
     }
   }
 
-  /** fusermount -u; while busy, retry briefly, then detach lazily (-z) so the daemon can exit. */
-  private void unmount() {
+  /**
+   * fusermount -u; while busy, retry briefly, then detach lazily (-z). Returns true if it had to
+   * detach lazily.
+   */
+  private boolean unmount() {
     long deadline = System.nanoTime() + BUSY_RETRY.toNanos();
     String lastError = "";
     while (MountInfo.isMounted(mountPoint) && !loopExit.isDone()) {
       lastError = fusermount("-u");
       if (lastError.isEmpty() || !MountInfo.isMounted(mountPoint)) {
-        return;
+        return false;
       }
       if (System.nanoTime() > deadline) {
         log.warn("{} is busy ({}); detaching it lazily: processes still using it get ENOTCONN", mountPoint,
@@ -172,7 +225,7 @@ final class FuseSession implements MountHandle {
         if (!lazy.isEmpty() && MountInfo.isMounted(mountPoint)) {
           throw new FuseMountException("Cannot unmount " + mountPoint + ": " + lazy.strip());
         }
-        return;
+        return true;
       }
       try {
         loopExit.get(100, TimeUnit.MILLISECONDS);
@@ -180,9 +233,10 @@ final class FuseSession implements MountHandle {
         // retry
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        return false;
       }
     }
+    return false;
   }
 
   /** Runs fusermount with {@code flag}; returns its stderr if it failed, else "". */

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalInt;
 
 /** Reads /proc/self/mountinfo: is a path a mount point right now? */
 final class MountInfo {
@@ -13,6 +14,21 @@ final class MountInfo {
   private MountInfo() {}
 
   static boolean isMounted(Path mountPoint) {
+    return find(mountPoint) != null;
+  }
+
+  /** The minor device number of the mount at {@code mountPoint} (a FUSE connection's fusectl id). */
+  static OptionalInt deviceMinor(Path mountPoint) {
+    String[] fields = find(mountPoint);
+    if (fields == null) {
+      return OptionalInt.empty();
+    }
+    String dev = fields[2];
+    return OptionalInt.of(Integer.parseInt(dev.substring(dev.indexOf(':') + 1)));
+  }
+
+  /** The last mountinfo line for {@code mountPoint} (the top of a stack), split; null if none. */
+  private static String[] find(Path mountPoint) {
     String wanted = mountPoint.toAbsolutePath().normalize().toString();
     List<String> lines;
     try {
@@ -20,13 +36,14 @@ final class MountInfo {
     } catch (IOException e) {
       throw new FuseMountException("Cannot read " + MOUNTINFO + ": " + e, e);
     }
+    String[] found = null;
     for (String line : lines) {
       String[] fields = line.split(" ");
       if (fields.length > 4 && unescape(fields[4]).equals(wanted)) {
-        return true;
+        found = fields;
       }
     }
-    return false;
+    return found;
   }
 
   /** mountinfo escapes space, tab, newline and backslash as \ooo octal. */

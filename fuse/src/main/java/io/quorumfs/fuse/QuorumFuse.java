@@ -110,7 +110,22 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int utimens(String path, Timespec[] ts) {
-    return guard.call("utimens", path, () -> setattr(path, SetAttr.times(time(ts[0]), time(ts[1]))));
+    return guard.call("utimens", path, () -> {
+      Namespace.Node n = ns.resolve(path);
+      SetAttr times = SetAttr.times(time(ts[0]), time(ts[1]));
+      if (times.isEmpty() || n.synthetic()) {
+        return n.synthetic() ? -Errors.EROFS : 0;
+      }
+      // The kernel sent every write before this call: commit them first, or their later commit
+      // would stamp mtime over the one set here (cp -a, tar, rsync set times before close).
+      for (OpenFile f : files.snapshot()) {
+        if (f.vol() == n.vol() && f.ino() == n.ino()) {
+          f.vol().fs().flush(f.fh());
+        }
+      }
+      n.fs().setattr(n.ino(), times);
+      return 0;
+    });
   }
 
   private static Long time(Timespec t) {
@@ -444,9 +459,21 @@ final class QuorumFuse extends NativeFuse {
 
   // ---- extended attributes ----
 
+  /**
+   * POSIX ACLs are not supported: the kernel (FUSE 7.19) passes them through as xattrs, and
+   * storing them as plain data would make tools like {@code cp -a} believe an ACL (and so the mode)
+   * was applied. EOPNOTSUPP makes them fall back to chmod.
+   */
+  private static void refuseAcl(String name) {
+    if (name.startsWith("system.posix_acl_")) {
+      throw new Refused(Errors.EOPNOTSUPP, "POSIX ACLs are not supported: " + name);
+    }
+  }
+
   @Override
   public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
     return guard.call("setxattr", path, () -> {
+      refuseAcl(name);
       Namespace.Node n = ns.resolve(path);
       byte[] v = new byte[(int) size];
       value.get(0, v, 0, v.length);
@@ -458,6 +485,7 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int getxattr(String path, String name, Pointer value, @size_t long size) {
     return guard.call("getxattr", path, () -> {
+      refuseAcl(name);
       Namespace.Node n = ns.resolve(path);
       return copyOut(n.fs().getxattr(n.ino(), name), value, size);
     });
@@ -479,6 +507,7 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int removexattr(String path, String name) {
     return guard.call("removexattr", path, () -> {
+      refuseAcl(name);
       Namespace.Node n = ns.resolve(path);
       n.fs().removexattr(n.ino(), name);
       return 0;

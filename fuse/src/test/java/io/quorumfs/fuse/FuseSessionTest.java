@@ -71,6 +71,28 @@ class FuseSessionTest {
   }
 
   @Test
+  void close_whileAProcessHoldsAFileOpen_detachesWithoutHanging() throws Exception {
+    FuseSession s = mountStub(Duration.ofSeconds(30));
+    Process holder = new ProcessBuilder("bash", "-c", "exec 3<" + mnt + "/hello; sleep 30").start();
+    try {
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (!Mounts.sh("ls -l /proc/" + holder.pid() + "/fd").out().contains(mnt + "/hello")) {
+        assertTrue(System.nanoTime() < deadline, "holder never opened the file");
+        Thread.sleep(20);
+      }
+      long start = System.nanoTime();
+      s.close();
+      assertTrue(System.nanoTime() - start < 20_000_000_000L, "close took too long");
+      assertFalse(Mounts.isMounted(mnt));
+      assertEquals("flushed", Files.readString(tmp.resolve("flushed")));
+    } finally {
+      holder.destroyForcibly();
+      holder.waitFor();
+    }
+    assertTrue(s.awaitUnmount(Duration.ofSeconds(15)), "loop ends once the last open file is closed");
+  }
+
+  @Test
   void nonEmptyMountPoint_isRefused() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("full"));
     Files.writeString(dir.resolve("x"), "x");

@@ -398,10 +398,11 @@ public final class RocksKvStore implements KvStore {
     if (!life.readLock().tryLock()) {
       return null;
     }
+    if (closed) {
+      life.readLock().unlock();
+      return null;
+    }
     try (RocksIterator it = h.db.newIterator(h.changes)) {
-      if (closed) {
-        return null;
-      }
       it.seek(RocksCodec.revisionKey(after + 1));
       List<ChangeEvent> out = new ArrayList<>();
       while (it.isValid() && out.size() < max) {

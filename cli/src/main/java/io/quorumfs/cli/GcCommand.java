@@ -49,8 +49,9 @@ final class GcCommand implements Callable<Integer> {
     Progress progress = Progress.onStderr(spec.commandLine().getErr(), dryRun ? "gc (dry)" : "gc", 0);
     Parts.GcReport r = Parts.gc(meta, blob, dryRun, cfg.number(ConfigKeys.GC_GRACE), progress);
     progress.finish();
-    out.printf("gc%s: %d blobs, %d referenced, %d unreferenced (%d kept: younger than %ds); "
-            + "%s %d blobs, %s%n", dryRun ? " --dry-run" : "", r.blobsSeen(), r.referenced(),
+    out.printf("gc%s: marked at revision %d; %d blobs, %d referenced, %d unreferenced (%d kept: "
+            + "younger than %ds); %s %d blobs, %s%n", dryRun ? " --dry-run" : "", r.revision(),
+        r.blobsSeen(), r.referenced(),
         r.unreferenced(), r.keptForGrace(), cfg.number(ConfigKeys.GC_GRACE),
         dryRun ? "would delete" : "deleted", r.removed(), Sizes.format(r.bytesRemoved()));
     out.flush();

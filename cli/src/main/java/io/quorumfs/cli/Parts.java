@@ -5,6 +5,12 @@ import io.quorumfs.fs.FileSystem;
 import io.quorumfs.fs.FileSystems;
 import io.quorumfs.fs.FsConfig;
 import io.quorumfs.fs.FsException;
+import io.quorumfs.fs.Fsck;
+import io.quorumfs.fs.GcMark;
+import io.quorumfs.blob.BlobId;
+import io.quorumfs.blob.BlobInfo;
+import io.quorumfs.blob.BlobPage;
+import java.time.Instant;
 import io.quorumfs.kv.KvStore;
 import io.quorumfs.kv.KvStores;
 import io.quorumfs.meta.MetaServer;
@@ -60,12 +66,12 @@ final class Parts {
   /** The cluster at a glance. */
   record ClusterStatus(String group, Optional<String> leader, List<ReplicaStatus> replicas) {}
 
-  /** What fsck found; {@code blocksRead} counts 1 MiB reads of file data. */
+  /** What fsck found: the problems, summary lines, and how many were repaired. */
   record FsckReport(long inodes, long directories, long files, long blocksRead, long bytes,
-      List<String> problems) {}
+      List<String> problems, List<String> summary, int repaired) {}
 
   /** What gc found or removed. */
-  record GcReport(long blobsSeen, long referenced, long unreferenced, long removed,
+  record GcReport(long revision, long blobsSeen, long referenced, long unreferenced, long removed,
       long bytesRemoved, long keptForGrace) {}
 
   /** What a mount needs. */
@@ -182,33 +188,100 @@ final class Parts {
     return Optional.empty();
   }
 
-  /** Walks the file system (read-only client, never formats) and checks it; see TreeCheck. */
-  static FsckReport fsck(String metaUri, String blobUri, boolean readData, Progress progress) {
-    KvStore meta;
-    try {
-      meta = KvStores.open(metaUri);
-    } catch (IllegalArgumentException e) {
-      throw new CommandFailedException("bad metadata store URI: " + e.getMessage(), ExitCode.USAGE, e);
-    }
-    try (meta; BlobStore blobs = openBlobs(blobUri)) {
-      FileSystem fs;
-      try {
-        fs = FileSystems.open(meta, blobs, FsConfig.builder().formatIfEmpty(false).build());
-      } catch (FsException e) {
-        throw new CommandFailedException("cannot open the file system in " + metaUri + ": "
-            + e.getMessage(), e);
+  /**
+   * fs-core's {@link Fsck} (every reference: dentries, inodes, counters, chunk maps, blobs), then
+   * with {@code readData} a walk that reads every byte (verifying every chunk's hash).
+   */
+  static FsckReport fsck(String metaUri, String blobUri, boolean repair, boolean readData,
+      Progress progress) {
+    try (KvStore meta = openKv(metaUri, "metadata"); BlobStore blobs = openBlobs(blobUri)) {
+      FsConfig config = FsConfig.builder().formatIfEmpty(false).background(false).build();
+      progress.total(readData ? 2 : 1);
+      Fsck.Report r = Fsck.run(meta, blobs, config, repair);
+      progress.advance(1);
+      List<String> problems = new ArrayList<>(r.problems());
+      List<String> summary = new ArrayList<>();
+      summary.add(String.format("checked at revision %d: %d inodes, %d directory entries, %d "
+          + "chunks, %d blobs%s", r.revision(), r.inodes(), r.dentries(), r.chunks(), r.blobs(),
+          repair ? "; repaired " + r.repaired() : ""));
+      if (readData) {
+        FileSystem fs = FileSystems.open(meta, blobs, config);
+        try {
+          FsckReport walk = new TreeCheck(fs, true, progress).run();
+          problems.addAll(walk.problems());
+          summary.add(String.format("read back %d files (%s) in %d directories", walk.files(),
+              io.quorumfs.cli.config.Sizes.format(walk.bytes()), walk.directories()));
+        } finally {
+          fs.close();
+        }
       }
-      try {
-        return new TreeCheck(fs, readData, progress).run();
-      } finally {
-        fs.close();
-      }
+      return new FsckReport(r.inodes(), 0, 0, 0, 0, problems, summary, r.repaired());
+    } catch (FsException e) {
+      throw new CommandFailedException("cannot check the file system in " + metaUri + ": "
+          + e.getMessage(), e);
     }
   }
 
+  static KvStore openKv(String uri, String what) {
+    try {
+      return KvStores.open(uri);
+    } catch (IllegalArgumentException e) {
+      throw new CommandFailedException("bad " + what + " store URI: " + e.getMessage(),
+          ExitCode.USAGE, e);
+    }
+  }
+
+  /**
+   * Mark (fs-core {@link GcMark}: every blob a chunk map references, consistent with the change
+   * feed), then sweep: list the blob store page by page and delete unreferenced blobs whose stamp
+   * is older than the grace period. A listing error stops it (the exception propagates).
+   */
   static GcReport gc(String metaUri, String blobUri, boolean dryRun, long graceSeconds,
       Progress progress) {
-    throw new NotAvailableException("the fs-core and blob modules (GC mark and sweep) are not "
-        + "built into this quorumfs yet");
+    try (KvStore meta = openKv(metaUri, "metadata"); BlobStore blobs = openBlobs(blobUri)) {
+      GcMark.Marked marked = GcMark.liveBlobs(meta, FsConfig.defaults(), Duration.ofSeconds(60));
+      Instant cutoff = Instant.now().minusSeconds(graceSeconds);
+      long seen = 0;
+      long referenced = 0;
+      long unreferenced = 0;
+      long kept = 0;
+      long removed = 0;
+      long bytes = 0;
+      BlobId after = null;
+      BlobPage page;
+      do {
+        page = blobs.list(after, 1000);
+        List<BlobId> old = new ArrayList<>();
+        long oldBytes = 0;
+        for (BlobInfo b : page.blobs()) {
+          seen++;
+          if (marked.live().contains(b.id())) {
+            referenced++;
+          } else {
+            unreferenced++;
+            if (b.stamp().isBefore(cutoff)) {
+              old.add(b.id());
+              oldBytes += b.size();
+            } else {
+              kept++;
+            }
+          }
+        }
+        if (dryRun) {
+          removed += old.size();
+          bytes += oldBytes;
+        } else if (!old.isEmpty()) {
+          int n = blobs.deleteIfOlder(old, cutoff);
+          removed += n;
+          bytes += n == old.size() ? oldBytes : oldBytes * n / old.size();
+        }
+        progress.total(seen + (page.more() ? 1000 : 0));
+        progress.advance(page.blobs().size());
+        after = page.next();
+      } while (page.more() && after != null);
+      return new GcReport(marked.revision(), seen, referenced, unreferenced, removed, bytes, kept);
+    } catch (FsException e) {
+      throw new CommandFailedException("gc mark failed, nothing was deleted: " + e.getMessage(), e);
+    }
   }
 }

@@ -46,7 +46,7 @@ final class TreeCheck {
 
   Parts.FsckReport run() {
     StatFs st = fs.statfs();
-    progress.total(Math.max(1, st.files() - st.ffree()));
+    progress.total(Math.max(1, st.files() - st.ffree()) + 1);
     Attr root = fs.resolve("/");
     Deque<Long> todo = new ArrayDeque<>();
     Deque<String> paths = new ArrayDeque<>();
@@ -96,7 +96,8 @@ final class TreeCheck {
             + " names but link count " + a.nlink());
       }
     }
-    return new Parts.FsckReport(inodes, dirs, files, chunksRead, bytes, List.copyOf(problems));
+    return new Parts.FsckReport(inodes, dirs, files, chunksRead, bytes, List.copyOf(problems),
+        List.of(), 0);
   }
 
   private Attr check(String path, DirEntry e) {

@@ -132,10 +132,9 @@ final class UpCommand implements Callable<Integer> {
             peers, store, raftDir, false, Optional.empty(), Optional.empty(), Optional.empty())));
       }
       String metaUri = Parts.raftUri(peers, cfg.get(ConfigKeys.META_GROUP));
-      String blobUri = ephemeral ? "mem:" : "file://" + data.resolve("blobs");
-      if (!ephemeral) {
-        Files.createDirectories(data.resolve("blobs"));
-      }
+      Path blobDir = (ephemeral ? raftBase : data).resolve("blobs");
+      Files.createDirectories(blobDir);
+      String blobUri = "file://" + blobDir;
       Path cacheDir = cfg.find(ConfigKeys.MOUNT_CACHE_DIR).map(Path::of).orElse(data.resolve("cache"));
       if (!noMount) {
         started.push(Mounts.mount(new Parts.MountSpec(metaUri, blobUri, mnt, cacheDir,

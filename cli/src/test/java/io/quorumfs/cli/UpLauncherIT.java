@@ -100,9 +100,26 @@ class UpLauncherIT {
     assertTrue(table.out().contains("REPLICA") && table.out().contains("LEADER"), table.out());
 
     // fsck: clean, with every byte read back
-    Launcher.Result fsck = Launcher.run(Duration.ofSeconds(90), "fsck", "--data-dir", dataDir);
+    Launcher.Result fsck = Launcher.run(Duration.ofSeconds(90), "fsck", "--read-data",
+        "--data-dir", dataDir);
     assertEquals(0, fsck.code(), fsck.out() + fsck.err());
-    assertTrue(fsck.out().contains("2 files") && fsck.out().contains("; clean"), fsck.out());
+    assertTrue(fsck.out().contains("read back 2 files") && fsck.out().contains("fsck: clean"),
+        fsck.out());
+
+    // gc: a dry run, then a real one with no grace, never deletes a referenced blob
+    Files.write(mnt.resolve("gone.bin"), new byte[300_000]);
+    Files.delete(mnt.resolve("gone.bin"));
+    Launcher.Result dry = Launcher.run(Duration.ofSeconds(90), "gc", "--dry-run",
+        "--data-dir", dataDir);
+    assertEquals(0, dry.code(), dry.out() + dry.err());
+    assertTrue(dry.out().contains("would delete"), dry.out());
+    Launcher.Result gc = Launcher.run(Duration.ofSeconds(90), "gc", "--grace-seconds", "0",
+        "--data-dir", dataDir);
+    assertEquals(0, gc.code(), gc.out() + gc.err());
+    assertTrue(gc.out().contains(" referenced") && gc.out().contains("deleted"), gc.out());
+    assertArrayEquals(big, Files.readAllBytes(mnt.resolve("dir/sub/big.bin")));
+    Launcher.Result fsck2 = Launcher.run(Duration.ofSeconds(90), "fsck", "--data-dir", dataDir);
+    assertEquals(0, fsck2.code(), "fsck after gc: " + fsck2.out() + fsck2.err());
 
     // metrics: valid Prometheus text with file-system figures
     Properties state = new Properties();

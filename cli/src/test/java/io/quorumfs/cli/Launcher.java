@@ -39,6 +39,10 @@ final class Launcher {
     Map<String, String> env = pb.environment();
     env.keySet().removeIf(k -> k.startsWith("QUORUMFS_"));
     env.put("QUORUMFS_HEAP", "384m");
+    // Maven packaged the artifact before these tests: a nested build must never start here.
+    env.put("QUORUMFS_NO_BUILD", "1");
+    // Up to six JVMs start at once on a small machine: C1 only, serial GC (start-up over peak).
+    env.put("QUORUMFS_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
     return pb;
   }
 

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The metrics of one quorumfs process: the shared registry {@value #REGISTRY} (modules register
  * their metrics there or in any {@link SharedMetricRegistries} registry), JVM gauges, a JMX
- * reporter and, when asked, the Prometheus endpoint.
+ * reporter and, when asked, the Prometheus endpoint. Ratis' own metrics (elections, appends,
+ * commit/apply indexes, follower lag) are published too: on JMX by Ratis' reporter, and on the
+ * endpoint through {@link RatisMetrics}.
  */
 public final class ProcessMetrics implements AutoCloseable {
 
@@ -46,6 +48,11 @@ public final class ProcessMetrics implements AutoCloseable {
     registerJvm(registry);
     JmxReporter jmx = null;
     if (withJmx) {
+      try {
+        org.apache.ratis.metrics.MetricRegistries.global().enableJmxReporter();
+      } catch (RuntimeException | LinkageError e) {
+        LOG.debug("no JMX for Ratis metrics: {}", e.toString());
+      }
       jmx = JmxReporter.forRegistry(registry).inDomain("io.quorumfs").build();
       jmx.start();
     }
@@ -70,6 +77,7 @@ public final class ProcessMetrics implements AutoCloseable {
         out.add(SharedMetricRegistries.getOrCreate(name));
       }
     }
+    out.add(RatisMetrics.snapshot());
     return out;
   }
 

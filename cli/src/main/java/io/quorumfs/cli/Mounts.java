@@ -36,7 +36,7 @@ final class Mounts {
     try {
       KvStore meta = open(spec.metaUri(), "metadata");
       opened.push(meta);
-      BlobStore blobs = blobs(spec, opened);
+      BlobStore blobs = new MeteredBlobStore(blobs(spec, opened, metrics), metrics);
       FsConfig config = FsConfig.builder().blockCacheBytes(spec.cacheBytes()).metrics(metrics)
           .formatIfEmpty(true).build();
       FileSystem fs = FileSystems.open(meta, blobs, config);
@@ -75,7 +75,8 @@ final class Mounts {
   }
 
   /** Blobs: the blob URI, or in write-back mode a KV blob store behind a local durable outbox. */
-  private static BlobStore blobs(Parts.MountSpec spec, Deque<AutoCloseable> opened) {
+  private static BlobStore blobs(Parts.MountSpec spec, Deque<AutoCloseable> opened,
+      MetricRegistry metrics) {
     if (!spec.writeBack()) {
       BlobStore b = Parts.openBlobs(spec.blobUri());
       opened.push(b::close);
@@ -103,6 +104,8 @@ final class Mounts {
     }
     PairedStore paired = new PairedStore(fast, slow);
     opened.push(paired);
+    metrics.gauge("mount.outbox.backlog", () -> paired::backlog);
+    metrics.gauge("mount.outbox.lag.seconds", () -> () -> paired.propagationLag().toMillis() / 1000.0);
     BlobStore b = KvBlobStore.builder(paired).name("write-back " + spec.blobUri()).build();
     opened.push(b::close);
     return b;

@@ -61,7 +61,8 @@ final class Parts {
 
   /** One replica's view for {@code status}. */
   record ReplicaStatus(String id, String address, String role, long term, long commitIndex,
-      long appliedIndex, Optional<String> error) {}
+      long appliedIndex, long revision, long snapshotIndex, String feedProblem,
+      Optional<String> error) {}
 
   /** The cluster at a glance. */
   record ClusterStatus(String group, Optional<String> leader, List<ReplicaStatus> replicas) {}
@@ -170,7 +171,8 @@ final class Parts {
     List<ReplicaStatus> out = new ArrayList<>();
     for (MetaStatus.Replica r : st.replicas()) {
       out.add(new ReplicaStatus(r.id(), r.address(), r.role(), r.term(), r.commitIndex(),
-          r.appliedIndex(), Optional.ofNullable(r.error())));
+          r.appliedIndex(), r.revision(), r.snapshotIndex(),
+          r.feedProblem() == null ? "" : r.feedProblem(), Optional.ofNullable(r.error())));
     }
     return new ClusterStatus(group, Optional.ofNullable(st.leaderId()), out);
   }

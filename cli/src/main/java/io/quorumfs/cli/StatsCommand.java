@@ -157,6 +157,20 @@ final class StatsCommand implements Callable<Integer> {
         t.row(name, fmt(cur.values().getOrDefault(name, Double.NaN)), "", "");
       }
     }
+    for (String name : cur.types().keySet()) {
+      if (!name.endsWith("_hits_total") || (filter != null && !filter.matcher(name).find())) {
+        continue;
+      }
+      String base = name.substring(0, name.length() - "_hits_total".length());
+      Double hits = cur.values().get(name);
+      Double misses = cur.values().get(base + "_misses_total");
+      if (hits != null && misses != null && hits + misses > 0) {
+        double dh = hits - prev.values().getOrDefault(name, hits);
+        double dm = misses - prev.values().getOrDefault(base + "_misses_total", misses);
+        t.row(base + "_hit_ratio", String.format(Locale.ROOT, "%.3f", hits / (hits + misses)),
+            dh + dm > 0 ? String.format(Locale.ROOT, "%.3f", dh / (dh + dm)) : "", "");
+      }
+    }
     return "--- " + Instant.now() + "\n" + t;
   }
 

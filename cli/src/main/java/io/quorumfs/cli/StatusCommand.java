@@ -18,8 +18,9 @@ import picocli.CommandLine.Spec;
     header = "Leader, term, commit/applied index and lag per replica.",
     description = {
         "Show the metadata group: the leader and, per replica, its role, Raft term, commit and "
-            + "applied index and its lag behind the leader's commit index. A replica that does not "
-            + "answer is shown with its error.",
+            + "applied index, its lag behind the leader's commit index, its latest snapshot index "
+            + "and whether it serves the change feed. A replica that does not answer is shown "
+            + "with its error.",
         "Exit code 0 when a leader is known, 1 otherwise."})
 final class StatusCommand implements Callable<Integer> {
 
@@ -61,6 +62,10 @@ final class StatusCommand implements Callable<Integer> {
         rm.put("commitIndex", r.commitIndex());
         rm.put("appliedIndex", r.appliedIndex());
         rm.put("lag", r.error().isPresent() ? null : Math.max(0, leaderCommit - r.appliedIndex()));
+        rm.put("revision", r.revision());
+        rm.put("snapshotIndex", r.snapshotIndex());
+        rm.put("feed", r.error().isPresent() ? null : r.feedProblem().isEmpty() ? "serving"
+            : r.feedProblem());
         rm.put("error", r.error());
         reps.add(rm);
       }
@@ -69,12 +74,16 @@ final class StatusCommand implements Callable<Integer> {
     } else {
       out.println("metadata " + metaUri);
       out.println("group " + st.group() + ", leader " + st.leader().orElse("NONE"));
-      Table t = new Table("REPLICA", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "LAG", "ERROR");
+      Table t = new Table("REPLICA", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "LAG",
+          "SNAPSHOT", "FEED", "ERROR");
       for (Parts.ReplicaStatus r : st.replicas()) {
         boolean down = r.error().isPresent();
         t.row(r.id(), r.address(), r.role(), down ? "-" : r.term(), down ? "-" : r.commitIndex(),
             down ? "-" : r.appliedIndex(),
-            down ? "-" : Math.max(0, leaderCommit - r.appliedIndex()), r.error().orElse(""));
+            down ? "-" : Math.max(0, leaderCommit - r.appliedIndex()),
+            down ? "-" : r.snapshotIndex(),
+            down ? "-" : r.feedProblem().isEmpty() ? "serving" : r.feedProblem(),
+            r.error().orElse(""));
       }
       out.print(t);
     }

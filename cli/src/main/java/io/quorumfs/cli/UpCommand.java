@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
         "Prints where everything is, then runs in the foreground. Ctrl-C (SIGINT) or SIGTERM "
             + "unmounts and stops the replicas cleanly. Running it again with the same data dir "
             + "brings the same file system back.",
-        "TLS is off: everything listens on 127.0.0.1 only."})
+        "TLS is off: everything listens on 127.0.0.1 only. Metrics are served on a free "
+            + "127.0.0.1 port (quorumfs stats finds it) unless --metrics-listen names one."})
 final class UpCommand implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(UpCommand.class);
@@ -118,7 +119,9 @@ final class UpCommand implements Callable<Integer> {
       UpState.write(data, s);
     };
     try {
-      ProcessMetrics pm = ProcessMetrics.start(cfg.find(ConfigKeys.METRICS_LISTEN),
+      // up always serves metrics (on a free loopback port unless told), so `quorumfs stats` works
+      ProcessMetrics pm = ProcessMetrics.start(
+          cfg.find(ConfigKeys.METRICS_LISTEN).or(() -> Optional.of("127.0.0.1:0")),
           cfg.bool(ConfigKeys.METRICS_JMX));
       started.push(pm::close);
 
@@ -165,8 +168,8 @@ final class UpCommand implements Callable<Integer> {
       out.println("  metadata   " + metaUri + "  (" + n + " replicas, "
           + (ephemeral ? "mem: stores" : "rocks:// stores under " + data.resolve("meta")) + ")");
       out.println("  blobs      " + blobUri);
-      out.println("  metrics    " + pm.url().orElse("(no endpoint; --metrics-listen HOST:PORT)")
-          + ", JMX domain io.quorumfs");
+      out.println("  metrics    " + pm.url().orElse("(none)") + ", JMX domain io.quorumfs"
+          + "  (live: quorumfs stats" + dataDirHint(cfg) + ")");
       out.println("  state      " + UpState.file(data));
       out.println("Check it:  quorumfs status" + dataDirHint(cfg));
       out.println("Stop it:   press Ctrl-C here, or kill " + me

@@ -51,6 +51,15 @@ final class ChangeRing {
     head = revision;
   }
 
+  /** After a reset entry: no data, so no history is missing: every revision after 0 is "served". */
+  synchronized void forgetHistory(long newHead) {
+    events.clear();
+    sizes.clear();
+    bytes = 0;
+    floor = 0;
+    head = newHead;
+  }
+
   /** Appends one entry's events (in revision order) and wakes the polls they answer. */
   void append(List<ChangeEvent> added, long newHead) {
     List<Waiter> ready = new ArrayList<>();

@@ -70,6 +70,18 @@ final class MemReplicaStore implements ReplicaStore {
     }
   }
 
+  @Override
+  public void wipe(long term, long index) {
+    lock.writeLock().lock();
+    try {
+      checkOpen();
+      data.clear();
+      applied = new Applied(term, index, applied.revision());
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
   private Versioned read(byte[] key) {
     Versioned v = data.get(key);
     return v != null ? v : Versioned.absent(key);

@@ -210,8 +210,8 @@ public final class MetaServerConfig {
     private Path storageDir;
     private String storeUri;
     private String group = "meta";
-    private Duration rpcTimeoutMin = Duration.ofMillis(1500);
-    private Duration rpcTimeoutMax = Duration.ofMillis(3000);
+    private Duration rpcTimeoutMin = Duration.ofMillis(1000);
+    private Duration rpcTimeoutMax = Duration.ofMillis(2000);
     private Duration requestTimeout = Duration.ofSeconds(4);
     private long snapshotThreshold = 50_000;
     private int feedEvents = 100_000;

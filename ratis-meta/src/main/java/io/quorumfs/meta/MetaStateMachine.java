@@ -160,6 +160,12 @@ final class MetaStateMachine extends BaseStateMachine {
   }
 
   private byte[] apply(long term, long index, byte[] data) {
+    if (data.length == 1 && data[0] == Wire.RESET) {
+      store.wipe(term, index);
+      ring.forgetHistory(store.applied().revision());
+      LOG.info("{}: reset entry at index {}: every key deleted", config.id(), index);
+      return new byte[] {Wire.OK};
+    }
     List<Txn> txns;
     try {
       txns = Wire.decodeBatch(data, Revisions.MAX_TXNS_PER_ENTRY);
@@ -222,7 +228,7 @@ final class MetaStateMachine extends BaseStateMachine {
   @Override
   public CompletableFuture<Message> queryStale(Message request, long minIndex) {
     TermIndex ti = getLastAppliedTermIndex();
-    if (ti != null && ti.getIndex() >= minIndex) {
+    if (minIndex <= 0 || (ti != null && ti.getIndex() >= minIndex)) {
       return query(request);
     }
     CompletableFuture<Void> f = new CompletableFuture<>();

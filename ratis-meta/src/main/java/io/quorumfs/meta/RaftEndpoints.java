@@ -67,8 +67,16 @@ final class RaftEndpoints implements AutoCloseable {
   }
 
   static RaftClient newClient(RaftGroup group, RaftProperties props, RetryPolicy retry) {
+    return newClient(group, props, retry, null);
+  }
+
+  static RaftClient newClient(RaftGroup group, RaftProperties props, RetryPolicy retry, RaftPeerId leader) {
     RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
-    return RaftClient.newBuilder().setProperties(props).setRaftGroup(group).setRetryPolicy(retry).build();
+    RaftClient.Builder b = RaftClient.newBuilder().setProperties(props).setRaftGroup(group).setRetryPolicy(retry);
+    if (leader != null && group.getPeer(leader) != null) {
+      b.setLeaderId(leader);
+    }
+    return b.build();
   }
 
   static RaftGroupId groupId(String group) {
@@ -85,7 +93,7 @@ final class RaftEndpoints implements AutoCloseable {
         RaftGroup.valueOf(groupId(group), RaftPeer.newBuilder().setId(probeId(a)).setAddress(a).build()),
         RaftSettings.client(timeout), RetryPolicies.noRetry()));
     try {
-      RaftClientReply reply = c.io().sendStaleRead(MetaStateMachine.message(query), 0, probeId(address));
+      RaftClientReply reply = c.io().sendStaleRead(MetaStateMachine.message(query), -1, probeId(address));
       if (!reply.isSuccess()) {
         throw new KvUnavailableException("replica at " + address + " refused: " + reply.getException());
       }
@@ -101,14 +109,17 @@ final class RaftEndpoints implements AutoCloseable {
    *
    * @throws KvUnavailableException naming every address and its last error if none answered in time
    */
-  Map<String, String> discoverPeers(List<String> addresses, long deadlineNanos) {
+  /** The group's peers and the leader one replica reported (null if it knew none). */
+  record Discovery(Map<String, String> peers, String leaderId) {}
+
+  Discovery discover(List<String> addresses, long deadlineNanos) {
     Map<String, String> errors = new LinkedHashMap<>();
     do {
       for (String a : addresses) {
         try {
           MetaStatus.Replica r = MetaStatus.decodeReplica(a, askAddress(a, new byte[] {Wire.STATUS}));
           if (!r.peers().isEmpty()) {
-            return r.peers();
+            return new Discovery(r.peers(), r.leaderId().isEmpty() ? null : r.leaderId());
           }
         } catch (RuntimeException e) {
           errors.put(a, String.valueOf(e.getMessage()));

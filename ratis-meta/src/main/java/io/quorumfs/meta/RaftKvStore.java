@@ -61,6 +61,7 @@ final class RaftKvStore implements KvStore {
   private final RaftGroup group;
   private final Options options;
   private final CommitBatcher batcher;
+  private final RaftPeerId initialLeader;
   private final AtomicLong seenRevision = new AtomicLong();
   private volatile boolean closed;
 
@@ -128,10 +129,12 @@ final class RaftKvStore implements KvStore {
     List<String> addresses = RaftEndpoints.parseAddresses(uri);
     int q = uri.indexOf('?');
     this.options = Options.parse(q < 0 ? null : uri.substring(q + 1));
-    Map<String, String> ids;
+    RaftEndpoints.Discovery found;
     try (RaftEndpoints ep = new RaftEndpoints(addresses, options.group(), options.requestTimeout())) {
-      ids = ep.discoverPeers(addresses, System.nanoTime() + options.timeout().toNanos());
+      found = ep.discover(addresses, System.nanoTime() + options.timeout().toNanos());
     }
+    Map<String, String> ids = found.peers();
+    this.initialLeader = found.leaderId() == null ? null : RaftPeerId.valueOf(found.leaderId());
     this.group = RaftSettings.group(options.group(), ids);
     this.peers = new ArrayList<>();
     ids.keySet().forEach(id -> peers.add(RaftPeerId.valueOf(id)));
@@ -141,7 +144,7 @@ final class RaftKvStore implements KvStore {
   }
 
   private RaftClient newClient() {
-    return RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()), retryPolicy());
+    return RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()), retryPolicy(), initialLeader);
   }
 
   /** Bounded: enough attempts to ride out an election within the commit timeout, then give up. */
@@ -171,6 +174,10 @@ final class RaftKvStore implements KvStore {
   @Override
   public List<Versioned> getAll(List<byte[]> keys) {
     checkOpen();
+    keys.forEach(RaftKvStore::checkKey);
+    if (keys.isEmpty()) {
+      return List.of();
+    }
     Wire.Out o = new Wire.Out(16 + 32 * keys.size());
     o.b(Wire.GET).i(keys.size());
     for (byte[] k : keys) {
@@ -250,6 +257,16 @@ final class RaftKvStore implements KvStore {
       seenRevision.accumulateAndGet(r.revision(), Math::max);
     }
     return r;
+  }
+
+  /** Tests only: deletes every key of the cluster and its feed history ({@link Wire#RESET}). */
+  void resetForTests() {
+    checkOpen();
+    byte[] reply = await(client.async().send(MetaStateMachine.message(new byte[] {Wire.RESET}))
+        .thenApply(RaftKvStore::content), "reset");
+    if (reply.length != 1 || reply[0] != Wire.OK) {
+      throw new KvException("reset refused");
+    }
   }
 
   @Override
@@ -354,7 +371,7 @@ final class RaftKvStore implements KvStore {
   /** For tests and tools: the digest and applied position of one replica, read from it directly. */
   String digestOf(RaftPeerId peer) {
     try {
-      RaftClientReply r = client.async().sendStaleRead(MetaStateMachine.message(new byte[] {Wire.DIGEST}), 0, peer)
+      RaftClientReply r = client.async().sendStaleRead(MetaStateMachine.message(new byte[] {Wire.DIGEST}), -1, peer)
           .get(options.requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
       Wire.In in = okReply(content(r));
       long applied = in.l();

@@ -38,7 +38,7 @@ final class RaftWatch implements Watch {
   private final Thread thread;
   private volatile boolean stopped;
   private long delivered;
-  private int current;
+  private volatile int current;
 
   RaftWatch(RaftClient client, List<RaftPeerId> peers, int startAt, long from, WatchListener listener,
             long pollWaitMillis, long requestTimeoutMillis) {
@@ -68,7 +68,7 @@ final class RaftWatch implements Watch {
         byte[] reply;
         try {
           byte[] q = new Wire.Out(24).b(Wire.WATCH).l(delivered).i(1000).i((int) pollWaitMillis).bytes();
-          RaftClientReply r = client.async().sendStaleRead(MetaStateMachine.message(q), 0, peer)
+          RaftClientReply r = client.async().sendStaleRead(MetaStateMachine.message(q), -1, peer)
               .get(pollWaitMillis + requestTimeoutMillis, TimeUnit.MILLISECONDS);
           if (!r.isSuccess()) {
             throw new IOException(String.valueOf(r.getException()));
@@ -150,6 +150,11 @@ final class RaftWatch implements Watch {
     if (failures >= peers.size()) {
       Thread.sleep(Math.min(1000, 50L * failures)); // every replica failed in a row: back off
     }
+  }
+
+  /** The replica this subscription currently polls. */
+  String currentPeer() {
+    return peers.get(current).toString();
   }
 
   @Override

@@ -35,6 +35,12 @@ interface ReplicaStore extends AutoCloseable {
    */
   EntryResult apply(long term, long index, List<Txn> txns);
 
+  /**
+   * Deletes every key and records entry {@code (term, index)} as applied, atomically (the
+   * test-only reset entry, {@link Wire#RESET}).
+   */
+  void wipe(long term, long index);
+
   List<Versioned> getAll(List<byte[]> keys);
 
   ScanPage scan(KeyRange range, int limit, byte[] after, int maxBytes);

@@ -137,6 +137,22 @@ final class RocksReplicaStore implements ReplicaStore {
     }
   }
 
+  @Override
+  public void wipe(long term, long index) {
+    handle.readLock().lock();
+    try (WriteBatch batch = new WriteBatch()) {
+      checkOpen();
+      batch.deleteRange(DATA_START, DATA_END);
+      batch.put(APPLIED, ByteBuffer.allocate(24).putLong(term).putLong(index).putLong(applied.revision()).array());
+      db.write(writeOptions, batch);
+      applied = new Applied(term, index, applied.revision());
+    } catch (RocksDBException e) {
+      throw new KvException("replica store wipe failed at " + dir + ": " + e.getMessage(), e);
+    } finally {
+      handle.readLock().unlock();
+    }
+  }
+
   private Versioned read(byte[] key) {
     try {
       return decode(key, db.get(dataKey(key)));
@@ -150,6 +166,9 @@ final class RocksReplicaStore implements ReplicaStore {
     handle.readLock().lock();
     try {
       checkOpen();
+      if (keys.isEmpty()) {
+        return List.of();
+      }
       List<byte[]> dk = new ArrayList<>(keys.size());
       for (byte[] k : keys) {
         dk.add(dataKey(k));

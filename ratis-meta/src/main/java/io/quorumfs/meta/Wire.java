@@ -30,6 +30,7 @@ import java.util.List;
  * watch poll                  'W' long after, int maxEvents, int waitMillis
  * status request              'T'
  * digest request              'D'
+ * reset entry (tests only)    'X'
  * </pre>
  *
  * Replies are built by {@link Out} and read by {@link In}; their layouts sit next to the code
@@ -44,6 +45,11 @@ final class Wire {
   static final byte WATCH = 'W';
   static final byte STATUS = 'T';
   static final byte DIGEST = 'D';
+  /**
+   * Log entry for tests only: delete every key and forget the feed history, so one cluster can
+   * serve many "fresh, empty store" test cases. Revisions keep increasing across it.
+   */
+  static final byte RESET = 'X';
 
   /** Reply kinds. */
   static final byte OK = 'k';

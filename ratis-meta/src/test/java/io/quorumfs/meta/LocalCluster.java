@@ -113,10 +113,21 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /** Stops every replica, in parallel (a Ratis server takes a while to shut down). */
   @Override
   public void close() {
+    List<Thread> threads = new ArrayList<>();
     for (MetaServer s : servers) {
-      s.close();
+      Thread t = new Thread(s::close, "close-" + s.id());
+      t.start();
+      threads.add(t);
+    }
+    for (Thread t : threads) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     servers.clear();
   }

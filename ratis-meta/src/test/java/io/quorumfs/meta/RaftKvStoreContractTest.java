@@ -8,44 +8,54 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The KV contract on raft://: every test gets a fresh 3-replica in-process cluster (mem: replica
- * stores, short election timeouts since the cluster is in one JVM), reached through its URI.
+ * The KV contract on raft://, against 3-replica in-process clusters (rocks: replica stores). A
+ * cluster is started once per class; each test gets a fresh, empty store by a reset entry
+ * ({@link RaftKvStore#resetForTests}) that deletes every key and the feed history, then a new
+ * client. A second cluster with a 10-commit feed serves {@code newStoreWithHistory}.
  */
 final class RaftKvStoreContractTest extends KvStoreContract {
 
   @TempDir
-  Path dir;
-  private final List<LocalCluster> clusters = new ArrayList<>();
-  private final List<String> uris = new ArrayList<>();
+  static Path dir;
+  private static LocalCluster main;
+  private static LocalCluster small;
 
-  private KvStore open(int feedEvents) {
+  private static LocalCluster start(int feedEvents) {
     try {
-      LocalCluster c = new LocalCluster(Files.createTempDirectory(dir, "c"), 3, "mem",
-          b -> b.rpcTimeoutMin(Duration.ofMillis(400)).rpcTimeoutMax(Duration.ofMillis(800))
-              .feedEvents(feedEvents));
-      clusters.add(c);
-      uris.add(c.uri());
-      c.awaitLeader(Duration.ofSeconds(30));
-      return KvStores.open(c.uri());
+      LocalCluster c = new LocalCluster(Files.createTempDirectory(dir, "c"), 3, "rocks",
+          b -> b.feedEvents(feedEvents));
+      c.awaitLeader(Duration.ofSeconds(60));
+      return c;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
+  private static KvStore fresh(LocalCluster c) {
+    KvStore s = KvStores.open(c.uri());
+    ((RaftKvStore) s).resetForTests();
+    return s;
+  }
+
   @Override
   protected KvStore newStore() {
-    return open(100_000);
+    if (main == null) {
+      main = start(100_000);
+    }
+    return fresh(main);
   }
 
   @Override
   protected KvStore newStoreWithHistory(int commits) {
-    return open(commits);
+    if (small != null) {
+      small.close();
+    }
+    small = start(commits);
+    return fresh(small);
   }
 
   @Override
@@ -55,9 +65,15 @@ final class RaftKvStoreContractTest extends KvStoreContract {
     return KvStores.open(uri);
   }
 
-  @AfterEach
-  void stopClusters() {
-    clusters.forEach(LocalCluster::close);
-    clusters.clear();
+  @AfterAll
+  static void stopClusters() {
+    if (main != null) {
+      main.close();
+      main = null;
+    }
+    if (small != null) {
+      small.close();
+      small = null;
+    }
   }
 }

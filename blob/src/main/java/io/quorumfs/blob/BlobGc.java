@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * grace exceeds that refresh interval (default one hour; use a grace of a few hours). The grace
  * also covers blobs uploaded before the mark but committed to metadata only after it.
  *
+ * <p>On a {@link KvBlobStore}, a complete sweep also removes parts left by crashed puts and deletes
+ * ({@link KvBlobStore#deleteOrphanParts}) with the same cutoff.
+ *
  * <p>The sweep stops at the first error (listing or deleting) and reports it with what was done so
  * far: a partial listing must never be taken for "everything else is garbage". Not thread-safe;
  * run one sweep per store at a time.
@@ -62,9 +65,11 @@ public final class BlobGc {
    * @param young unreferenced blobs kept because their stamp is inside the grace period
    * @param deleted blobs deleted
    * @param bytesFreed their total size (as listed)
+   * @param orphanParts leftover part keys of a {@link KvBlobStore} removed after a complete sweep
    * @param error the error that stopped the sweep, or null if it completed
    */
-  public record Report(long scanned, long live, long young, long deleted, long bytesFreed, RuntimeException error) {
+  public record Report(long scanned, long live, long young, long deleted, long bytesFreed, long orphanParts,
+      RuntimeException error) {
     public boolean complete() {
       return error == null;
     }
@@ -72,7 +77,8 @@ public final class BlobGc {
     @Override
     public String toString() {
       return "blob gc " + (complete() ? "complete" : "STOPPED by " + error) + ": scanned " + scanned + ", live "
-          + live + ", young " + young + ", deleted " + deleted + " (" + bytesFreed + " bytes)";
+          + live + ", young " + young + ", deleted " + deleted + " (" + bytesFreed + " bytes)"
+          + (orphanParts > 0 ? ", orphan parts " + orphanParts : "");
     }
   }
 
@@ -107,7 +113,7 @@ public final class BlobGc {
         page = store.list(after, pageSize);
       } catch (RuntimeException e) {
         LOG.error("blob gc of {} stopped: listing after {} failed", store, after, e);
-        return new Report(scanned, kept, young, deleted, freed, e);
+        return new Report(scanned, kept, young, deleted, freed, 0, e);
       }
       List<BlobId> victims = new ArrayList<>();
       long victimBytes = 0;
@@ -131,12 +137,21 @@ public final class BlobGc {
           young += victims.size() - n;
         } catch (RuntimeException e) {
           LOG.error("blob gc of {} stopped: deleting {} blobs failed", store, victims.size(), e);
-          return new Report(scanned, kept, young, deleted, freed, e);
+          return new Report(scanned, kept, young, deleted, freed, 0, e);
         }
       }
-      Report r = new Report(scanned, kept, young, deleted, freed, null);
+      Report r = new Report(scanned, kept, young, deleted, freed, 0, null);
       progress.accept(r);
       if (!page.more()) {
+        if (store instanceof KvBlobStore) {
+          try {
+            long orphans = ((KvBlobStore) store).deleteOrphanParts(cutoff);
+            r = new Report(scanned, kept, young, deleted, freed, orphans, null);
+          } catch (RuntimeException e) {
+            LOG.error("blob gc of {} stopped while removing orphan parts", store, e);
+            return new Report(scanned, kept, young, deleted, freed, 0, e);
+          }
+        }
         LOG.info("{} ({})", r, store);
         return r;
       }

@@ -195,9 +195,14 @@ public final class BlobServer implements AutoCloseable {
       throw new IllegalArgumentException("upload of blob " + id + " refused: its " + body.length
           + " bytes hash to " + BlobId.of(body) + " (truncated or damaged upload); nothing stored");
     }
-    boolean existed = store.info(id).isPresent();
-    store.put(body);
-    ex.sendResponseHeaders(existed ? 200 : 201, -1);
+    boolean created;
+    if (store instanceof KnownIdPut) {
+      created = ((KnownIdPut) store).putKnown(id, body); // hashed above: no second pass
+    } else {
+      created = store.info(id).isEmpty();
+      store.put(body);
+    }
+    ex.sendResponseHeaders(created ? 201 : 200, -1);
   }
 
   private void get(HttpExchange ex, BlobId id) throws IOException {

@@ -53,9 +53,7 @@ class CorruptionTest {
       BlobId id = store.put(data);
       Files.write(store.pathOf(id), java.util.Arrays.copyOf(data, 5000));
       assertCorrupt(store, id);
-      // Re-putting the content repairs nothing silently... but a delete and put does.
-      store.delete(java.util.List.of(id));
-      store.put(data);
+      store.put(data); // a file of the wrong size is rewritten by the next put
       assertArrayEquals(data, store.get(id));
     }
   }

@@ -58,7 +58,7 @@ final class AttrOps {
         }
         if (c.size() != size) {
           truncator.truncate(tx, in, c.size());
-          tx.add(k.usedBytes(), c.size() - size);
+          tx.add(k.usedBytes(ino), c.size() - size);
           size = c.size();
         }
       }
@@ -73,10 +73,9 @@ final class AttrOps {
         tx.put(k.mtime(ino), io.quorumfs.kv.Bytes.ofLong(mtime));
       }
       if (in.isDir()) {
-        tx.put(k.ctime(ino), io.quorumfs.kv.Bytes.ofLong(now));
         List<Versioned> extra = tx.getAll(List.of(k.mtime(ino), k.subdirs(ino)));
         long m = c.mtimeNs() != null ? mtime : Math.max(mtime, Meta.longOf(extra.get(0)));
-        return ns.toAttr(out, m, now, Meta.longOf(extra.get(1)));
+        return ns.toAttr(out, m, Math.max(now, m), Meta.longOf(extra.get(1)));
       }
       return ns.toAttr(out, mtime, now, 0);
     });
@@ -209,13 +208,25 @@ final class AttrOps {
     });
   }
 
+  private long sum(List<byte[]> shards) {
+    long n = 0;
+    for (Versioned v : meta.cache.getAll(shards)) {
+      n += Meta.longOf(v);
+    }
+    return n;
+  }
+
+  /** Inodes in use, summed over the counter shards. */
+  long usedInodes() {
+    return sum(k.usedInodesShards());
+  }
+
   StatFs statfs() {
-    List<Versioned> c = meta.cache.getAll(List.of(k.usedBytes(), k.usedInodes()));
     long bsize = 4096;
     long blocks = meta.config.capacityBytes() / bsize;
-    long used = Math.max(0, Meta.longOf(c.get(0))) / bsize;
+    long used = Math.max(0, sum(k.usedBytesShards())) / bsize;
     long files = meta.config.maxInodes();
-    long usedFiles = Math.max(0, Meta.longOf(c.get(1)));
+    long usedFiles = Math.max(0, sum(k.usedInodesShards()));
     long bfree = Math.max(0, blocks - used);
     return new StatFs(bsize, bsize, blocks, bfree, bfree, files, Math.max(0, files - usedFiles),
         FileSystem.NAME_MAX);

@@ -27,7 +27,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * on the attributes. Only the touched chunks are rewritten.
  */
 final class FileData implements AttrOps.Truncator, Namespace.Opens {
-  private static final int BATCH = 256;
 
   /** What this client knows about one inode it has open. */
   private static final class Local {
@@ -183,9 +182,20 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
         }
         dirty = h.buffer.drain();
       }
+      // One txn per group of chunks, within the store's txn size limit (2 entries per chunk).
+      int per = Math.max(1, (meta.batch() - 8) / 2);
+      TreeMap<Long, WriteBuffer.Dirty> group = new TreeMap<>();
       try {
-        commit(h.ino, dirty);
+        while (!dirty.isEmpty()) {
+          var e = dirty.pollFirstEntry();
+          group.put(e.getKey(), e.getValue());
+          if (group.size() == per || dirty.isEmpty()) {
+            commit(h.ino, group);
+            group.clear();
+          }
+        }
       } catch (RuntimeException e) {
+        dirty.putAll(group);
         synchronized (h) {
           h.buffer.restore(dirty);
         }
@@ -242,7 +252,7 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
       long now = meta.now();
       tx.put(k.attr(ino), in.withSize(size).withMtimeCtime(now).encode());
       if (size != in.size()) {
-        tx.add(k.usedBytes(), size - in.size());
+        tx.add(k.usedBytes(ino), size - in.size());
       }
       return null;
     });
@@ -353,13 +363,14 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
   public void shrinkInSteps(long ino, long newSize) {
     flushInode(ino);
     long firstDead = (newSize + cs - 1) / cs;
+    int keep = meta.batch() / 2 - 4;
     while (true) {
-      ScanPage p = meta.store.scan(k.chunksFrom(ino, firstDead), BATCH + 1, null);
-      if (p.entries().size() <= BATCH) {
+      ScanPage p = meta.store.scan(k.chunksFrom(ino, firstDead), meta.batch() + keep, null);
+      if (p.entries().size() <= keep) {
         return;
       }
       meta.run("truncate-step", tx -> {
-        for (Versioned v : p.entries().subList(0, BATCH)) {
+        for (Versioned v : p.entries().subList(0, p.entries().size() - keep)) {
           tx.delete(v.key());
         }
         return null;
@@ -376,7 +387,7 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     long firstDead = (newSize + cs - 1) / cs;
     byte[] after = null;
     while (true) {
-      ScanPage p = meta.store.scan(k.chunksFrom(ino, firstDead), 1000, after);
+      ScanPage p = meta.store.scan(k.chunksFrom(ino, firstDead), meta.batch() / 2, after);
       for (Versioned v : p.entries()) {
         tx.require(v);
         tx.delete(v.key());

@@ -32,7 +32,7 @@ final class Format {
             .putInt(c.chunkSize()).array();
         CommitResult r = meta.store.commit(Txn.builder().requireAbsent(k.format())
             .put(k.format(), rec).put(k.attr(FileSystem.ROOT), root.encode())
-            .add(k.nextIno(), FileSystem.ROOT).add(k.usedInodes(), 1).build());
+            .add(k.nextIno(), FileSystem.ROOT).add(k.usedInodes(FileSystem.ROOT), 1).build());
         if (r.ok()) {
           return;
         }

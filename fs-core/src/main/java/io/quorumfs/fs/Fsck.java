@@ -215,8 +215,8 @@ public final class Fsck {
     }
     for (long ino : orphanKeyInodes) {
       if (!inodes.containsKey(ino)) {
-        problem("keys of inode " + ino + " exist without its attributes",
-            deleteRange(k.inodeAll(ino)));
+        problem("keys of inode " + ino + " exist without its attributes", null);
+        deleteRange(k.inodeAll(ino));
       }
     }
     for (long ino : trash) {
@@ -226,10 +226,16 @@ public final class Fsck {
     }
   }
 
-  private Txn deleteRange(KeyRange r) {
-    Txn.Builder b = Txn.builder();
-    scan(r, v -> b.delete(v.key()));
-    return b.build();
+  /** Queues deletes of every key in {@code r}, in txns within the store's size limit. */
+  private void deleteRange(KeyRange r) {
+    int max = (int) Math.max(1, Math.min(256L, store.maxTxnSize()));
+    List<Versioned> all = new ArrayList<>();
+    scan(r, all::add);
+    for (int i = 0; i < all.size(); i += max) {
+      Txn.Builder b = Txn.builder();
+      all.subList(i, Math.min(all.size(), i + max)).forEach(v -> b.delete(v.key()));
+      fixes.add(b.build());
+    }
   }
 
   private void chunk(Versioned v, Set<BlobId> ids) {
@@ -269,21 +275,28 @@ public final class Fsck {
   }
 
   private void checkCounters() {
-    long used = Meta.longOf(store.get(k.usedInodes()));
-    if (used != inodes.size()) {
-      problem("statfs counts " + used + " inodes but there are " + inodes.size(),
-          Txn.builder().put(k.usedInodes(), Bytes.ofLong(inodes.size())).build());
-    }
-    long bytes = 0;
+    long[] wantInodes = new long[Keys.SHARDS];
+    long[] wantBytes = new long[Keys.SHARDS];
     for (Inode in : inodes.values()) {
+      int shard = (int) (in.ino() & (Keys.SHARDS - 1));
+      wantInodes[shard]++;
       if (in.isReg()) {
-        bytes += in.size();
+        wantBytes[shard] += in.size();
       }
     }
-    long counted = Meta.longOf(store.get(k.usedBytes()));
-    if (counted != bytes) {
-      problem("statfs counts " + counted + " bytes but files hold " + bytes,
-          Txn.builder().put(k.usedBytes(), Bytes.ofLong(bytes)).build());
+    List<Versioned> haveInodes = store.getAll(k.usedInodesShards());
+    List<Versioned> haveBytes = store.getAll(k.usedBytesShards());
+    for (int i = 0; i < Keys.SHARDS; i++) {
+      long hi = Meta.longOf(haveInodes.get(i));
+      if (hi != wantInodes[i]) {
+        problem("statfs shard " + i + " counts " + hi + " inodes but there are " + wantInodes[i],
+            Txn.builder().put(k.usedInodes(i), Bytes.ofLong(wantInodes[i])).build());
+      }
+      long hb = Meta.longOf(haveBytes.get(i));
+      if (hb != wantBytes[i]) {
+        problem("statfs shard " + i + " counts " + hb + " bytes but its files hold " + wantBytes[i],
+            Txn.builder().put(k.usedBytes(i), Bytes.ofLong(wantBytes[i])).build());
+      }
     }
   }
 }

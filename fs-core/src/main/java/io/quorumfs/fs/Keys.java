@@ -15,11 +15,12 @@ import java.util.Arrays;
  *   P G "format"              format record: magic, layout version, chunk size
  *   P G "ino"                 next free inode number (counter; clients reserve ranges with Add)
  *   P G "sid"                 last session id issued (counter)
- *   P G "inodes"              inodes in use (counter, for statfs)
- *   P G "bytes"               bytes of file data in use (counter, for statfs)
+ *   P G "inodes/" shard       inodes in use (counter, for statfs), 16 shards by inode number so
+ *                             creates do not all hit one item (matters on DynamoDB)
+ *   P G "bytes/" shard        bytes of file data in use (counter, for statfs), sharded the same way
  *   P I ino 'a'               inode attributes ({@link Inode}): type, mode, owner, size, times, nlink, parent
- *   P I ino 'm'               directory mtime in ns (Max), so creates in one dir never conflict
- *   P I ino 'c'               directory ctime in ns (Max)
+ *   P I ino 'm'               directory mtime in ns (Max), so creates in one dir never conflict; a
+ *                             directory's mtime and ctime are the max of this and its attributes' ones
  *   P I ino 'n'               number of entries in a directory (Add); rmdir compares its version
  *   P I ino 's'               number of subdirectories (Add); nlink of a directory = 2 + this
  *   P I ino 'l'               symlink target (UTF-8)
@@ -48,7 +49,6 @@ final class Keys {
 
   static final byte ATTR = 'a';
   static final byte MTIME = 'm';
-  static final byte CTIME = 'c';
   static final byte ENTRIES = 'n';
   static final byte SUBDIRS = 's';
   static final byte SYMLINK = 'l';
@@ -87,12 +87,30 @@ final class Keys {
     return global("sid");
   }
 
-  byte[] usedInodes() {
-    return global("inodes");
+  static final int SHARDS = 16;
+
+  byte[] usedInodes(long ino) {
+    return global("inodes/" + (ino & (SHARDS - 1)));
   }
 
-  byte[] usedBytes() {
-    return global("bytes");
+  byte[] usedBytes(long ino) {
+    return global("bytes/" + (ino & (SHARDS - 1)));
+  }
+
+  java.util.List<byte[]> usedInodesShards() {
+    java.util.List<byte[]> out = new java.util.ArrayList<>();
+    for (int i = 0; i < SHARDS; i++) {
+      out.add(usedInodes(i));
+    }
+    return out;
+  }
+
+  java.util.List<byte[]> usedBytesShards() {
+    java.util.List<byte[]> out = new java.util.ArrayList<>();
+    for (int i = 0; i < SHARDS; i++) {
+      out.add(usedBytes(i));
+    }
+    return out;
   }
 
   // ---- inodes ----
@@ -111,10 +129,6 @@ final class Keys {
 
   byte[] mtime(long ino) {
     return inodeKey(ino, MTIME);
-  }
-
-  byte[] ctime(long ino) {
-    return inodeKey(ino, CTIME);
   }
 
   byte[] entries(long ino) {

@@ -393,7 +393,7 @@ final class KvFileSystem implements FileSystem {
         Inode in = ns.inodeRequired(tx, h.ino);
         if (in.size() < end) {
           tx.put(k.attr(h.ino), in.withSize(end).withCtime(meta.now()).encode());
-          tx.add(k.usedBytes(), end - in.size());
+          tx.add(k.usedBytes(h.ino), end - in.size());
         }
         return null;
       });

@@ -106,6 +106,11 @@ final class Meta {
     }
   }
 
+  /** Writes per txn for batched work (range deletes), within the store's txn size limit. */
+  int batch() {
+    return (int) Math.max(8, Math.min(256L, (long) store.maxTxnSize() - 16));
+  }
+
   long now() {
     java.time.Instant i = config.clock().instant();
     return i.getEpochSecond() * 1_000_000_000L + i.getNano();

@@ -75,9 +75,9 @@ final class Namespace {
     if (!in.isDir()) {
       return toAttr(in, in.mtime(), in.ctime(), 0);
     }
-    List<Versioned> extra = tx.getAll(List.of(k.mtime(ino), k.ctime(ino), k.subdirs(ino)));
-    return toAttr(in, Math.max(in.mtime(), Meta.longOf(extra.get(0))),
-        Math.max(in.ctime(), Meta.longOf(extra.get(1))), Meta.longOf(extra.get(2)));
+    List<Versioned> extra = tx.getAll(List.of(k.mtime(ino), k.subdirs(ino)));
+    long m = Meta.longOf(extra.get(0));
+    return toAttr(in, Math.max(in.mtime(), m), Math.max(in.ctime(), m), Meta.longOf(extra.get(1)));
   }
 
   Attr toAttr(Inode in, long mtime, long ctime, long subdirs) {
@@ -173,12 +173,12 @@ final class Namespace {
         tx.put(k.symlink(ino), Keys.utf8(target));
       }
       touchParent(tx, parent, now, +1, dir ? +1 : 0);
-      tx.add(k.usedInodes(), 1);
+      tx.add(k.usedInodes(ino), 1);
       return toAttr(in, now, now, 0);
     });
   }
 
-  /** Parent bookkeeping with commutative ops only: entries, subdirs, mtime, ctime. */
+  /** Parent bookkeeping with commutative ops only: entries, subdirs, mtime (= ctime). */
   void touchParent(Tx tx, long parent, long now, int entries, int subdirs) {
     if (entries != 0) {
       tx.add(k.entries(parent), entries);
@@ -187,11 +187,13 @@ final class Namespace {
       tx.add(k.subdirs(parent), subdirs);
     }
     tx.max(k.mtime(parent), now);
-    tx.max(k.ctime(parent), now);
   }
 
   private void checkInodeLimit() {
-    long used = Meta.longOf(meta.cache.get(k.usedInodes()));
+    long used = 0;
+    for (Versioned v : meta.cache.getAll(k.usedInodesShards())) {
+      used += Meta.longOf(v);
+    }
     if (used >= meta.config.maxInodes()) {
       throw new FsException(Errno.ENOSPC, "inode limit of " + meta.config.maxInodes()
           + " reached");
@@ -301,14 +303,13 @@ final class Namespace {
   void deleteDirKeys(Tx tx, long ino) {
     tx.delete(k.attr(ino));
     tx.delete(k.mtime(ino));
-    tx.delete(k.ctime(ino));
     tx.delete(k.entries(ino));
     tx.delete(k.subdirs(ino));
     tx.delete(k.locks(ino));
-    ScanPage xs = meta.store.scan(k.xattrs(ino), 256, null);
+    ScanPage xs = meta.store.scan(k.xattrs(ino), Math.max(1, meta.batch() - 16), null);
     for (Versioned x : xs.entries()) {
       tx.delete(x.key());
     }
-    tx.add(k.usedInodes(), -1);
+    tx.add(k.usedInodes(ino), -1);
   }
 }

@@ -24,7 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Sessions {
   private static final Logger log = LoggerFactory.getLogger(Sessions.class);
-  private static final int BATCH = 128;
 
   private final Meta meta;
   private final Keys k;
@@ -172,12 +171,30 @@ final class Sessions {
     }
     // The chunk map first, in bounded txns; the inode stays in the trash until the last one.
     while (true) {
-      ScanPage p = meta.store.scan(k.chunks(ino), BATCH, null);
+      ScanPage p = meta.store.scan(k.chunks(ino), meta.batch() - 1, null);
       if (p.entries().isEmpty()) {
         break;
       }
       Txn.Builder b = Txn.builder().requireVersion(k.holds(ino), holds.version());
       p.entries().forEach(c -> b.delete(c.key()));
+      if (!meta.store.commit(b.build()).ok()) {
+        return false;
+      }
+    }
+    // Then the inode's other keys (xattrs, lock table...) but its attributes, holds and trash entry.
+    while (true) {
+      List<byte[]> extra = new ArrayList<>();
+      for (Versioned x : meta.store.scan(k.inodeAll(ino), meta.batch(), null).entries()) {
+        byte kind = k.kindOfInodeKey(x.key());
+        if (kind != Keys.ATTR && kind != Keys.HOLDS) {
+          extra.add(x.key());
+        }
+      }
+      if (extra.isEmpty()) {
+        break;
+      }
+      Txn.Builder b = Txn.builder().requireVersion(k.holds(ino), holds.version());
+      extra.forEach(b::delete);
       if (!meta.store.commit(b.build()).ok()) {
         return false;
       }
@@ -195,13 +212,11 @@ final class Sessions {
       tx.require(h);
       Versioned a = tx.get(k.attr(ino));
       long size = a.exists() ? Inode.decode(ino, a.value()).size() : 0;
-      for (Versioned x : meta.store.scan(k.inodeAll(ino), 512, null).entries()) {
-        tx.delete(x.key());
-      }
       tx.delete(k.attr(ino));
+      tx.delete(k.holds(ino));
       tx.delete(k.trash(ino));
-      tx.add(k.usedInodes(), -1);
-      tx.add(k.usedBytes(), -size);
+      tx.add(k.usedInodes(ino), -1);
+      tx.add(k.usedBytes(ino), -size);
       return true;
     });
   }

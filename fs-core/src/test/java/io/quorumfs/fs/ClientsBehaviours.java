@@ -158,7 +158,7 @@ public abstract class ClientsBehaviours extends LockBehaviours {
   void twoClients_eightThreadsEachCreatingInOneDirectory_loseNoEntries() throws Exception {
     FileSystem b = client();
     Attr d = dir(ROOT, "d");
-    int perThread = 40;
+    int perThread = 25;
     ExecutorService pool = Executors.newFixedThreadPool(16);
     try {
       List<Future<?>> fut = new ArrayList<>();

@@ -285,6 +285,18 @@ public abstract class DataBehaviours extends RenameBehaviours {
   }
 
   @Test
+  void manyChunksInOneFlush_andTruncateOfThem_work() {
+    byte[] data = random(CHUNK * 70 + 3, 12);
+    Attr a = writeFile(fs, ROOT, "f", data);
+    assertArrayEquals(data, readAll(fs, a.ino()));
+    fs.setattr(a.ino(), SetAttr.size(CHUNK + 1));
+    assertArrayEquals(Arrays.copyOf(data, CHUNK + 1), readAll(fs, a.ino()));
+    fs.unlink(ROOT, "f");
+    ((KvFileSystem) fs).maintain();
+    assertFalse(chunkEntry(a.ino(), 0).exists());
+  }
+
+  @Test
   void statfs_countsBytesOfFiles() {
     long before = fs.statfs().bfree();
     writeFile(fs, ROOT, "f", new byte[4096 * 10]);

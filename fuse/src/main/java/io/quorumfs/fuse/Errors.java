@@ -56,6 +56,14 @@ final class Errors {
       log.debug("FUSE {} {}: {}", op, path, t.getMessage());
       return ((Refused) t).errno();
     }
+    String diskMessage = String.valueOf(t.getMessage());
+    if (diskMessage.contains("No space left on device")) {
+      log.warn("FUSE {} {}: local disk full: {}", op, path, diskMessage);
+      return ENOSPC;
+    }
+    if (diskMessage.contains("Disk quota exceeded")) {
+      return EDQUOT;
+    }
     if (t instanceof FsException) {
       int errno = ((FsException) t).errno().code();
       if (errno == EIO) {
@@ -78,13 +86,6 @@ final class Errors {
       return EIO;
     }
     String message = String.valueOf(t.getMessage());
-    if (message.contains("No space left on device")) {
-      log.warn("FUSE {} {}: local disk full: {}", op, path, message);
-      return ENOSPC;
-    }
-    if (message.contains("Disk quota exceeded")) {
-      return EDQUOT;
-    }
     if (t instanceof OutOfMemoryError) {
       log.error("FUSE {} {}: out of memory", op, path, t);
       return ENOMEM;
@@ -102,16 +103,19 @@ final class Errors {
     while ((cur instanceof CompletionException || cur instanceof ExecutionException) && cur.getCause() != null) {
       cur = cur.getCause();
     }
-    // A backend may wrap a disk-full IOException; look for it down the chain.
-    for (Throwable c = cur; c != null; c = c.getCause()) {
+    // A full local disk is ENOSPC to the user even when a layer wrapped it as EIO: look for it
+    // down the whole chain first, then for the innermost-but-first FsException.
+    int depth = 0;
+    for (Throwable c = cur; c != null && depth < 20; c = c.getCause(), depth++) {
+      String m = String.valueOf(c.getMessage());
+      if (m.contains("No space left on device") || m.contains("Disk quota exceeded")) {
+        return c;
+      }
+    }
+    depth = 0;
+    for (Throwable c = cur; c != null && depth < 20; c = c.getCause(), depth++) {
       if (c instanceof FsException) {
         return c;
-      }
-      if (String.valueOf(c.getMessage()).contains("No space left on device")) {
-        return c;
-      }
-      if (c.getCause() == c) {
-        break;
       }
     }
     return cur;

@@ -1,5 +1,6 @@
 package io.quorumfs.fuse;
 
+import io.quorumfs.kv.KvUnavailableException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,7 +53,18 @@ final class Guard implements AutoCloseable {
 
   /** Runs {@code body} for FUSE operation {@code op} on {@code path}; returns its result or -errno. */
   int call(String op, String path, Call body) {
-    return run(op, path, body, true);
+    return run(op, path, body, true, false);
+  }
+
+  /**
+   * Like {@link #call} for an operation that changes nothing (getattr, read, readdir...): while
+   * the metadata store is unavailable (e.g. a Raft leader election), it is retried with backoff
+   * for up to half the operation timeout instead of failing at once. Changing operations are not
+   * retried here: after an ambiguous failure a retry could answer wrongly (EEXIST for a create
+   * that did commit); fs-core retries what it knows to be safe.
+   */
+  int callReadOnly(String op, String path, Call body) {
+    return run(op, path, body, true, true);
   }
 
   /**
@@ -60,19 +72,33 @@ final class Guard implements AutoCloseable {
    * no timeout applies.
    */
   int callWaiting(String op, String path, Call body) {
-    return run(op, path, body, false);
+    return run(op, path, body, false, false);
   }
 
-  private int run(String op, String path, Call body, boolean bounded) {
+  private int run(String op, String path, Call body, boolean bounded, boolean retryUnavailable) {
     Slot s = slot.get();
-    s.begin(op, path, bounded ? nonZero(nanoClock.getAsLong()) : 0);
-    int result;
+    long start = nonZero(nanoClock.getAsLong());
+    s.begin(op, path, bounded ? start : 0);
+    int result = 0;
     Throwable failure = null;
-    try {
-      result = body.run();
-    } catch (Throwable t) {
-      failure = t;
-      result = 0;
+    long backoffMillis = 20;
+    while (true) {
+      try {
+        result = body.run();
+        failure = null;
+        break;
+      } catch (Throwable t) {
+        failure = t;
+      }
+      if (!retryUnavailable || !unavailable(failure) || nanoClock.getAsLong() - start > timeoutNanos / 2) {
+        break;
+      }
+      try {
+        Thread.sleep(backoffMillis);
+      } catch (InterruptedException e) {
+        break;
+      }
+      backoffMillis = Math.min(1000, backoffMillis * 2);
     }
     boolean timedOut = s.end();
     if (failure == null) {
@@ -84,6 +110,16 @@ final class Guard implements AutoCloseable {
       // Even logging failed (OOM?): still never throw into native code.
       return -Errors.EIO;
     }
+  }
+
+  private static boolean unavailable(Throwable t) {
+    int depth = 0;
+    for (Throwable c = t; c != null && depth < 20; c = c.getCause(), depth++) {
+      if (c instanceof KvUnavailableException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static long nonZero(long nanos) {

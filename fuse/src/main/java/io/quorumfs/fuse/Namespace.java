@@ -10,6 +10,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * A {@link MountTable} made live: resolves FUSE paths to (file system, inode) by one {@link
@@ -61,9 +63,22 @@ final class Namespace {
   private final Map<String, Set<String>> childNames = new HashMap<>(); // dir path -> names of entries/synthetic dirs in it
   private final List<Volume> volumes = new ArrayList<>();
   private final long syntheticTimeNs;
+  private final LongSupplier clock;
+
+  private static final long DIR_CACHE_NANOS = 1_000_000_000L;
+  private static final int DIR_CACHE_MAX = 100_000;
+
+  private record CachedDir(FileSystem fs, long ino, long expiresNanos) {}
+
+  private final ConcurrentHashMap<String, CachedDir> dirCache = new ConcurrentHashMap<>();
 
   Namespace(MountTable table, long nowNs) {
+    this(table, nowNs, System::nanoTime);
+  }
+
+  Namespace(MountTable table, long nowNs, LongSupplier nanoClock) {
     this.syntheticTimeNs = nowNs;
+    this.clock = nanoClock;
     Map<FileSystem, Volume> byFs = new IdentityHashMap<>();
     for (MountTable.Entry e : table.entries()) {
       byFs.computeIfAbsent(e.fs(), fs -> {
@@ -111,17 +126,54 @@ final class Namespace {
     if (path.length() == m.at().length()) {
       return new Node(m.vol(), m.baseIno(), fs.getattr(m.baseIno()), true);
     }
-    long ino = m.baseIno();
-    Attr attr = null;
-    int start = m.at().equals("/") ? 1 : m.at().length() + 1;
-    while (start <= path.length()) {
-      int slash = path.indexOf('/', start);
-      int end = slash < 0 ? path.length() : slash;
-      attr = fs.lookup(ino, path.substring(start, end));
-      ino = attr.ino();
-      start = end + 1;
+    Attr attr = lookupInCachedParent(fs, path, m);
+    if (attr == null) {
+      long ino = m.baseIno();
+      int start = m.at().equals("/") ? 1 : m.at().length() + 1;
+      while (start <= path.length()) {
+        int slash = path.indexOf('/', start);
+        int end = slash < 0 ? path.length() : slash;
+        attr = fs.lookup(ino, path.substring(start, end));
+        ino = attr.ino();
+        start = end + 1;
+      }
     }
-    return new Node(m.vol(), ino, attr, false);
+    if (attr.isDir()) {
+      if (dirCache.size() >= DIR_CACHE_MAX) {
+        dirCache.clear();
+      }
+      dirCache.put(path, new CachedDir(fs, attr.ino(), clock.getAsLong() + DIR_CACHE_NANOS));
+    }
+    return new Node(m.vol(), attr.ino(), attr, false);
+  }
+
+  /**
+   * The kernel resolves a path one LOOKUP per component, top down, and libfuse hands us each
+   * prefix as a full path, so resolving every one from the entry's root would cost d(d+1)/2
+   * lookups. Instead each directory resolved in the last second remembers its inode, and its
+   * children are looked up from there: the walk that reaches a child has just refreshed its
+   * parent. A miss or an expired entry falls back to the full walk; a local rename or rmdir drops
+   * the entries below it.
+   */
+  private Attr lookupInCachedParent(FileSystem fs, String path, Mounted m) {
+    String parent = parentPath(path);
+    if (parent.length() <= m.at().length()) {
+      return null;
+    }
+    CachedDir dir = dirCache.get(parent);
+    if (dir == null || dir.fs() != fs || clock.getAsLong() - dir.expiresNanos() > 0) {
+      return null;
+    }
+    return fs.lookup(dir.ino(), lastName(path)); // ENOENT here is as fresh as a hit
+  }
+
+  /** Drops cached directories at or below {@code path} (after a local rename or rmdir of it). */
+  void forget(String path) {
+    if (!dirCache.containsKey(path)) {
+      return;
+    }
+    String below = path + "/";
+    dirCache.keySet().removeIf(k -> k.equals(path) || k.startsWith(below));
   }
 
   /** The directory and name {@code path} names, for an operation that changes that name. */

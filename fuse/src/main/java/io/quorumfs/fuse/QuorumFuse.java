@@ -52,6 +52,7 @@ final class QuorumFuse extends NativeFuse {
   private final Handles<OpenFile> files = new Handles<>();
   private final Handles<DirReader> dirs = new Handles<>();
   private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[MountOptions.MAX_WRITE]);
+  private final ThreadLocal<ByteBuffer> nameBuffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1024));
   private final ThreadLocal<FileStat> direntStat = ThreadLocal.withInitial(() -> {
     FileStat st = new FileStat(Runtime.getSystemRuntime());
     Struct.getMemory(st); // allocate native memory once per thread
@@ -67,7 +68,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int getattr(String path, FileStat st) {
-    return guard.call("getattr", path, () -> {
+    return guard.callReadOnly("getattr", path, () -> {
       Namespace.Node n = ns.resolve(path);
       Stats.fill(st, n.attr(), n.stIno());
       return 0;
@@ -76,7 +77,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int fgetattr(String path, FileStat st, FuseFileInfo fi) {
-    return guard.call("fgetattr", path, () -> {
+    return guard.callReadOnly("fgetattr", path, () -> {
       OpenFile f = files.get(fi.fh.get());
       Stats.fill(st, f.vol().fs().getattr(f.ino()), f.vol().stIno(f.ino()));
       return 0;
@@ -150,7 +151,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int access(String path, int mask) {
-    return guard.call("access", path, () -> {
+    return guard.callReadOnly("access", path, () -> {
       Namespace.Node n = ns.resolve(path);
       if (n.synthetic()) {
         return (mask & FileSystem.W_OK) != 0 ? -Errors.EROFS : 0;
@@ -163,7 +164,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int statfs(String path, Statvfs st) {
-    return guard.call("statfs", path, () -> {
+    return guard.callReadOnly("statfs", path, () -> {
       Namespace.Node n = ns.resolve(path == null ? "/" : path);
       FileSystem fs = n.synthetic() ? ns.volumes().get(0).fs() : n.fs();
       StatFs s = fs.statfs();
@@ -214,7 +215,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int readlink(String path, Pointer buf, @size_t long size) {
-    return guard.call("readlink", path, () -> {
+    return guard.callReadOnly("readlink", path, () -> {
       Namespace.Node n = ns.resolve(path);
       byte[] target = n.fs().readlink(n.ino()).getBytes(StandardCharsets.UTF_8);
       int len = (int) Math.min(target.length, size - 1);
@@ -238,6 +239,7 @@ final class QuorumFuse extends NativeFuse {
     return guard.call("rmdir", path, () -> {
       Namespace.Target t = ns.target(path, Errors.EBUSY);
       t.vol().fs().rmdir(t.parent(), t.name());
+      ns.forget(path);
       return 0;
     });
   }
@@ -251,6 +253,8 @@ final class QuorumFuse extends NativeFuse {
         throw new Refused(Errors.EXDEV, oldPath + " and " + newPath + " are on different file systems");
       }
       from.vol().fs().rename(from.parent(), from.name(), to.parent(), to.name(), 0);
+      ns.forget(oldPath);
+      ns.forget(newPath);
       return 0;
     });
   }
@@ -272,7 +276,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int opendir(String path, FuseFileInfo fi) {
-    return guard.call("opendir", path, () -> {
+    return guard.callReadOnly("opendir", path, () -> {
       Namespace.Node n = ns.resolve(path);
       if (!n.attr().isDir()) {
         return -Errors.ENOTDIR;
@@ -292,7 +296,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
-    return guard.call("readdir", path, () -> {
+    return guard.callReadOnly("readdir", path, () -> {
       DirReader reader = dirs.get(fi.fh.get());
       FileStat st = direntStat.get();
       Pointer stMem = Struct.getMemory(st);
@@ -305,9 +309,15 @@ final class QuorumFuse extends NativeFuse {
     });
   }
 
-  private static ByteBuffer cString(String s) {
+  /** The name as a NUL-terminated C string in a per-thread direct buffer (jnr passes it without a copy). */
+  private ByteBuffer cString(String s) {
     byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer b = ByteBuffer.allocate(utf8.length + 1);
+    ByteBuffer b = nameBuffers.get();
+    if (b.capacity() < utf8.length + 1) {
+      b = ByteBuffer.allocateDirect(utf8.length + 1);
+      nameBuffers.set(b);
+    }
+    b.clear();
     b.put(utf8).put((byte) 0).flip();
     return b;
   }
@@ -351,7 +361,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-    return guard.call("read", path, () -> {
+    return guard.callReadOnly("read", path, () -> {
       OpenFile f = files.get(fi.fh.get());
       byte[] b = buffer(size);
       int n = f.vol().fs().read(f.fh(), offset, b, 0, (int) size);
@@ -484,7 +494,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int getxattr(String path, String name, Pointer value, @size_t long size) {
-    return guard.call("getxattr", path, () -> {
+    return guard.callReadOnly("getxattr", path, () -> {
       refuseAcl(name);
       Namespace.Node n = ns.resolve(path);
       return copyOut(n.fs().getxattr(n.ino(), name), value, size);
@@ -493,7 +503,7 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int listxattr(String path, Pointer list, @size_t long size) {
-    return guard.call("listxattr", path, () -> {
+    return guard.callReadOnly("listxattr", path, () -> {
       Namespace.Node n = ns.resolve(path);
       java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
       for (String name : n.fs().listxattr(n.ino())) {

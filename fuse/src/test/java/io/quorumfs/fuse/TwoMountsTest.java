@@ -92,6 +92,25 @@ class TwoMountsTest {
   }
 
   @Test
+  void directoryReplacedOnA_isFollowedByPathsOnB() throws Exception {
+    Files.createDirectories(a.path("swap/x"));
+    Files.writeString(a.path("swap/x/f"), "one");
+    eventually("swap/x/f on b", () -> Files.exists(b.path("swap/x/f")));
+    assertEquals("one", Files.readString(b.path("swap/x/f")));
+    Files.move(a.path("swap/x"), a.path("swap/y"));
+    Files.createDirectories(a.path("swap/x"));
+    Files.writeString(a.path("swap/x/f"), "two");
+    eventually("new swap/x/f on b", () -> {
+      try {
+        return Files.readString(b.path("swap/x/f")).equals("two");
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    });
+    assertEquals("one", Files.readString(b.path("swap/y/f")));
+  }
+
+  @Test
   void flockHeldOnA_blocksOnB_untilReleased() throws Exception {
     Files.writeString(a.path("locked"), "l");
     eventually("locked on b", () -> Files.exists(b.path("locked")));

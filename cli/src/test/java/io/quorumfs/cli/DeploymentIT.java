@@ -16,9 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import io.quorumfs.meta.MetaStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +29,7 @@ import org.junit.jupiter.api.Test;
 class DeploymentIT {
 
   private Path dir;
+  private String metaUri;
   private final List<Launcher.Started> started = new ArrayList<>();
   private final Map<String, Launcher.Started> replicas = new LinkedHashMap<>();
 
@@ -63,7 +63,7 @@ class DeploymentIT {
     int blobPort = freePort();
     String peers = "n1=127.0.0.1:" + ports[0] + ",n2=127.0.0.1:" + ports[1] + ",n3=127.0.0.1:"
         + ports[2];
-    String metaUri = "raft://127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:"
+    metaUri = "raft://127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:"
         + ports[2];
     Path config = dir.resolve("quorumfs.yaml");
     Files.writeString(config, "# one file for every process of the deployment\n"
@@ -100,7 +100,7 @@ class DeploymentIT {
 
     step("// kill a follower");
     // kill a follower: the group keeps a leader and keeps serving
-    String victim = follower(cfg);
+    String victim = follower();
     replicas.get(victim).process().destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     Launcher.Result degraded = awaitStatus(cfg, 2, "two reachable replicas after killing " + victim);
     assertTrue(degraded.out().contains("UNREACHABLE"), degraded.out());
@@ -112,11 +112,14 @@ class DeploymentIT {
     // restart it: it catches up (lag 0 everywhere)
     replicas.put(victim, startReplica(victim, cfg));
     awaitReady(replicas.get(victim));
-    assertTrue(Launcher.waitFor(Duration.ofSeconds(60), () -> {
-      Launcher.Result r = status(cfg);
-      return r.code() == 0 && count(r.out(), "\"error\":null") == 3
-          && count(r.out(), "\"lag\":0") == 3;
-    }), "restarted replica did not catch up: " + status(cfg).out());
+    assertTrue(Launcher.waitFor(Duration.ofSeconds(90), () -> {
+      MetaStatus st = MetaStatus.query(metaUri, "meta", Duration.ofSeconds(2));
+      long leaderCommit = st.replicas().stream().filter(r -> "LEADER".equals(r.role()))
+          .mapToLong(MetaStatus.Replica::commitIndex).max().orElse(-1);
+      return st.replicas().stream().allMatch(r -> r.reachable() && r.appliedIndex() >= leaderCommit);
+    }), "restarted replica did not catch up");
+    Launcher.Result caughtUp = status(cfg);
+    assertEquals(3, count(caughtUp.out(), "\"error\":null"), caughtUp.out());
 
     step("// quorumfs umount");
     // quorumfs umount ends the mount process
@@ -167,24 +170,29 @@ class DeploymentIT {
     }
   }
 
-  /** Polls status until exactly one leader and {@code reachable} answering replicas. */
-  private static Launcher.Result awaitStatus(String cfg, int reachable, String what)
-      throws Exception {
-    Launcher.Result[] last = new Launcher.Result[1];
-    boolean ok = Launcher.waitFor(Duration.ofSeconds(60), () -> {
-      last[0] = status(cfg);
-      return last[0].code() == 0 && count(last[0].out(), "\"role\":\"LEADER\"") == 1
-          && count(last[0].out(), "\"error\":null") == reachable;
+  /**
+   * Polls the group in-process (one JVM launch per poll would dominate the test's time) until
+   * exactly one leader and {@code reachable} answering replicas, then checks `quorumfs status`.
+   */
+  private Launcher.Result awaitStatus(String cfg, int reachable, String what) throws Exception {
+    MetaStatus[] last = new MetaStatus[1];
+    boolean ok = Launcher.waitFor(Duration.ofSeconds(90), () -> {
+      last[0] = MetaStatus.query(metaUri, "meta", Duration.ofSeconds(2));
+      return last[0].replicas().stream().filter(r -> "LEADER".equals(r.role())).count() == 1
+          && last[0].replicas().stream().filter(MetaStatus.Replica::reachable).count() == reachable;
     });
-    assertTrue(ok, what + ": " + last[0].out() + last[0].err());
-    return last[0];
+    assertTrue(ok, what + ": " + last[0]);
+    Launcher.Result r = status(cfg);
+    assertEquals(0, r.code(), r.err());
+    assertEquals(1, count(r.out(), "\"role\":\"LEADER\""), r.out());
+    assertEquals(reachable, count(r.out(), "\"error\":null"), r.out());
+    return r;
   }
 
-  private static String follower(String cfg) {
-    Matcher m = Pattern.compile("\"id\":\"(n\\d)\",\"address\":\"[^\"]+\",\"role\":\"FOLLOWER\"")
-        .matcher(status(cfg).out());
-    assertTrue(m.find(), "no follower");
-    return m.group(1);
+  private String follower() {
+    return MetaStatus.query(metaUri, "meta", Duration.ofSeconds(2)).replicas().stream()
+        .filter(r -> "FOLLOWER".equals(r.role())).map(MetaStatus.Replica::id).findFirst()
+        .orElseThrow(() -> new AssertionError("no follower"));
   }
 
   private static String out(Launcher.Started s) {

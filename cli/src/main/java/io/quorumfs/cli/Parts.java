@@ -161,13 +161,13 @@ final class Parts {
   }
 
   /** Asks every replica named in {@code metaUri} (raft://...) for its state. */
-  static ClusterStatus status(String metaUri, String defaultGroup) {
+  static ClusterStatus status(String metaUri, String defaultGroup, Duration timeout) {
     if (!metaUri.startsWith("raft://")) {
       throw new CommandFailedException("status needs a raft:// metadata URI, got '" + metaUri
           + "' (a single-node store has no replicas to show)", ExitCode.USAGE, null);
     }
     String group = queryParam(metaUri, "group").orElse(defaultGroup);
-    MetaStatus st = MetaStatus.query(metaUri, group, Duration.ofSeconds(3));
+    MetaStatus st = MetaStatus.query(metaUri, group, timeout);
     List<ReplicaStatus> out = new ArrayList<>();
     for (MetaStatus.Replica r : st.replicas()) {
       out.add(new ReplicaStatus(r.id(), r.address(), r.role(), r.term(), r.commitIndex(),

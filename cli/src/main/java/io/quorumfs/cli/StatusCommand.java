@@ -27,6 +27,10 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object instead of a table.")
   boolean json;
 
+  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "3",
+      description = "How long to wait for each replica's answer (default ${DEFAULT-VALUE}).")
+  double timeout;
+
   @Mixin
   ClientOptions client;
 
@@ -41,7 +45,8 @@ final class StatusCommand implements Callable<Integer> {
     Config cfg = client.apply(config.builder()).build();
     Logging.apply(cfg);
     String metaUri = Endpoints.metaUri(cfg);
-    Parts.ClusterStatus st = Parts.status(metaUri, cfg.get(io.quorumfs.cli.config.ConfigKeys.META_GROUP));
+    Parts.ClusterStatus st = Parts.status(metaUri, cfg.get(io.quorumfs.cli.config.ConfigKeys.META_GROUP),
+        java.time.Duration.ofMillis((long) (Math.max(0.1, timeout) * 1000)));
     PrintWriter out = spec.commandLine().getOut();
     long leaderCommit = st.replicas().stream()
         .filter(r -> st.leader().isPresent() && r.id().equals(st.leader().get()))

@@ -112,24 +112,23 @@ class DeploymentIT {
     // restart it: it catches up (lag 0 everywhere)
     replicas.put(victim, startReplica(victim, cfg));
     awaitReady(replicas.get(victim));
-    assertTrue(Launcher.waitFor(Duration.ofSeconds(90), () -> {
-      MetaStatus st = MetaStatus.query(metaUri, "meta", Duration.ofSeconds(2));
+    assertTrue(Launcher.waitFor(Duration.ofSeconds(180), () -> {
+      MetaStatus st = MetaStatus.query(metaUri, "meta", Duration.ofSeconds(10));
       long leaderCommit = st.replicas().stream().filter(r -> "LEADER".equals(r.role()))
           .mapToLong(MetaStatus.Replica::commitIndex).max().orElse(-1);
       return st.replicas().stream().allMatch(r -> r.reachable() && r.appliedIndex() >= leaderCommit);
     }), "restarted replica did not catch up");
-    Launcher.Result caughtUp = status(cfg);
-    assertEquals(3, count(caughtUp.out(), "\"error\":null"), caughtUp.out());
+    awaitStatus(cfg, 3, "all three replicas after the restart");
 
     step("// quorumfs umount");
     // quorumfs umount ends the mount process
-    Launcher.Result um = Launcher.run(Duration.ofSeconds(60), "umount", b.toString());
+    Launcher.Result um = Launcher.run(Duration.ofSeconds(180), "umount", b.toString());
     assertEquals(0, um.code(), um.out() + um.err());
     assertTrue(m2.process().waitFor(60, TimeUnit.SECONDS), "mount process did not exit");
     assertTrue(!Launcher.mounted(b));
 
     step("Launcher.Result fsck =");
-    Launcher.Result fsck = Launcher.run(Duration.ofSeconds(90), "fsck", "--config", cfg);
+    Launcher.Result fsck = Launcher.run(Duration.ofSeconds(180), "fsck", "--config", cfg);
     assertEquals(0, fsck.code(), fsck.out() + fsck.err());
     step("assertTrue(blob.process().isAl");
     assertTrue(blob.process().isAlive());
@@ -154,14 +153,15 @@ class DeploymentIT {
   }
 
   private static void awaitReady(Launcher.Started s) throws Exception {
-    assertTrue(Launcher.waitFor(Duration.ofSeconds(120), () -> out(s).contains("READY")
+    assertTrue(Launcher.waitFor(Duration.ofSeconds(240), () -> out(s).contains("READY")
         || !s.process().isAlive()), "not ready: " + s.stderr());
     assertTrue(s.process().isAlive(), "exited: " + s.stdout() + s.stderr());
   }
 
   private static Launcher.Result status(String cfg) {
     try {
-      return Launcher.run(Duration.ofSeconds(60), "status", "--json", "--config", cfg);
+      return Launcher.run(Duration.ofSeconds(120), "status", "--json", "--timeout", "15",
+          "--config", cfg);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -176,8 +176,8 @@ class DeploymentIT {
    */
   private Launcher.Result awaitStatus(String cfg, int reachable, String what) throws Exception {
     MetaStatus[] last = new MetaStatus[1];
-    boolean ok = Launcher.waitFor(Duration.ofSeconds(90), () -> {
-      last[0] = MetaStatus.query(metaUri, "meta", Duration.ofSeconds(2));
+    boolean ok = Launcher.waitFor(Duration.ofSeconds(180), () -> {
+      last[0] = MetaStatus.query(metaUri, "meta", Duration.ofSeconds(10));
       return last[0].replicas().stream().filter(r -> "LEADER".equals(r.role())).count() == 1
           && last[0].replicas().stream().filter(MetaStatus.Replica::reachable).count() == reachable;
     });
@@ -190,7 +190,7 @@ class DeploymentIT {
   }
 
   private String follower() {
-    return MetaStatus.query(metaUri, "meta", Duration.ofSeconds(2)).replicas().stream()
+    return MetaStatus.query(metaUri, "meta", Duration.ofSeconds(10)).replicas().stream()
         .filter(r -> "FOLLOWER".equals(r.role())).map(MetaStatus.Replica::id).findFirst()
         .orElseThrow(() -> new AssertionError("no follower"));
   }

@@ -61,7 +61,7 @@ class UpLauncherIT {
     Path data = dir.resolve("data");
     up = Launcher.start(dir, "up", "up", mnt.toString(), "--data-dir", data.toString(),
         "--metrics-listen", "127.0.0.1:0");
-    assertTrue(Launcher.waitFor(Duration.ofSeconds(150), () -> stdout().contains("READY")
+    assertTrue(Launcher.waitFor(Duration.ofSeconds(300), () -> stdout().contains("READY")
         || !up.process().isAlive()), "up did not get ready: " + up.stderr());
     assertTrue(up.process().isAlive(), "up exited: " + up.stdout() + up.stderr());
     assertTrue(Launcher.mounted(mnt), "not in /proc/mounts: " + mnt);
@@ -88,19 +88,20 @@ class UpLauncherIT {
 
     // status: 3 replicas, exactly one leader
     String dataDir = data.toString();
-    Launcher.Result status = Launcher.run(Duration.ofSeconds(60), "status", "--json",
-        "--data-dir", dataDir);
+    Launcher.Result status = Launcher.run(Duration.ofSeconds(120), "status", "--json",
+        "--timeout", "15", "--data-dir", dataDir);
     assertEquals(0, status.code(), status.err());
     String json = status.out();
     assertEquals(3, count(json, "\"role\":"), json);
     assertEquals(1, count(json, "\"role\":\"LEADER\""), json);
     assertEquals(2, count(json, "\"role\":\"FOLLOWER\""), json);
-    Launcher.Result table = Launcher.run(Duration.ofSeconds(60), "status", "--data-dir", dataDir);
+    Launcher.Result table = Launcher.run(Duration.ofSeconds(120), "status", "--timeout", "15",
+        "--data-dir", dataDir);
     assertEquals(0, table.code(), table.err());
     assertTrue(table.out().contains("REPLICA") && table.out().contains("LEADER"), table.out());
 
     // fsck: clean, with every byte read back
-    Launcher.Result fsck = Launcher.run(Duration.ofSeconds(90), "fsck", "--read-data",
+    Launcher.Result fsck = Launcher.run(Duration.ofSeconds(180), "fsck", "--read-data",
         "--data-dir", dataDir);
     assertEquals(0, fsck.code(), fsck.out() + fsck.err());
     assertTrue(fsck.out().contains("read back 2 files") && fsck.out().contains("fsck: clean"),
@@ -109,16 +110,16 @@ class UpLauncherIT {
     // gc: a dry run, then a real one with no grace, never deletes a referenced blob
     Files.write(mnt.resolve("gone.bin"), new byte[300_000]);
     Files.delete(mnt.resolve("gone.bin"));
-    Launcher.Result dry = Launcher.run(Duration.ofSeconds(90), "gc", "--dry-run",
+    Launcher.Result dry = Launcher.run(Duration.ofSeconds(180), "gc", "--dry-run",
         "--data-dir", dataDir);
     assertEquals(0, dry.code(), dry.out() + dry.err());
     assertTrue(dry.out().contains("would delete"), dry.out());
-    Launcher.Result gc = Launcher.run(Duration.ofSeconds(90), "gc", "--grace-seconds", "0",
+    Launcher.Result gc = Launcher.run(Duration.ofSeconds(180), "gc", "--grace-seconds", "0",
         "--data-dir", dataDir);
     assertEquals(0, gc.code(), gc.out() + gc.err());
     assertTrue(gc.out().contains(" referenced") && gc.out().contains("deleted"), gc.out());
     assertArrayEquals(big, Files.readAllBytes(mnt.resolve("dir/sub/big.bin")));
-    Launcher.Result fsck2 = Launcher.run(Duration.ofSeconds(90), "fsck", "--data-dir", dataDir);
+    Launcher.Result fsck2 = Launcher.run(Duration.ofSeconds(180), "fsck", "--data-dir", dataDir);
     assertEquals(0, fsck2.code(), "fsck after gc: " + fsck2.out() + fsck2.err());
 
     // metrics: valid Prometheus text with file-system figures
@@ -133,7 +134,7 @@ class UpLauncherIT {
     assertEquals(List.of(), v.validate(body));
     assertTrue(v.samples.keySet().stream().anyMatch(k -> k.startsWith("quorumfs_fs_")), body);
     assertTrue(v.samples.keySet().stream().anyMatch(k -> k.startsWith("quorumfs_ratis_")), body);
-    Launcher.Result stats = Launcher.run(Duration.ofSeconds(60), "stats", "--data-dir", dataDir,
+    Launcher.Result stats = Launcher.run(Duration.ofSeconds(180), "stats", "--data-dir", dataDir,
         "--count", "1", "--interval", "0.5", "--match", "jvm_threads");
     assertEquals(0, stats.code(), stats.err());
     assertTrue(stats.out().contains("quorumfs_jvm_threads"), stats.out());
@@ -146,7 +147,7 @@ class UpLauncherIT {
     assertTrue(Launcher.waitFor(Duration.ofSeconds(20),
         () -> family.stream().noneMatch(ProcessHandle::isAlive)), "processes left behind");
     assertTrue(up.stderr().contains("stopped cleanly"), up.stderr());
-    Launcher.Result after = Launcher.run(Duration.ofSeconds(60), "status", "--data-dir", dataDir);
+    Launcher.Result after = Launcher.run(Duration.ofSeconds(180), "status", "--data-dir", dataDir);
     assertEquals(ExitCode.USAGE, after.code(), "status after stop: " + after.out());
     assertFalse(Files.exists(mnt.resolve("dir")), "mount point still shows files");
   }

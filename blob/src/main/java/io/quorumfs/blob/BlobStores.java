@@ -23,7 +23,8 @@ public final class BlobStores {
 
   public static BlobStore open(String uri) {
     try {
-      return open(new URI(uri));
+      // java.net.URI rejects an empty scheme-specific part, so a bare "mem:" is read as "mem:/".
+      return open(new URI(uri.matches("[A-Za-z][A-Za-z0-9+.-]*:") ? uri + "/" : uri));
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("malformed blob store URI '" + uri + "': " + e.getReason(), e);
     }

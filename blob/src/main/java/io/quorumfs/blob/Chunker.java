@@ -185,6 +185,14 @@ public final class Chunker {
       }
       java.util.Objects.checkFromIndexSize(off, len, b.length);
       total += len;
+      // Nothing buffered: cut straight from the caller's array while a full max is in view.
+      while (start == end && len >= max) {
+        int c = cut(b, off, len);
+        byte[] chunk = Arrays.copyOfRange(b, off, off + c);
+        off += c;
+        len -= c;
+        sink.accept(chunk);
+      }
       while (len > 0) {
         if (end == buf.length) {
           compact();

@@ -40,7 +40,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * so a put that refreshed the stamp concurrently wins. Several processes may share the directory on
  * one local file system.
  */
-public final class DirBlobStore implements BlobStore {
+public final class DirBlobStore implements BlobStore, KnownIdPut {
 
   private static final Duration STALE_TMP = Duration.ofHours(1);
 
@@ -98,16 +98,22 @@ public final class DirBlobStore implements BlobStore {
   @Override
   public BlobId put(byte[] content) {
     Objects.requireNonNull(content, "content");
+    BlobId id = BlobId.of(content);
+    putKnown(id, content);
+    return id;
+  }
+
+  @Override
+  public boolean putKnown(BlobId id, byte[] content) {
     checkOpen();
     if (content.length > maxBlobBytes) {
       throw new BlobTooLargeException("blob of " + content.length + " bytes exceeds the limit of "
           + maxBlobBytes + " bytes of " + this);
     }
-    BlobId id = BlobId.of(content);
     Path target = pathOf(id);
     try {
-      if (Files.exists(target) && refreshIfStale(target) && Files.exists(target)) {
-        return id;
+      if (hasSize(target, content.length) && refreshIfStale(target) && Files.exists(target)) {
+        return false; // present (a file of the wrong size, e.g. truncated, is rewritten below)
       }
       Path dir = target.getParent();
       ensureDir(dir);
@@ -126,9 +132,17 @@ public final class DirBlobStore implements BlobStore {
         Files.deleteIfExists(t);
       }
       fsyncDir(dir);
-      return id;
+      return true;
     } catch (IOException e) {
       throw new BlobException("cannot write blob " + id + " to " + target + ": " + e, e);
+    }
+  }
+
+  private static boolean hasSize(Path p, long size) throws IOException {
+    try {
+      return Files.size(p) == size;
+    } catch (NoSuchFileException e) {
+      return false;
     }
   }
 

@@ -12,6 +12,7 @@ import io.quorumfs.kv.KvUnavailableException;
 import io.quorumfs.kv.ScanPage;
 import io.quorumfs.kv.Txn;
 import io.quorumfs.kv.Versioned;
+import io.quorumfs.blob.KvBlobLayout.Info;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,31 +32,41 @@ import java.util.function.Supplier;
  * <pre>
  *   prefix "i" id(32)            -> info: 0x01, size(8), stamp millis(8), parts(4), partSize(4)
  *   prefix "p" id(32) index(4)   -> part {@code index} of the content (all parts partSize long but the last)
+ *   prefix "t" id(32)            -> put token: when the put began (ms); its version tells a put
+ *                                   whether a delete or another put touched the blob meanwhile
  * </pre>
- * A blob is visible exactly when its info key exists. The info key is written last, in one txn
- * with every part when the whole blob fits the txn size bound ({@code maxTxnBytes}); otherwise
- * parts go first in several txns and the info txn then requires each part to still be at the
- * version written, so a concurrent delete can never leave an info without its parts. Deletes
- * remove the info and every part in one txn, conditional on the info's version. Parts whose info
- * was never written (a crash mid-put) are invisible; they are overwritten by the next put of the
- * same content.
+ * A blob is visible exactly when its info key exists, and the info is written last:
+ * <ul>
+ *   <li>A blob within the txn byte bound ({@code maxTxnBytes}) is written in one txn: parts, token
+ *       and info, requiring the info to be absent.</li>
+ *   <li>A larger one: the token with the first parts, the other parts in bounded txns, then the info
+ *       in a txn requiring the info absent and the token still at the version written. A delete
+ *       removes the token, so a delete racing with the put makes its final txn fail (and retry)
+ *       instead of publishing an info whose parts are gone.</li>
+ *   <li>Deletes are conditional on the info's version. A small blob goes in one txn; a larger one
+ *       loses its info and token in one txn (invisible from then on), then its parts in bounded txns
+ *       that each require the token to be absent, so a put that started meanwhile keeps its parts.</li>
+ *   <li>Reads take the parts in bounded groups, each with the info key, and start again if the
+ *       info's version changed in between.</li>
+ * </ul>
+ * Parts left by a crash mid-put or mid-delete are invisible and are overwritten by the next put of
+ * the same content; {@link #deleteOrphanParts} removes them.
  *
- * <p>Backends without {@link Capability#LARGE_VALUES} (DynamoDB's 400 KB items) get 256 KiB parts
- * and 2 MiB txns by default; others 4 MiB parts and 64 MiB txns.
+ * <p>Backends without {@link Capability#LARGE_VALUES} (DynamoDB: 400 KB items, 4 MB per txn and per
+ * read) get 256 KiB parts and 2 MiB txns by default; others 4 MiB parts and 64 MiB txns. Every txn
+ * also stays within {@link KvStore#maxTxnSize()} entries.
  */
-public final class KvBlobStore implements BlobStore {
+public final class KvBlobStore implements BlobStore, KnownIdPut {
 
-  private static final byte FORMAT = 1;
-  private static final int INFO_BYTES = 25;
   private static final int MAX_PUT_ATTEMPTS = 8;
 
   private final KvStore kv;
   private final boolean ownsKv;
-  private final byte[] infoPrefix;
-  private final byte[] partPrefix;
-  private final int partSize;
+  private final KvBlobLayout layout;
+  final int partSize;
   private final long maxTxnBytes;
   private final int maxBlobBytes;
+  private final int maxOpsPerTxn;
   private final Duration refreshAfter;
   private final Clock clock;
   private final String name;
@@ -64,11 +75,11 @@ public final class KvBlobStore implements BlobStore {
   private KvBlobStore(Builder b) {
     this.kv = b.kv;
     this.ownsKv = b.ownsKv;
-    this.infoPrefix = Bytes.concat(b.prefix, new byte[] {'i'});
-    this.partPrefix = Bytes.concat(b.prefix, new byte[] {'p'});
+    this.layout = new KvBlobLayout(b.prefix);
     boolean large = kv.capabilities().contains(Capability.LARGE_VALUES);
     this.partSize = b.partSize > 0 ? b.partSize : (large ? 4 << 20 : 256 << 10);
     this.maxTxnBytes = b.maxTxnBytes > 0 ? b.maxTxnBytes : (large ? 64L << 20 : 2L << 20);
+    this.maxOpsPerTxn = Math.max(4, Math.min(kv.maxTxnSize(), 100_000));
     this.maxBlobBytes = b.maxBlobBytes;
     this.refreshAfter = b.refreshAfter;
     this.clock = b.clock;
@@ -90,20 +101,31 @@ public final class KvBlobStore implements BlobStore {
   @Override
   public BlobId put(byte[] content) {
     Objects.requireNonNull(content, "content");
-    if (content.length > maxBlobBytes) {
-      throw new BlobTooLargeException("blob of " + content.length + " bytes exceeds the limit of "
+    checkSize(content.length);
+    BlobId id = BlobId.of(content);
+    putKnown(id, content);
+    return id;
+  }
+
+  private void checkSize(int length) {
+    if (length > maxBlobBytes) {
+      throw new BlobTooLargeException("blob of " + length + " bytes exceeds the limit of "
           + maxBlobBytes + " bytes of " + name);
     }
-    BlobId id = BlobId.of(content);
-    byte[] infoKey = infoKey(id);
+  }
+
+  @Override
+  public boolean putKnown(BlobId id, byte[] content) {
+    checkSize(content.length);
+    byte[] infoKey = layout.infoKey(id);
     for (int attempt = 1; ; attempt++) {
-      Versioned info = call(() -> kv.get(infoKey));
+      Versioned info = call("checking blob " + id, () -> kv.get(infoKey));
       if (info.exists()) {
         if (refreshIfStale(id, info)) {
-          return id;
+          return false;
         }
       } else if (write(id, content)) {
-        return id;
+        return true;
       }
       if (attempt == MAX_PUT_ATTEMPTS) {
         throw new BlobException("put of blob " + id + " into " + name + " kept conflicting with concurrent"
@@ -114,87 +136,139 @@ public final class KvBlobStore implements BlobStore {
 
   /** Writes the blob; false if a concurrent put or delete got in the way (the caller re-reads). */
   private boolean write(BlobId id, byte[] content) {
-    byte[] infoKey = infoKey(id);
+    byte[] infoKey = layout.infoKey(id);
+    byte[] tokenKey = layout.tokenKey(id);
     int parts = partCount(content.length);
-    byte[] info = encodeInfo(content.length, clock.millis(), parts);
-    if (content.length + (long) INFO_BYTES <= maxTxnBytes) {
+    byte[] info = KvBlobLayout.encodeInfo(content.length, clock.millis(), parts, partSize);
+    if (content.length + (long) KvBlobLayout.INFO_BYTES <= maxTxnBytes && parts + 3 <= maxOpsPerTxn) {
       Txn.Builder t = Txn.builder().requireAbsent(infoKey);
       for (int i = 0; i < parts; i++) {
-        t.put(partKey(id, i), part(content, i));
+        t.put(layout.partKey(id, i), part(content, i));
       }
-      t.put(infoKey, info);
+      t.put(tokenKey, Bytes.ofLong(clock.millis())).put(infoKey, info);
       return commit(t.build(), id).ok();
     }
-    // Too big for one txn: parts first, then the info, requiring the parts to be unchanged.
-    Txn.Builder fin = Txn.builder().requireAbsent(infoKey);
-    Txn.Builder t = Txn.builder();
-    List<byte[]> pending = new ArrayList<>();
-    long bytes = 0;
-    for (int i = 0; i < parts; i++) {
-      byte[] p = part(content, i);
-      if (bytes + p.length > maxTxnBytes && !pending.isEmpty()) {
-        long rev = commit(t.build(), id).revision();
-        pending.forEach(k -> fin.requireVersion(k, rev));
-        pending.clear();
-        t = Txn.builder();
-        bytes = 0;
+    // Too big for one txn: the token with the first parts, more parts, then the info, requiring the
+    // token to be unchanged (a delete, or another put, in between changes it).
+    int perTxn = partsPerTxn(partSize);
+    long tokenVersion = 0;
+    for (int from = 0; from < parts; from += perTxn) {
+      Txn.Builder t = Txn.builder();
+      if (from == 0) {
+        t.put(tokenKey, Bytes.ofLong(clock.millis()));
       }
-      byte[] k = partKey(id, i);
-      t.put(k, p);
-      pending.add(k);
-      bytes += p.length;
+      for (int i = from; i < Math.min(parts, from + perTxn); i++) {
+        t.put(layout.partKey(id, i), part(content, i));
+      }
+      long rev = commit(t.build(), id).revision();
+      if (from == 0) {
+        tokenVersion = rev;
+      }
     }
-    long rev = commit(t.build(), id).revision();
-    pending.forEach(k -> fin.requireVersion(k, rev));
-    fin.put(infoKey, info);
-    return commit(fin.build(), id).ok();
+    Txn fin = Txn.builder().requireAbsent(infoKey).requireVersion(tokenKey, tokenVersion).put(infoKey, info).build();
+    return commit(fin, id).ok();
+  }
+
+  /**
+   * Deletes one blob if its info is still {@code v}. Small blobs go in one txn. Larger ones: the
+   * info and token first (the blob is gone from then on), then the parts in bounded txns, each
+   * requiring the token to be absent, so a put that starts meanwhile keeps its parts.
+   */
+  private boolean deleteBlob(BlobId id, Versioned v, Info info) {
+    byte[] tokenKey = layout.tokenKey(id);
+    int perTxn = partsPerTxn(info.partSize());
+    Txn.Builder first = Txn.builder().requireUnchanged(v).delete(v.key()).delete(tokenKey);
+    int firstParts = info.parts() <= perTxn ? info.parts() : 0;
+    for (int p = 0; p < firstParts; p++) {
+      first.delete(layout.partKey(id, p));
+    }
+    if (!commit(first.build(), id).ok()) {
+      return false;
+    }
+    for (int from = firstParts; from < info.parts(); from += perTxn) {
+      Txn.Builder t = Txn.builder().requireAbsent(tokenKey);
+      for (int p = from; p < Math.min(info.parts(), from + perTxn); p++) {
+        t.delete(layout.partKey(id, p));
+      }
+      if (!commit(t.build(), id).ok()) {
+        break; // a put of the same content has begun: its parts are its own now
+      }
+    }
+    return true;
+  }
+
+  /** Parts per txn: within the txn byte bound and the backend's entry limit (with room for 3 more). */
+  int partsPerTxn(int partBytes) {
+    return (int) Math.max(1, Math.min(maxOpsPerTxn - 3, maxTxnBytes / Math.max(1, partBytes)));
   }
 
   /** True if the blob is present afterwards (stamp fresh or refreshed), false if it vanished. */
   private boolean refreshIfStale(BlobId id, Versioned info) {
     Info i = decodeInfo(id, info.value());
     long now = clock.millis();
-    if (now - i.stampMillis < refreshAfter.toMillis()) {
+    if (now - i.stampMillis() < refreshAfter.toMillis()) {
       return true;
     }
-    Txn t = Txn.builder().requireUnchanged(info).put(info.key(), encodeInfo(i.size, now, i.parts)).build();
+    Txn t = Txn.builder().requireUnchanged(info).put(info.key(), KvBlobLayout.encodeInfo(i.size(), now, i.parts(), i.partSize())).build();
     return commit(t, id).ok();
   }
 
   @Override
   public byte[] get(BlobId id) {
     Objects.requireNonNull(id, "id");
-    byte[] infoKey = infoKey(id);
-    List<Versioned> first = call(() -> kv.getAll(List.of(infoKey, partKey(id, 0))));
+    for (int attempt = 1; ; attempt++) {
+      byte[] out = read(id);
+      if (out != null) {
+        return out;
+      }
+      if (attempt == MAX_PUT_ATTEMPTS) {
+        throw new BlobException("read of blob " + id + " from " + name + " kept racing with concurrent"
+            + " rewrites of its info after " + attempt + " attempts");
+      }
+    }
+  }
+
+  /**
+   * Reads and verifies a blob; null if its info changed between the reads of its parts (the caller
+   * retries). Parts are read in groups of at most {@code maxTxnBytes}, each group with the info key,
+   * so every part read belongs to the same version of the blob.
+   */
+  private byte[] read(BlobId id) {
+    byte[] infoKey = layout.infoKey(id);
+    List<Versioned> first = call("reading blob " + id, () -> kv.getAll(List.of(infoKey, layout.partKey(id, 0))));
     Versioned iv = first.get(0);
     if (!iv.exists()) {
       throw new BlobNotFoundException(id, name);
     }
     Info info = decodeInfo(id, iv.value());
-    if (info.size > Integer.MAX_VALUE - 16) {
-      throw new BlobCorruptException(id, "info records an impossible size of " + info.size + " bytes");
+    if (info.size() > Integer.MAX_VALUE - 16) {
+      throw new BlobCorruptException(id, "info records an impossible size of " + info.size() + " bytes");
     }
-    List<Versioned> parts = new ArrayList<>(info.parts);
+    List<Versioned> parts = new ArrayList<>(info.parts());
     parts.add(first.get(1));
-    if (info.parts > 1) {
-      List<byte[]> keys = new ArrayList<>(info.parts);
+    int perRead = partsPerTxn(info.partSize());
+    for (int from = 1; from < info.parts(); from += perRead) {
+      List<byte[]> keys = new ArrayList<>(perRead + 1);
       keys.add(infoKey);
-      for (int i = 1; i < info.parts; i++) {
-        keys.add(partKey(id, i));
+      for (int i = from; i < Math.min(info.parts(), from + perRead); i++) {
+        keys.add(layout.partKey(id, i));
       }
-      List<Versioned> rest = call(() -> kv.getAll(keys));
-      if (rest.get(0).version() != iv.version()) {
-        return get(id); // deleted or refreshed in between: read again from a consistent info
+      List<Versioned> got = call("reading blob " + id, () -> kv.getAll(keys));
+      if (got.get(0).version() != iv.version()) {
+        if (!got.get(0).exists()) {
+          throw new BlobNotFoundException(id, name); // deleted while we read it
+        }
+        return null;
       }
-      parts.addAll(rest.subList(1, rest.size()));
+      parts.addAll(got.subList(1, got.size()));
     }
-    byte[] out = new byte[(int) info.size];
+    byte[] out = new byte[(int) info.size()];
     int at = 0;
-    for (int i = 0; i < info.parts; i++) {
+    for (int i = 0; i < info.parts(); i++) {
       Versioned p = parts.get(i);
-      int expect = (int) Math.min(info.partSize, info.size - at);
+      int expect = (int) Math.min(info.partSize(), info.size() - at);
       if (!p.exists() || p.value().length != expect) {
-        throw new BlobCorruptException(id, "part " + i + " of " + info.parts + " in " + name + " is "
+        throw new BlobCorruptException(id, "part " + i + " of " + info.parts() + " in " + name + " is "
             + (p.exists() ? p.value().length + " bytes, expected " + expect : "missing"));
       }
       System.arraycopy(p.value(), 0, out, at, expect);
@@ -214,12 +288,12 @@ public final class KvBlobStore implements BlobStore {
 
   @Override
   public Optional<BlobInfo> info(BlobId id) {
-    Versioned v = call(() -> kv.get(infoKey(id)));
+    Versioned v = call("reading the info of blob " + id, () -> kv.get(layout.infoKey(id)));
     if (!v.exists()) {
       return Optional.empty();
     }
     Info i = decodeInfo(id, v.value());
-    return Optional.of(new BlobInfo(id, i.size, Instant.ofEpochMilli(i.stampMillis)));
+    return Optional.of(new BlobInfo(id, i.size(), Instant.ofEpochMilli(i.stampMillis())));
   }
 
   @Override
@@ -229,12 +303,12 @@ public final class KvBlobStore implements BlobStore {
       return Set.of();
     }
     List<byte[]> keys = new ArrayList<>(list.size());
-    list.forEach(id -> keys.add(infoKey(id)));
-    List<Versioned> found = call(() -> kv.getAll(keys));
+    list.forEach(id -> keys.add(layout.infoKey(id)));
+    List<Versioned> found = call("checking " + list.size() + " blobs", () -> kv.getAll(keys));
     Set<BlobId> out = new LinkedHashSet<>();
     for (int i = 0; i < list.size(); i++) {
       Versioned v = found.get(i);
-      if (!v.exists() || !refreshIfStale(list.get(i), v) && !call(() -> kv.get(v.key())).exists()) {
+      if (!v.exists() || !refreshIfStale(list.get(i), v) && !call("checking blob " + list.get(i), () -> kv.get(v.key())).exists()) {
         out.add(list.get(i));
       }
     }
@@ -248,8 +322,8 @@ public final class KvBlobStore implements BlobStore {
       return 0;
     }
     List<byte[]> keys = new ArrayList<>(list.size());
-    list.forEach(id -> keys.add(infoKey(id)));
-    List<Versioned> found = call(() -> kv.getAll(keys));
+    list.forEach(id -> keys.add(layout.infoKey(id)));
+    List<Versioned> found = call("checking " + list.size() + " blobs", () -> kv.getAll(keys));
     int deleted = 0;
     for (int i = 0; i < list.size(); i++) {
       Versioned v = found.get(i);
@@ -258,18 +332,26 @@ public final class KvBlobStore implements BlobStore {
       }
       BlobId id = list.get(i);
       Info info = decodeInfo(id, v.value());
-      if (!Instant.ofEpochMilli(info.stampMillis).isBefore(cutoff)) {
+      if (!Instant.ofEpochMilli(info.stampMillis()).isBefore(cutoff)) {
         continue;
       }
-      Txn.Builder t = Txn.builder().requireUnchanged(v).delete(v.key());
-      for (int p = 0; p < info.parts; p++) {
-        t.delete(partKey(id, p));
-      }
-      if (commit(t.build(), id).ok()) {
+      if (deleteBlob(id, v, info)) {
         deleted++;
       }
     }
     return deleted;
+  }
+
+  /**
+   * Deletes parts that belong to no blob: left by a crash in the middle of a multi-txn put (token
+   * stamped before {@code cutoff}) or delete (no token). Parts of a put still in progress (a token
+   * stamped at or after the cutoff) are kept, and a put that begins meanwhile rewrites its token,
+   * which makes the deletion of its parts fail. Scans every part key, a page at a time.
+   *
+   * @return the number of part keys deleted
+   */
+  public long deleteOrphanParts(Instant cutoff) {
+    return new KvOrphanSweep(this, kv, layout).run(cutoff);
   }
 
   @Override
@@ -277,17 +359,17 @@ public final class KvBlobStore implements BlobStore {
     if (limit <= 0) {
       throw new IllegalArgumentException("limit must be > 0, got " + limit);
     }
-    byte[] from = after == null ? null : infoKey(after);
-    ScanPage page = call(() -> kv.scan(KeyRange.prefix(infoPrefix), limit, from));
+    byte[] from = after == null ? null : layout.infoKey(after);
+    ScanPage page = call("listing blobs", () -> kv.scan(KeyRange.prefix(layout.infoPrefix), limit, from));
     List<BlobInfo> out = new ArrayList<>(page.entries().size());
     for (Versioned v : page.entries()) {
       byte[] k = v.key();
-      if (k.length != infoPrefix.length + BlobId.BYTES) {
+      if (k.length != layout.infoPrefix.length + BlobId.BYTES) {
         throw new BlobException("unexpected key " + Bytes.show(k) + " under the blob info prefix of " + name);
       }
-      BlobId id = new BlobId(java.util.Arrays.copyOfRange(k, infoPrefix.length, k.length));
+      BlobId id = new BlobId(java.util.Arrays.copyOfRange(k, layout.infoPrefix.length, k.length));
       Info i = decodeInfo(id, v.value());
-      out.add(new BlobInfo(id, i.size, Instant.ofEpochMilli(i.stampMillis)));
+      out.add(new BlobInfo(id, i.size(), Instant.ofEpochMilli(i.stampMillis())));
     }
     return new BlobPage(out, page.more());
   }
@@ -305,36 +387,6 @@ public final class KvBlobStore implements BlobStore {
     return name;
   }
 
-  // ---- encoding ----
-
-  private record Info(long size, long stampMillis, int parts, int partSize) {}
-
-  private byte[] encodeInfo(long size, long stampMillis, int parts) {
-    byte[] b = new byte[INFO_BYTES];
-    b[0] = FORMAT;
-    System.arraycopy(Bytes.ofLong(size), 0, b, 1, 8);
-    System.arraycopy(Bytes.ofLong(stampMillis), 0, b, 9, 8);
-    putInt(b, 17, parts);
-    putInt(b, 21, partSize);
-    return b;
-  }
-
-  private Info decodeInfo(BlobId id, byte[] b) {
-    if (b == null || b.length != INFO_BYTES || b[0] != FORMAT) {
-      throw new BlobCorruptException(id, "info record in " + name + " is malformed ("
-          + (b == null ? "null" : b.length + " bytes, format " + (b.length > 0 ? b[0] : -1)) + ")");
-    }
-    long size = Bytes.toLong(java.util.Arrays.copyOfRange(b, 1, 9));
-    long stamp = Bytes.toLong(java.util.Arrays.copyOfRange(b, 9, 17));
-    int parts = getInt(b, 17);
-    int ps = getInt(b, 21);
-    if (size < 0 || ps <= 0 || parts != (size == 0 ? 1 : (int) ((size + ps - 1) / ps))) {
-      throw new BlobCorruptException(id, "info record in " + name + " is inconsistent: size " + size
-          + ", parts " + parts + ", part size " + ps);
-    }
-    return new Info(size, stamp, parts, ps);
-  }
-
   private int partCount(int size) {
     return size == 0 ? 1 : (int) ((size + (long) partSize - 1) / partSize);
   }
@@ -345,33 +397,13 @@ public final class KvBlobStore implements BlobStore {
     return from == 0 && to == content.length ? content : java.util.Arrays.copyOfRange(content, from, to);
   }
 
-  private byte[] infoKey(BlobId id) {
-    byte[] k = java.util.Arrays.copyOf(infoPrefix, infoPrefix.length + BlobId.BYTES);
-    id.writeTo(k, infoPrefix.length);
-    return k;
-  }
-
-  private byte[] partKey(BlobId id, int index) {
-    byte[] k = java.util.Arrays.copyOf(partPrefix, partPrefix.length + BlobId.BYTES + 4);
-    id.writeTo(k, partPrefix.length);
-    putInt(k, partPrefix.length + BlobId.BYTES, index);
-    return k;
-  }
-
-  private static void putInt(byte[] b, int at, int v) {
-    b[at] = (byte) (v >>> 24);
-    b[at + 1] = (byte) (v >>> 16);
-    b[at + 2] = (byte) (v >>> 8);
-    b[at + 3] = (byte) v;
-  }
-
-  private static int getInt(byte[] b, int at) {
-    return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
+  private Info decodeInfo(BlobId id, byte[] b) {
+    return KvBlobLayout.decodeInfo(id, b, name);
   }
 
   // ---- errors ----
 
-  private CommitResult commit(Txn t, BlobId id) {
+  CommitResult commit(Txn t, BlobId id) {
     checkOpen();
     try {
       return kv.commit(t);
@@ -389,12 +421,12 @@ public final class KvBlobStore implements BlobStore {
     }
   }
 
-  private <T> T call(Supplier<T> op) {
+  <T> T call(String what, Supplier<T> op) {
     checkOpen();
     try {
       return op.get();
     } catch (RuntimeException e) {
-      throw translate(e, "reading");
+      throw translate(e, what);
     }
   }
 

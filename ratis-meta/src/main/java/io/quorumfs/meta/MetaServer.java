@@ -71,10 +71,12 @@ public final class MetaServer implements AutoCloseable {
           .setStateMachine(sm)
           .setProperties(RaftSettings.server(config))
           .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
+          .setParameters(config.tls() == null ? new org.apache.ratis.conf.Parameters() : config.tls().parameters())
           .build();
       server.start();
-      LOG.info("meta replica {} started on {} (group '{}' {}, storage {}, store {})", config.id(), config.address(),
-          config.group(), ours, dir, config.storeUri());
+      sm.startFeedHealthChecks();
+      LOG.info("meta replica {} started on {} (group '{}' {}, storage {}, store {}, {})", config.id(), config.address(),
+          config.group(), ours, dir, config.storeUri(), config.tls() == null ? "plain gRPC" : "mutual TLS");
       return new MetaServer(config, server, sm, timer);
     } catch (IOException | RuntimeException e) {
       timer.shutdownNow();
@@ -128,7 +130,8 @@ public final class MetaServer implements AutoCloseable {
       throw new IOException("replica " + config.id() + " is not running");
     }
     try (org.apache.ratis.client.RaftClient c = RaftEndpoints.newClient(d.getGroup(),
-        RaftSettings.client(java.time.Duration.ofSeconds(30)), org.apache.ratis.retry.RetryPolicies.noRetry())) {
+        RaftSettings.client(java.time.Duration.ofSeconds(30)), org.apache.ratis.retry.RetryPolicies.noRetry(), null,
+        config.tls())) {
       org.apache.ratis.protocol.RaftClientReply r = c.getSnapshotManagementApi(server.getId()).create(30_000);
       if (!r.isSuccess()) {
         throw new IOException("snapshot on " + config.id() + " failed: " + r.getException());

@@ -30,8 +30,10 @@ public final class MetaServerConfig {
   private final Duration feedLeaderLossBound;
   private final int maxWatchValueBytes;
   private final Map<String, String> raftProperties;
+  private final Tls tls;
 
   private MetaServerConfig(Builder b) {
+    tls = b.tls;
     id = b.id;
     peers = Collections.unmodifiableMap(new LinkedHashMap<>(b.peers));
     storageDir = b.storageDir.toAbsolutePath();
@@ -59,6 +61,7 @@ public final class MetaServerConfig {
         .feedLeaderLossBound(feedLeaderLossBound).maxWatchValueBytes(maxWatchValueBytes);
     b.peers.putAll(peers);
     b.raftProperties.putAll(raftProperties);
+    b.tls = tls;
     return b;
   }
 
@@ -132,6 +135,11 @@ public final class MetaServerConfig {
 
   public int maxWatchValueBytes() {
     return maxWatchValueBytes;
+  }
+
+  /** Mutual TLS on every channel, or null for plain gRPC (the default, for loopback use). */
+  Tls tls() {
+    return tls;
   }
 
   /** Raw {@code raft.*} properties applied last, overriding anything above. */
@@ -219,8 +227,19 @@ public final class MetaServerConfig {
     private Duration feedLeaderLossBound = Duration.ofSeconds(6);
     private int maxWatchValueBytes = 64 * 1024;
     private final Map<String, String> raftProperties = new LinkedHashMap<>();
+    private Tls tls;
 
     private Builder() {}
+
+    /**
+     * Mutual TLS between replicas and with clients: PKCS12 {@code keyStore} (this replica's key and
+     * certificate) and {@code trustStore} (what it accepts), both opened with {@code password}.
+     * Off by default.
+     */
+    public Builder tls(Path keyStore, Path trustStore, String password) {
+      this.tls = new Tls(keyStore, trustStore, password);
+      return this;
+    }
 
     public Builder id(String id) {
       this.id = id;

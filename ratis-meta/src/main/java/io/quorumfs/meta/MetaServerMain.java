@@ -11,7 +11,7 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * MetaServerMain --id n1 --peers n1=127.0.0.1:9861,n2=127.0.0.1:9862,n3=127.0.0.1:9863 \
  *     --dir /data/n1 [--store rocks:///data/n1/kv] [--group meta] [--snapshot-threshold N]
- *     [--raft key=value]...
+ *     [--raft key=value]... [--tls keystore.p12,truststore.p12,PASSWORD_ENV]
  * </pre>
  *
  * Prints {@code READY <id> <address>} on stdout once the replica listens.
@@ -65,6 +65,14 @@ public final class MetaServerMain {
         case "--group" -> b.group(v);
         case "--snapshot-threshold" -> b.snapshotThreshold(Long.parseLong(v));
         case "--feed-leader-loss-ms" -> b.feedLeaderLossBound(Duration.ofMillis(Long.parseLong(v)));
+        case "--tls" -> {
+          // --tls keystore.p12,truststore.p12,PASSWORD_ENV_VAR
+          String[] t = v.split(",");
+          if (t.length != 3 || System.getenv(t[2]) == null) {
+            throw new IllegalArgumentException("--tls takes keystore,truststore,PASSWORD_ENV (a set variable), got '" + v + "'");
+          }
+          b.tls(Path.of(t[0]), Path.of(t[1]), System.getenv(t[2]));
+        }
         case "--raft" -> {
           int eq = v.indexOf('=');
           if (eq <= 0) {

@@ -227,19 +227,24 @@ final class MetaStateMachine extends BaseStateMachine {
 
   @Override
   public CompletableFuture<Message> queryStale(Message request, long minIndex) {
+    return awaitApplied(minIndex).thenCompose(v -> query(request));
+  }
+
+  /** Completes once this replica has applied log index {@code minIndex}. */
+  private CompletableFuture<Void> awaitApplied(long minIndex) {
     TermIndex ti = getLastAppliedTermIndex();
     if (minIndex <= 0 || (ti != null && ti.getIndex() >= minIndex)) {
-      return query(request);
+      return CompletableFuture.completedFuture(null);
     }
     CompletableFuture<Void> f = new CompletableFuture<>();
     synchronized (indexWaiters) {
       ti = getLastAppliedTermIndex();
       if (ti != null && ti.getIndex() >= minIndex) {
-        return query(request);
+        return CompletableFuture.completedFuture(null);
       }
       indexWaiters.computeIfAbsent(minIndex, k -> new ArrayList<>()).add(f);
     }
-    return f.thenCompose(v -> query(request));
+    return f;
   }
 
   private void wakeIndexWaiters(long applied) {
@@ -267,6 +272,10 @@ final class MetaStateMachine extends BaseStateMachine {
           return done(new Wire.Out(24).b(Wire.OK).l(store.applied().revision()).l(store.applied().index()).bytes());
         case Wire.WATCH:
           return watch(in);
+        case Wire.AT_INDEX:
+          long minIndex = in.l();
+          byte[] inner = java.util.Arrays.copyOfRange(req, 9, req.length);
+          return awaitApplied(minIndex).thenCompose(v -> query(message(inner)));
         case Wire.STATUS:
           return done(status());
         case Wire.DIGEST:
@@ -348,37 +357,58 @@ final class MetaStateMachine extends BaseStateMachine {
     });
   }
 
-  /** Why this replica must not serve the feed now, or null: it has been cut off from a leader too long. */
+  /** When this replica last saw itself connected to a working leader (checked every 250 ms too). */
+  private volatile long lastHealthyNanos = System.nanoTime();
+
+  /**
+   * Why this replica must not serve the feed now, or null. It serves while it follows a leader it
+   * heard from within the bound, or leads and heard from a majority within it; once that has not
+   * been true for {@code feedLeaderLossBound}, it stops.
+   */
   String feedProblem() {
     RaftServer.Division d = division();
     if (d == null) {
       return "replica " + config.id() + " is starting";
     }
     long bound = config.feedLeaderLossBound().toMillis();
+    if (connected(d, bound)) {
+      lastHealthyNanos = System.nanoTime();
+      return null;
+    }
+    long cutOff = (System.nanoTime() - lastHealthyNanos) / 1_000_000;
+    return cutOff <= bound ? null
+        : "replica " + config.id() + " (" + d.getInfo().getCurrentRole() + ") has been without a working leader for "
+            + cutOff + " ms (bound " + bound + " ms)";
+  }
+
+  private static boolean connected(RaftServer.Division d, long boundMillis) {
     RoleInfoProto role = d.getInfo().getRoleInfoProto();
     RaftPeerRole r = role.getRole();
     if (r == RaftPeerRole.LEADER) {
       int fresh = 1;
       for (ServerRpcProto f : role.getLeaderInfo().getFollowerInfoList()) {
-        if (f.getLastRpcElapsedTimeMs() <= bound) {
+        if (f.getLastRpcElapsedTimeMs() <= boundMillis) {
           fresh++;
         }
       }
-      int peers = d.getGroup().getPeers().size();
-      return fresh * 2 > peers ? null
-          : "leader " + config.id() + " has heard from only " + (fresh - 1) + " followers within " + bound + " ms";
+      return fresh * 2 > d.getGroup().getPeers().size();
     }
     if (r == RaftPeerRole.FOLLOWER) {
-      long elapsed = role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs();
-      return elapsed <= bound ? null
-          : "follower " + config.id() + " has not heard from its leader for " + elapsed + " ms (bound " + bound + " ms)";
+      return d.getInfo().getLeaderId() != null && role.getFollowerInfo().hasLeaderInfo()
+          && role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs() <= boundMillis;
     }
-    if (r == RaftPeerRole.CANDIDATE) {
-      long elapsed = role.getCandidateInfo().getLastLeaderElapsedTimeMs();
-      return elapsed <= bound ? null
-          : "replica " + config.id() + " has had no leader for " + elapsed + " ms (bound " + bound + " ms)";
-    }
-    return null;
+    return r != RaftPeerRole.CANDIDATE;
+  }
+
+  /** Keeps {@link #lastHealthyNanos} fresh while nobody asks for the feed. */
+  void startFeedHealthChecks() {
+    timer.scheduleWithFixedDelay(() -> {
+      try {
+        feedProblem();
+      } catch (RuntimeException e) {
+        LOG.debug("feed health check failed", e);
+      }
+    }, 250, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   RaftServer.Division division() {
@@ -409,7 +439,9 @@ final class MetaStateMachine extends BaseStateMachine {
           .l(d.getRaftLog().getLastCommittedIndex());
     }
     o.l(applied == null ? -1 : applied.getIndex()).l(a.revision()).l(snap == null ? -1 : snap.getIndex())
-        .str(config.group()).str(feedProblem() == null ? "" : feedProblem());
+        .str(config.group());
+    String feed = feedProblem();
+    o.str(feed == null ? "" : feed);
     Map<String, String> peers = new java.util.LinkedHashMap<>();
     if (d != null) {
       for (RaftPeer p : d.getGroup().getPeers()) {

@@ -51,13 +51,20 @@ public record MetaStatus(List<Replica> replicas) {
 
   /** Asks every replica of {@code raft://h:p,...} or {@code h:p,...} for its status, each within {@code timeout}. */
   public static MetaStatus query(String addresses, Duration timeout) {
-    return query(addresses, "meta", timeout);
+    int q = addresses.indexOf('?');
+    RaftKvStore.Options o = RaftKvStore.Options.parse(q < 0 ? null : addresses.substring(q + 1));
+    return query(addresses, o.group(), timeout, o.tls());
   }
 
+  /** As {@link #query(String, Duration)} for the raft group named {@code group}. */
   public static MetaStatus query(String addresses, String group, Duration timeout) {
+    return query(addresses, group, timeout, null);
+  }
+
+  static MetaStatus query(String addresses, String group, Duration timeout, Tls tls) {
     List<String> list = RaftEndpoints.parseAddresses(addresses);
     List<Replica> out = new ArrayList<>();
-    try (RaftEndpoints ep = new RaftEndpoints(list, group, timeout)) {
+    try (RaftEndpoints ep = new RaftEndpoints(list, group, timeout, tls)) {
       for (String addr : list) {
         try {
           out.add(decodeReplica(addr, ep.askAddress(addr, new byte[] {Wire.STATUS})));

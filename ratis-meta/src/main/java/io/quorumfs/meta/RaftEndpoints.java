@@ -29,11 +29,13 @@ final class RaftEndpoints implements AutoCloseable {
 
   private final String group;
   private final Duration timeout;
+  private final Tls tls;
   private final Map<String, RaftClient> probes = new ConcurrentHashMap<>();
 
-  RaftEndpoints(List<String> addresses, String group, Duration timeout) {
+  RaftEndpoints(List<String> addresses, String group, Duration timeout, Tls tls) {
     this.group = group;
     this.timeout = timeout;
+    this.tls = tls;
   }
 
   /** {@code raft://h:p,h:p?x=y} or {@code h:p,h:p} to the list of {@code h:p}. */
@@ -67,8 +69,19 @@ final class RaftEndpoints implements AutoCloseable {
   }
 
   static RaftClient newClient(RaftGroup group, RaftProperties props, RetryPolicy retry) {
+    return newClient(group, props, retry, null, null);
+  }
+
+  static RaftClient newClient(RaftGroup group, RaftProperties props, RetryPolicy retry, RaftPeerId leader, Tls tls) {
     RaftConfigKeys.Rpc.setType(props, SupportedRpcType.GRPC);
-    return RaftClient.newBuilder().setProperties(props).setRaftGroup(group).setRetryPolicy(retry).build();
+    RaftClient.Builder b = RaftClient.newBuilder().setProperties(props).setRaftGroup(group).setRetryPolicy(retry);
+    if (tls != null) {
+      b.setParameters(tls.parameters());
+    }
+    if (leader != null && group.getPeer(leader) != null) {
+      b.setLeaderId(leader);
+    }
+    return b.build();
   }
 
   static RaftGroupId groupId(String group) {
@@ -83,7 +96,7 @@ final class RaftEndpoints implements AutoCloseable {
   byte[] askAddress(String address, byte[] query) {
     RaftClient c = probes.computeIfAbsent(address, a -> newClient(
         RaftGroup.valueOf(groupId(group), RaftPeer.newBuilder().setId(probeId(a)).setAddress(a).build()),
-        RaftSettings.client(timeout), RetryPolicies.noRetry()));
+        RaftSettings.client(timeout), RetryPolicies.noRetry(), null, tls));
     try {
       RaftClientReply reply = c.io().sendStaleRead(MetaStateMachine.message(query), -1, probeId(address));
       if (!reply.isSuccess()) {
@@ -101,14 +114,17 @@ final class RaftEndpoints implements AutoCloseable {
    *
    * @throws KvUnavailableException naming every address and its last error if none answered in time
    */
-  Map<String, String> discoverPeers(List<String> addresses, long deadlineNanos) {
+  /** The group's peers and the leader one replica reported (null if it knew none). */
+  record Discovery(Map<String, String> peers, String leaderId) {}
+
+  Discovery discover(List<String> addresses, long deadlineNanos) {
     Map<String, String> errors = new LinkedHashMap<>();
     do {
       for (String a : addresses) {
         try {
           MetaStatus.Replica r = MetaStatus.decodeReplica(a, askAddress(a, new byte[] {Wire.STATUS}));
           if (!r.peers().isEmpty()) {
-            return r.peers();
+            return new Discovery(r.peers(), r.leaderId().isEmpty() ? null : r.leaderId());
           }
         } catch (RuntimeException e) {
           errors.put(a, String.valueOf(e.getMessage()));

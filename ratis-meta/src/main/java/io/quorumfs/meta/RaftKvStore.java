@@ -57,16 +57,22 @@ final class RaftKvStore implements KvStore {
 
   private final String uri;
   private final RaftClient client;
+  /**
+   * Stale (follower) reads go through their own client: Ratis orders one client's requests per
+   * target server, and a server that is also the leader must not see two orderings from one client.
+   */
+  private volatile RaftClient staleClient;
   private final List<RaftPeerId> peers;
   private final RaftGroup group;
   private final Options options;
   private final CommitBatcher batcher;
+  private final RaftPeerId initialLeader;
   private final AtomicLong seenRevision = new AtomicLong();
   private volatile boolean closed;
 
   /** Parsed {@code raft://} query parameters, with their defaults. */
   record Options(String group, Duration timeout, Duration requestTimeout, boolean followerReads,
-                 long lingerMicros, int batchTxns, int inflight, long pollWaitMillis) {
+                 long lingerMicros, int batchTxns, int inflight, long pollWaitMillis, Tls tls) {
 
     static Options parse(String query) {
       String group = "meta";
@@ -77,6 +83,10 @@ final class RaftKvStore implements KvStore {
       int batch = 512;
       int inflight = 4;
       long poll = 1000;
+      String keyStore = null;
+      String trustStore = null;
+      String passwordEnv = null;
+      String password = null;
       if (query != null && !query.isEmpty()) {
         for (String kv : query.split("&")) {
           int eq = kv.indexOf('=');
@@ -97,8 +107,13 @@ final class RaftKvStore implements KvStore {
               case "batch" -> batch = Integer.parseInt(v);
               case "inflight" -> inflight = Integer.parseInt(v);
               case "pollMillis" -> poll = Long.parseLong(v);
+              case "tlsKeyStore" -> keyStore = v;
+              case "tlsTrustStore" -> trustStore = v;
+              case "tlsPasswordEnv" -> passwordEnv = v;
+              case "tlsPassword" -> password = v;
               default -> throw new IllegalArgumentException("unknown raft:// parameter '" + k
-                  + "'; known: group, timeout, requestTimeout, reads, lingerMicros, batch, inflight, pollMillis");
+                  + "'; known: group, timeout, requestTimeout, reads, lingerMicros, batch, inflight, pollMillis,"
+                  + " tlsKeyStore, tlsTrustStore, tlsPasswordEnv, tlsPassword");
             }
           } catch (NumberFormatException e) {
             throw new IllegalArgumentException("raft:// parameter '" + k + "' has a bad number '" + v + "'");
@@ -108,7 +123,8 @@ final class RaftKvStore implements KvStore {
       if (batch < 1 || inflight < 1 || linger < 0 || poll < 0) {
         throw new IllegalArgumentException("raft:// batch and inflight must be >= 1, lingerMicros and pollMillis >= 0");
       }
-      return new Options(group, timeout, request, follower, linger, batch, inflight, poll);
+      return new Options(group, timeout, request, follower, linger, batch, inflight, poll,
+          Tls.of(keyStore, trustStore, passwordEnv, password));
     }
 
     private static Duration duration(String v) {
@@ -128,10 +144,12 @@ final class RaftKvStore implements KvStore {
     List<String> addresses = RaftEndpoints.parseAddresses(uri);
     int q = uri.indexOf('?');
     this.options = Options.parse(q < 0 ? null : uri.substring(q + 1));
-    Map<String, String> ids;
-    try (RaftEndpoints ep = new RaftEndpoints(addresses, options.group(), options.requestTimeout())) {
-      ids = ep.discoverPeers(addresses, System.nanoTime() + options.timeout().toNanos());
+    RaftEndpoints.Discovery found;
+    try (RaftEndpoints ep = new RaftEndpoints(addresses, options.group(), options.requestTimeout(), options.tls())) {
+      found = ep.discover(addresses, System.nanoTime() + options.timeout().toNanos());
     }
+    Map<String, String> ids = found.peers();
+    this.initialLeader = found.leaderId() == null ? null : RaftPeerId.valueOf(found.leaderId());
     this.group = RaftSettings.group(options.group(), ids);
     this.peers = new ArrayList<>();
     ids.keySet().forEach(id -> peers.add(RaftPeerId.valueOf(id)));
@@ -141,7 +159,8 @@ final class RaftKvStore implements KvStore {
   }
 
   private RaftClient newClient() {
-    return RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()), retryPolicy());
+    return RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()), retryPolicy(), initialLeader,
+        options.tls());
   }
 
   /** Bounded: enough attempts to ride out an election within the commit timeout, then give up. */
@@ -282,7 +301,12 @@ final class RaftKvStore implements KvStore {
     CompletableFuture<RaftClientReply> f;
     if (options.followerReads()) {
       RaftPeerId peer = peers.get(ThreadLocalRandom.current().nextInt(peers.size()));
-      f = client.async().sendStaleRead(MetaStateMachine.message(query), Revisions.index(seenRevision.get()), peer);
+      // Ratis refuses (rather than waits) when the replica's commit index is behind, so the
+      // replica waits for the index itself.
+      byte[] at = new Wire.Out(query.length + 9).b(Wire.AT_INDEX).l(Revisions.index(seenRevision.get())).bytes();
+      byte[] msg = java.util.Arrays.copyOf(at, at.length + query.length);
+      System.arraycopy(query, 0, msg, at.length, query.length);
+      f = staleClient().async().sendStaleRead(MetaStateMachine.message(msg), -1, peer);
     } else {
       f = client.async().sendReadOnly(MetaStateMachine.message(query));
     }
@@ -335,7 +359,7 @@ final class RaftKvStore implements KvStore {
     Objects.requireNonNull(listener, "listener");
     checkOpen();
     RaftClient own = RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()),
-        RetryPolicies.noRetry());
+        RetryPolicies.noRetry(), null, options.tls());
     RaftWatch w = new RaftWatch(own, peers, ThreadLocalRandom.current().nextInt(peers.size()), fromRevision,
         listener, options.pollWaitMillis(), options.requestTimeout().toMillis());
     synchronized (watches) {
@@ -368,7 +392,7 @@ final class RaftKvStore implements KvStore {
   /** For tests and tools: the digest and applied position of one replica, read from it directly. */
   String digestOf(RaftPeerId peer) {
     try {
-      RaftClientReply r = client.async().sendStaleRead(MetaStateMachine.message(new byte[] {Wire.DIGEST}), -1, peer)
+      RaftClientReply r = staleClient().async().sendStaleRead(MetaStateMachine.message(new byte[] {Wire.DIGEST}), -1, peer)
           .get(options.requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
       Wire.In in = okReply(content(r));
       long applied = in.l();
@@ -378,6 +402,22 @@ final class RaftKvStore implements KvStore {
     } catch (Exception e) {
       throw new KvUnavailableException("digest from " + peer + " failed: " + e, e);
     }
+  }
+
+  private RaftClient staleClient() {
+    RaftClient c = staleClient;
+    if (c == null) {
+      synchronized (this) {
+        c = staleClient;
+        if (c == null) {
+          checkOpen();
+          c = RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()), retryPolicy(), null,
+              options.tls());
+          staleClient = c;
+        }
+      }
+    }
+    return c;
   }
 
   private void checkOpen() {
@@ -401,6 +441,10 @@ final class RaftKvStore implements KvStore {
     batcher.close();
     try {
       client.close();
+      RaftClient c = staleClient;
+      if (c != null) {
+        c.close();
+      }
     } catch (IOException e) {
       // best effort
     }

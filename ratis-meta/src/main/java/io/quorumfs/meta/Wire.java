@@ -30,6 +30,7 @@ import java.util.List;
  * watch poll                  'W' long after, int maxEvents, int waitMillis
  * status request              'T'
  * digest request              'D'
+ * follower read               'F' long minIndex, query
  * reset entry (tests only)    'X'
  * </pre>
  *
@@ -45,6 +46,8 @@ final class Wire {
   static final byte WATCH = 'W';
   static final byte STATUS = 'T';
   static final byte DIGEST = 'D';
+  /** A follower read: {@code 'F' long minIndex, query}: answered once the replica applied minIndex. */
+  static final byte AT_INDEX = 'F';
   /**
    * Log entry for tests only: delete every key and forget the feed history, so one cluster can
    * serve many "fresh, empty store" test cases. Revisions keep increasing across it.

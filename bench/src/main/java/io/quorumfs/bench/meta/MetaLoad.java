@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * rocks stores, Ratis log fsync on by default), then measures single-key commits at 1/16/64
  * committers (throughput, p50/p99), linearizable reads/s, watch delivery latency (commit
  * acknowledged to subscriber), and the time from SIGKILL of the leader to the next successful
- * commit. Run: {@code java -cp <bench classpath> io.quorumfs.bench.meta.MetaLoad [seconds-per-phase]}.
+ * commit. Run: {@code java -cp <bench classpath> io.quorumfs.bench.meta.MetaLoad [seconds-per-phase]
+ * [extra raft:// parameters, e.g. inflight=16&batch=1024]}.
  */
 public final class MetaLoad {
 
@@ -58,7 +59,8 @@ public final class MetaLoad {
       for (String id : peers.keySet()) {
         procs.put(id, startReplica(root, id, spec.toString()));
       }
-      String uri = "raft://" + String.join(",", peers.values()) + "?timeout=30s";
+      String extra = args.length > 1 ? "&" + args[1] : "";
+      String uri = "raft://" + String.join(",", peers.values()) + "?timeout=30s" + extra;
       String leader = awaitLeader(uri);
       System.out.printf("cluster up, leader %s; %d s per phase%n", leader, seconds);
       try (KvStore store = KvStores.open(uri)) {

@@ -33,12 +33,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * dynamodb:// against DynamoDB Local started in the benchmark JVM: get, put, commit (2 compares +
  * 3 writes), and a 1,000-key scan. Run with {@code -t 1} and {@code -t 16}. DynamoDB Local is not
  * a performance reference (SQLite underneath, one JVM with the client): these figures compare
- * code paths, not DynamoDB.
+ * code paths, not DynamoDB. {@code -Dquorumfs.bench.dynamo=dynamodb://TABLE?region=...&create=true}
+ * runs against a real table instead (the benchmark writes keys under "scan/" and "t*&#47;").
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 2, jvmArgsAppend = {"-Xmx1g"})
-@Warmup(iterations = 2, time = 5)
+// DynamoDB Local leaves a non-daemon thread behind after stop(): let the fork exit after 2 s, not 30
+@Fork(value = 2, jvmArgsAppend = {"-Xmx1g", "-Djmh.shutdownTimeout=2", "-Djmh.shutdownTimeout.step=1"})
+@Warmup(iterations = 3, time = 5)
 @Measurement(iterations = 3, time = 5)
 public class DynamoKvBench {
 
@@ -54,17 +56,8 @@ public class DynamoKvBench {
 
     @Setup(Level.Trial)
     public void start() throws Exception {
-      int port;
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        port = s.getLocalPort();
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-      server = ServerRunner.createServerFromCommandLineArgs(
-          new String[] {"-inMemory", "-disableTelemetry", "-port", Integer.toString(port)});
-      server.start();
-      store = KvStores.open("dynamodb://bench?region=us-east-1&endpoint=http://127.0.0.1:" + port
-          + "&accessKey=dummy&secretKey=dummy&create=true");
+      String external = System.getProperty("quorumfs.bench.dynamo");
+      store = external != null ? KvStores.open(external) : KvStores.open(startLocal());
       for (int i = 0; i < KEYS; i += 90) {
         Txn.Builder b = Txn.builder();
         for (int j = i; j < Math.min(KEYS, i + 90); j++) {
@@ -74,10 +67,26 @@ public class DynamoKvBench {
       }
     }
 
+    private String startLocal() throws Exception {
+      int port;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        port = s.getLocalPort();
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+      server = ServerRunner.createServerFromCommandLineArgs(
+          new String[] {"-inMemory", "-disableTelemetry", "-port", Integer.toString(port)});
+      server.start();
+      return "dynamodb://bench?region=us-east-1&endpoint=http://127.0.0.1:" + port
+          + "&accessKey=dummy&secretKey=dummy&create=true&timeoutMs=60000";
+    }
+
     @TearDown(Level.Trial)
     public void stop() throws Exception {
       store.close();
-      server.stop();
+      if (server != null) {
+        server.stop();
+      }
     }
   }
 

@@ -9,6 +9,7 @@ import io.quorumfs.kv.CommitResult;
 import io.quorumfs.kv.Compare;
 import io.quorumfs.kv.KvException;
 import io.quorumfs.kv.KvLimitException;
+import io.quorumfs.kv.KvUnavailableException;
 import io.quorumfs.kv.Op;
 import io.quorumfs.kv.Txn;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
@@ -39,7 +41,8 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
  *       on the snapshot revision and set to revision + 1; the change-log item of the new revision;
  *       and the delete of the log item that falls out of the history window.</li>
  *   <li>If a condition failed, another commit got in between (the revision condition fails for
- *       every concurrent commit: commits are serialised through that one item). Go back to 1:
+ *       every concurrent commit: commits are serialised through that one item; inside one store
+ *       instance a fair lock serialises them first, so only other processes race). Go back to 1:
  *       the new snapshot decides whether the caller's compares still hold. Add/Max therefore
  *       never surface as conflicts. TransactionConflict and throttling are retried with
  *       backoff.</li>
@@ -67,6 +70,12 @@ final class Committer {
 
   private static final Map<String, String> VER_NAME = Map.of("#ver", Schema.VER);
 
+  /**
+   * Commits through one store instance are serialised here: the revision item serialises them
+   * anyway, and racing for it only wastes round trips (measured on DynamoDB Local: 4 racing
+   * threads committed slower than 1).
+   */
+  private final ReentrantLock lock = new ReentrantLock(true);
   private final DynamoDbClient db;
   private final String table;
   private final Calls calls;
@@ -101,6 +110,20 @@ final class Committer {
     }
     List<byte[]> keys = Reader.distinct(touched);
     checkItems(keys.size() + BOOKKEEPING_ITEMS, keys.size(), 0);
+    try {
+      lock.lockInterruptibly();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KvUnavailableException("dynamodb:// commit interrupted while waiting for the commit lock", e);
+    }
+    try {
+      return commitLocked(txn, keys);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private CommitResult commitLocked(Txn txn, List<byte[]> keys) {
     Calls.Backoff backoff = calls.backoff();
     while (true) {
       Reader.Snapshot snap = reader.snapshot(keys);

@@ -4,6 +4,7 @@ import static io.quorumfs.kv.dynamo.Schema.bin;
 
 import io.quorumfs.kv.Bytes;
 import io.quorumfs.kv.KeyRange;
+import io.quorumfs.kv.KvUnavailableException;
 import io.quorumfs.kv.ScanPage;
 import io.quorumfs.kv.Versioned;
 import java.io.ByteArrayOutputStream;
@@ -88,6 +89,9 @@ final class Reader {
   }
 
   List<Versioned> getAll(List<byte[]> keys) {
+    if (keys.isEmpty()) {
+      return List.of();
+    }
     attempt:
     while (true) {
       List<byte[]> distinct = distinct(keys);
@@ -121,12 +125,17 @@ final class Reader {
     if (range.end() != null && Bytes.compare(low, range.end()) >= 0) {
       return new ScanPage(List.of(), false);
     }
+    Calls.Backoff backoff = calls.backoff();
     while (true) {
       long before = revision();
       PageCollector page = new PageCollector(range, after, limit);
       query(low, range.end(), page);
-      if (revision() != before) {
-        continue; // a commit landed during the query: the page may mix two states
+      long now = revision();
+      byte[] coveredEnd = page.more ? Schema.keyOf(page.entries.get(page.entries.size() - 1)) : null;
+      if (now != before && changedDuring(before, now, low, coveredEnd, page.more ? null : range.end())) {
+        // a commit during the query wrote keys of this page: it may mix two states
+        backoff.retryQuickly("scan", new KvUnavailableException("scan page changed while read"));
+        continue;
       }
       List<Versioned> out = new ArrayList<>(page.entries.size());
       boolean stale = false;
@@ -142,6 +151,41 @@ final class Reader {
         return new ScanPage(out, page.more);
       }
     }
+  }
+
+  /**
+   * True if a commit in {@code (from, to]} wrote a key in {@code [low, lastIncluded]} (or in
+   * {@code [low, end)} when {@code lastIncluded} is null), or if the change log no longer holds
+   * all of those commits. Read from the change log, so commits elsewhere in the key space do not
+   * make a scan page retry.
+   */
+  private boolean changedDuring(long from, long to, byte[] low, byte[] lastIncluded, byte[] end) {
+    Map<String, AttributeValue> values = new HashMap<>();
+    values.put(":p", Schema.LOG_PARTITION);
+    values.put(":lo", bin(Schema.be64(from + 1)));
+    values.put(":hi", bin(Schema.be64(to)));
+    long seen = 0;
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> at = start;
+      QueryResponse r = calls.run("read the change log", () -> db.query(b -> b.tableName(table)
+          .keyConditionExpression("#p = :p AND #s BETWEEN :lo AND :hi")
+          .expressionAttributeNames(Map.of("#p", Schema.P, "#s", Schema.S))
+          .expressionAttributeValues(values).consistentRead(true).exclusiveStartKey(at)));
+      for (Map<String, AttributeValue> item : r.items()) {
+        seen++;
+        long rev = Schema.be64(Schema.bytes(item.get(Schema.S)));
+        for (io.quorumfs.kv.Change c : ChangeCodec.decode(rev, Schema.bytes(item.get(Schema.CHANGES))).changes()) {
+          byte[] k = c.key();
+          if (Bytes.compare(k, low) >= 0 && (lastIncluded != null ? Bytes.compare(k, lastIncluded) <= 0
+              : end == null || Bytes.compare(k, end) < 0)) {
+            return true;
+          }
+        }
+      }
+      start = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+    } while (start != null);
+    return seen != to - from;
   }
 
   private void query(byte[] low, byte[] end, PageCollector page) {

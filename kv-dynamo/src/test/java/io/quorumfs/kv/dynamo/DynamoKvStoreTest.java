@@ -131,6 +131,47 @@ class DynamoKvStoreTest {
   }
 
   @Test
+  void scanPage_isConsistent_whileCommitsMoveKeysInsideAndOutsideTheRange() throws Exception {
+    Txn.Builder init = Txn.builder();
+    for (int i = 0; i < 50; i++) {
+      init.put(utf8(String.format("r/%02d", i)), utf8("x"));
+    }
+    init.put(utf8("r/token-a"), utf8("t"));
+    store.commit(init.build());
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<?> mover = pool.submit(() -> {
+        boolean atA = true;
+        while (!stop.get()) {
+          String from = atA ? "r/token-a" : "r/token-b";
+          String to = atA ? "r/token-b" : "r/token-a";
+          store.commit(Txn.builder().delete(utf8(from)).put(utf8(to), utf8("t")).build());
+          atA = !atA;
+        }
+      });
+      Future<?> outside = pool.submit(() -> {
+        int i = 0;
+        while (!stop.get()) {
+          store.commit(Txn.builder().put(utf8("s/other"), Bytes.ofLong(i++)).build());
+        }
+      });
+      for (int i = 0; i < 20; i++) {
+        ScanPage p = store.scan(KeyRange.prefix(utf8("r/")), 100, null);
+        long tokens = p.entries().stream().filter(v -> Bytes.show(v.key()).contains("token")).count();
+        assertEquals(1, tokens, "a page must show the token in exactly one place");
+        assertEquals(51, p.entries().size());
+      }
+      stop.set(true);
+      mover.get();
+      outside.get();
+    } finally {
+      stop.set(true);
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void longKeys_sharingA1000BytePrefix_scanInKeyOrder() {
     byte[] base = new byte[1500];
     Arrays.fill(base, (byte) 'k');

@@ -41,11 +41,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Capabilities: {@link Capability#PERSISTENT} (data lives in the server; durable as far as the
  * server's own persistence settings go), {@link Capability#WATCH_HISTORY} (the stream keeps about
- * {@code history} commits), {@link Capability#LARGE_VALUES} (up to {@code maxValue}, 256 MiB by
- * default), {@link Capability#CONFIGURABLE_HISTORY} ({@code ?history=N}), {@link Capability#SHARED}. Not {@link Capability#IDEMPOTENT_COMMIT}: a commit whose reply
- * was lost (timeout, server killed) may or may not have applied. A command that Lettuce replays
- * after a reconnect is not applied twice: the script remembers each txn's id for twice the command
- * timeout plus 5 s, longer than Lettuce keeps a command for replay.
+ * {@code history} commits), {@link Capability#CONFIGURABLE_HISTORY} ({@code ?history=N}),
+ * {@link Capability#LARGE_VALUES} (up to {@code maxValue}, 256 MiB by default) and
+ * {@link Capability#SHARED}. Not {@link Capability#IDEMPOTENT_COMMIT}: a commit whose reply was
+ * lost (timeout, server killed) may or may not have applied, and the client cannot tell. A command
+ * that Lettuce replays after a reconnect is not applied twice: the script remembers each txn's id
+ * for twice the command timeout plus 5 s, longer than Lettuce keeps a command for replay.
  *
  * <p>Thread-safe: every thread shares one pipelined connection; each watch has its own.
  */
@@ -93,9 +94,9 @@ final class RedisKvStore implements KvStore {
     this.historyArg = num(cfg.history());
     // Approximate trimming drops whole stream nodes (100 entries) and is cheap; a small history
     // is trimmed exactly so it really is bounded.
+    this.trimArg = cfg.history() < EXACT_TRIM_BELOW ? new byte[] {'='} : new byte[] {'~'};
     // Lettuce replays a command only while it has not timed out, so the txn id must outlive that.
     this.dedupeMillisArg = num(2 * cfg.timeout().toMillis() + 5000);
-    this.trimArg = cfg.history() < EXACT_TRIM_BELOW ? new byte[] {'='} : new byte[] {'~'};
     this.maxWatchArg = num(maxWatchValueBytes());
   }
 
@@ -132,7 +133,7 @@ final class RedisKvStore implements KvStore {
       try {
         return client.connect(ByteArrayCodec.INSTANCE);
       } catch (RuntimeException e) {
-        if (attempt >= 3 || !String.valueOf(RedisErrors.rootMessage(e)).contains("HandshakeHandler not registered")) {
+        if (attempt >= 3 || !RedisErrors.rootMessage(e).contains("HandshakeHandler not registered")) {
           throw e;
         }
       }
@@ -215,11 +216,38 @@ final class RedisKvStore implements KvStore {
       throw new KvLimitException("txn of " + txn.size() + " compares and ops exceeds the redis backend limit of "
           + MAX_TXN_SIZE);
     }
+    byte[] txId = new byte[16];
+    ThreadLocalRandom.current().nextBytes(txId);
+    byte[][] args = commitArgs(txn, txId);
+    List<Compare> compares = txn.compares();
+    List<Op> ops = txn.ops();
+    List<Object> reply = call("commit", r -> RedisScript.COMMIT.run(r, commitKeys, args));
+    long code = (Long) reply.get(0);
+    if (code == 1) {
+      byte[] packed = (byte[]) reply.get(1);
+      List<Long> results = new ArrayList<>(ops.size());
+      for (int i = 0; i < ops.size(); i++) {
+        results.add(readLong(packed, 8 + 8 * i));
+      }
+      return CommitResult.ok(readLong(packed, 0), results);
+    }
+    if (code == 0) {
+      List<Compare> failed = new ArrayList<>();
+      for (Object i : (List<?>) reply.get(1)) {
+        failed.add(compares.get(((Long) i).intValue()));
+      }
+      return CommitResult.conflict(failed);
+    }
+    int i = ((Long) reply.get(1)).intValue();
+    throw new IllegalArgumentException("op " + i + " (" + ops.get(i).getClass().getSimpleName() + ") on key "
+        + Bytes.show(ops.get(i).key()) + " needs an 8-byte counter, but the key holds " + reply.get(2) + " bytes");
+  }
+
+  /** The ARGV of commit.lua for {@code txn} under the txn id {@code txId} (see the script's header). */
+  byte[][] commitArgs(Txn txn, byte[] txId) {
     List<Compare> compares = txn.compares();
     List<Op> ops = txn.ops();
     byte[][] args = new byte[8 + 2 * compares.size() + 3 * ops.size()][];
-    byte[] txId = new byte[16];
-    ThreadLocalRandom.current().nextBytes(txId);
     args[0] = keys.dataPrefix;
     args[1] = keys.tx(txId);
     args[2] = historyArg;
@@ -264,26 +292,11 @@ final class RedisKvStore implements KvStore {
       throw new KvLimitException("txn of " + bytes + " bytes of keys and values exceeds the redis backend limit of "
           + MAX_TXN_BYTES + " bytes");
     }
-    List<Object> reply = call("commit", r -> RedisScript.COMMIT.run(r, commitKeys, args));
-    long code = (Long) reply.get(0);
-    if (code == 1) {
-      byte[] packed = (byte[]) reply.get(1);
-      List<Long> results = new ArrayList<>(ops.size());
-      for (int i = 0; i < ops.size(); i++) {
-        results.add(readLong(packed, 8 + 8 * i));
-      }
-      return CommitResult.ok(readLong(packed, 0), results);
-    }
-    if (code == 0) {
-      List<Compare> failed = new ArrayList<>();
-      for (Object i : (List<?>) reply.get(1)) {
-        failed.add(compares.get(((Long) i).intValue()));
-      }
-      return CommitResult.conflict(failed);
-    }
-    int i = ((Long) reply.get(1)).intValue();
-    throw new IllegalArgumentException("op " + i + " (" + ops.get(i).getClass().getSimpleName() + ") on key "
-        + Bytes.show(ops.get(i).key()) + " needs an 8-byte counter, but the key holds " + reply.get(2) + " bytes");
+    return args;
+  }
+
+  byte[][] commitKeys() {
+    return commitKeys;
   }
 
   @Override

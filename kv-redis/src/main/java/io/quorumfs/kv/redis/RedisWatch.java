@@ -101,6 +101,7 @@ final class RedisWatch implements Watch, Runnable {
   }
 
   /** One blocking read and its delivery. */
+  @SuppressWarnings("unchecked") // xread's generic varargs of one StreamOffset
   private void pollOnce() {
     List<StreamMessage<byte[], byte[]>> msgs = call("XREAD", r -> r.xread(
         XReadArgs.Builder.block(blockMillis).count(BATCH),

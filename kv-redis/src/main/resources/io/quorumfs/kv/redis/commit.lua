@@ -17,8 +17,11 @@ local maxw = tonumber(ARGV[4])
 local nc, no = tonumber(ARGV[5]), tonumber(ARGV[6])
 local i = 9
 local failed = {}
+local existed = {} -- key -> true/false where a compare or a read already told us
 for c = 1, nc do
-  if redis.call('GETRANGE', kp .. ARGV[i], 0, 7) ~= ARGV[i + 1] then
+  local cur = redis.call('GETRANGE', kp .. ARGV[i], 0, 7)
+  existed[ARGV[i]] = cur ~= ''
+  if cur ~= ARGV[i + 1] then
     failed[#failed + 1] = c - 1
   end
   i = i + 2
@@ -87,6 +90,7 @@ for o = 1, no do
     local old = cur
     if old == nil then
       old = redis.call('GET', kp .. k)
+      existed[k] = old ~= false
       if old then
         old = string.sub(old, 9)
       end
@@ -106,28 +110,39 @@ for o = 1, no do
   results[o] = r
 end
 
--- Pass 2: write, bump the revision, append the change.
+-- Pass 2: bump the revision, append the change record, then write. The stream append comes
+-- before the data writes so that the only command that could fail on a tampered stream (XADD
+-- with an id not above the stream's last one) fails before any key has changed.
 local rev = redis.call('INCR', KEYS[1])
 local ver = be8(rev)
 local parts = {}
 for _, k in ipairs(order) do
   local v = state[k]
-  if v then
-    redis.call('SET', kp .. k, ver .. v)
-    redis.call('ZADD', KEYS[2], 0, k)
-    if #v > maxw then
-      parts[#parts + 1] = 'O' .. be4(#k) .. k
-    else
-      parts[#parts + 1] = 'P' .. be4(#k) .. k .. be4(#v) .. v
-    end
-  else
-    if redis.call('DEL', kp .. k) == 1 then
-      redis.call('ZREM', KEYS[2], k)
-    end
+  if not v then
     parts[#parts + 1] = 'D' .. be4(#k) .. k
+  elseif #v > maxw then
+    parts[#parts + 1] = 'O' .. be4(#k) .. k
+  else
+    parts[#parts + 1] = 'P' .. be4(#k) .. k .. be4(#v) .. v
   end
 end
 redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[7], ARGV[3], string.format('%d-0', rev), 'c', table.concat(parts))
+for _, k in ipairs(order) do
+  local v = state[k]
+  if v then
+    if #v > 65536 then
+      redis.call('SET', kp .. k, ver) -- then APPEND: no Lua-side copy of a large value
+      redis.call('APPEND', kp .. k, v)
+    else
+      redis.call('SET', kp .. k, ver .. v)
+    end
+    if not existed[k] then -- unknown or absent: make sure the index has it
+      redis.call('ZADD', KEYS[2], 0, k)
+    end
+  elseif redis.call('DEL', kp .. k) == 1 then
+    redis.call('ZREM', KEYS[2], k)
+  end
+end
 local reply = ver .. table.concat(results)
 redis.call('SET', txk, reply, 'PX', ARGV[8])
 return {1, reply}

@@ -193,6 +193,44 @@ final class RedisKvStoreTest {
     }
   }
 
+  @Test
+  void replayedCommitScript_withTheSameTxnId_isNotAppliedTwice() {
+    try (KvStore kv = KvStores.open(REDIS.uri("replay"))) {
+      RedisKvStore s = (RedisKvStore) kv;
+      byte[][] args = s.commitArgs(Txn.builder().put(k("a"), k("1")).add(k("n"), 5).build(), k("txn-id-1"));
+      java.util.List<Object> first = RedisScript.COMMIT.run(raw, s.commitKeys(), args);
+      java.util.List<Object> again = RedisScript.COMMIT.run(raw, s.commitKeys(), args); // what a replay sends
+      assertEquals(1L, first.get(0));
+      assertArrayEquals((byte[]) first.get(1), (byte[]) again.get(1), "the replay gets the first reply");
+      assertEquals(1, s.revision());
+      assertEquals(5, Bytes.toLong(s.get(k("n")).value()));
+      assertEquals(1L, raw.xlen(k("{replay}:log")));
+      java.util.List<Object> other = RedisScript.COMMIT.run(raw, s.commitKeys(),
+          s.commitArgs(Txn.builder().add(k("n"), 5).build(), k("txn-id-2")));
+      assertEquals(1L, other.get(0));
+      assertEquals(10, Bytes.toLong(s.get(k("n")).value()));
+    }
+  }
+
+  @Test
+  void watch_fromABacklogOfManyBatches_deliversEveryRevisionInOrder_thenProgress() throws Exception {
+    try (KvStore s = KvStores.open(REDIS.uri("backlog"))) {
+      int n = 1300; // more than two XREAD batches of 512
+      for (int i = 0; i < n; i++) {
+        s.commit(Txn.builder().put(k("k" + (i % 10)), k("v" + i)).build());
+      }
+      Events ev = new Events();
+      try (Watch w = s.watch(0, ev)) {
+        await(() -> ev.progress >= n, "onProgress(" + n + ")");
+        assertEquals(n, ev.revisions.size());
+        for (int i = 0; i < n; i++) {
+          assertEquals(i + 1, ev.revisions.get(i));
+        }
+        assertTrue(ev.resyncs.isEmpty());
+      }
+    }
+  }
+
   private static void signal(String sig) throws IOException, InterruptedException {
     Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(REDIS.pid())).inheritIO().start();
     assertEquals(0, p.waitFor());
@@ -216,6 +254,7 @@ final class RedisKvStoreTest {
     final List<Long> revisions = new java.util.concurrent.CopyOnWriteArrayList<>();
     final List<Long> resyncs = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile long last;
+    volatile long progress;
 
     @Override
     public void onEvent(ChangeEvent event) {
@@ -227,6 +266,11 @@ final class RedisKvStoreTest {
     public void onResync(long revision) {
       resyncs.add(revision);
       last = revision;
+    }
+
+    @Override
+    public void onProgress(long revision) {
+      progress = revision;
     }
 
     long last() {

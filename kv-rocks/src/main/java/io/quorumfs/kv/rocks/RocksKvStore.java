@@ -59,6 +59,8 @@ public final class RocksKvStore implements KvStore {
   private final RocksHandles h;
   private final RocksOptions options;
   private final ReentrantLock commitLock = new ReentrantLock();
+  /** Reused by every commit (cleared first); guarded by {@link #commitLock}. */
+  private final WriteBatch batch = new WriteBatch();
   /** Reads and commits hold it shared; close holds it exclusively, so no call races the native close. */
   private final ReentrantReadWriteLock life = new ReentrantReadWriteLock();
   private final CopyOnWriteArrayList<RocksWatch> watches = new CopyOnWriteArrayList<>();
@@ -202,38 +204,37 @@ public final class RocksKvStore implements KvStore {
         throw new IllegalArgumentException("commit revision " + revision + " is not after the store revision "
             + this.revision);
       }
-      try (WriteBatch batch = new WriteBatch()) {
-        putSide(batch, sideKeys);
-        List<Compare> failed = new ArrayList<>();
-        for (Compare c : txn.compares()) {
-          if (RocksCodec.versionOf(h.db.get(h.data, c.key())) != c.version()) {
-            failed.add(c);
-          }
+      batch.clear();
+      putSide(batch, sideKeys);
+      List<Compare> failed = new ArrayList<>();
+      for (Compare c : txn.compares()) {
+        if (RocksCodec.versionOf(h.db.get(h.data, c.key())) != c.version()) {
+          failed.add(c);
         }
-        if (!failed.isEmpty()) {
-          if (!sideKeys.isEmpty()) {
-            h.db.write(h.writeOptions, batch);
-          }
-          return CommitResult.conflict(failed);
-        }
-        List<Long> results = stage(txn, rev, batch);
-        long cut = rev - options.historyRevisions();
-        boolean trim = cut > trimmedThrough && rev >= nextTrimAt;
-        if (trim) {
-          batch.deleteRange(h.changes, RocksCodec.revisionKey(0), RocksCodec.revisionKey(cut + 1));
-          batch.put(h.system, TRIMMED, RocksCodec.revisionKey(cut));
-        }
-        h.db.write(h.writeOptions, batch);
-        if (trim) {
-          trimmedThrough = cut;
-          nextTrimAt = rev + Math.max(1, options.historyRevisions() / 8);
-        }
-        this.revision = rev;
-        for (RocksWatch w : watches) {
-          w.wake();
-        }
-        return CommitResult.ok(rev, results);
       }
+      if (!failed.isEmpty()) {
+        if (!sideKeys.isEmpty()) {
+          h.db.write(h.writeOptions, batch);
+        }
+        return CommitResult.conflict(failed);
+      }
+      List<Long> results = stage(txn, rev, batch);
+      long cut = rev - options.historyRevisions();
+      boolean trim = cut > trimmedThrough && rev >= nextTrimAt;
+      if (trim) {
+        batch.deleteRange(h.changes, RocksCodec.revisionKey(0), RocksCodec.revisionKey(cut + 1));
+        batch.put(h.system, TRIMMED, RocksCodec.revisionKey(cut));
+      }
+      h.db.write(h.writeOptions, batch);
+      if (trim) {
+        trimmedThrough = cut;
+        nextTrimAt = rev + Math.max(1, options.historyRevisions() / 8);
+      }
+      this.revision = rev;
+      for (RocksWatch w : watches) {
+        w.wake();
+      }
+      return CommitResult.ok(rev, results);
     } catch (RocksDBException e) {
       throw failed("commit", e);
     } finally {
@@ -316,7 +317,8 @@ public final class RocksKvStore implements KvStore {
   public void putSideKeys(Map<String, byte[]> sideKeys) {
     lockRead();
     commitLock.lock();
-    try (WriteBatch batch = new WriteBatch()) {
+    try {
+      batch.clear();
       putSide(batch, sideKeys);
       h.db.write(h.writeOptions, batch);
     } catch (RocksDBException e) {
@@ -445,6 +447,7 @@ public final class RocksKvStore implements KvStore {
       for (RocksWatch w : watches) {
         w.wake();
       }
+      batch.close();
       h.close();
     } finally {
       life.writeLock().unlock();

@@ -17,7 +17,7 @@ final class RocksWatch implements Watch, Runnable {
   /** Events read in one go, or {@code gap}: the history no longer reaches the requested revision. */
   record Batch(List<ChangeEvent> events, boolean gap) {}
 
-  private static final int BATCH = 256;
+  private static final int BATCH = 64;
   private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
   private final RocksKvStore store;

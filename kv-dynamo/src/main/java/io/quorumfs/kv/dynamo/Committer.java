@@ -33,7 +33,9 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
  *
  * <ol>
  *   <li>Read the revision item and the head of every key the txn touches as one snapshot
- *       (TransactGetItems). Check the compares against it: a failed compare is a conflict at a
+ *       (TransactGetItems); for a blind txn (puts and deletes only) just the revision item, with
+ *       "holds no split value" as each write's condition, falling back to the full snapshot if
+ *       that fails. Check the compares against it: a failed compare is a conflict at a
  *       serializable point. Compute Add/Max from the snapshot values.</li>
  *   <li>Write, in one transaction: each touched key's new head (Put/Delete) or, for compare-only
  *       keys, a ConditionCheck, each conditioned on the key's {@code ver} in the snapshot; the
@@ -67,8 +69,6 @@ final class Committer {
   private static final int LOG_ITEM_MAX = 390_000;
   /** Inline watch values per commit beyond this total are omitted (read them instead). */
   private static final int LOG_INLINE_BUDGET = 300_000;
-
-  private static final Map<String, String> VER_NAME = Map.of("#ver", Schema.VER);
 
   /**
    * Commits through one store instance are serialised here: the revision item serialises them
@@ -125,8 +125,12 @@ final class Committer {
 
   private CommitResult commitLocked(Txn txn, List<byte[]> keys) {
     Calls.Backoff backoff = calls.backoff();
+    // Blind writes (puts and deletes, no compares, no Add/Max) need no old state but the
+    // revision, as long as no written key holds a split value; the first attempt bets on that.
+    boolean blind = txn.compares().isEmpty()
+        && txn.ops().stream().allMatch(op -> op instanceof Op.Put || op instanceof Op.Delete);
     while (true) {
-      Reader.Snapshot snap = reader.snapshot(keys);
+      Reader.Snapshot snap = blind ? new Reader.Snapshot(reader.revision(), Map.of()) : reader.snapshot(keys);
       List<Compare> failed = new ArrayList<>();
       for (Compare c : txn.compares()) {
         if (Schema.longOf(snap.head(c.key()), Schema.VER) != c.version()) {
@@ -137,7 +141,7 @@ final class Committer {
         return CommitResult.conflict(failed);
       }
       long rev = snap.revision() + 1;
-      Plan plan = plan(txn, keys, snap, rev);
+      Plan plan = plan(txn, keys, snap, rev, blind);
       try {
         calls.run("commit of " + txn.size() + " compares and ops", () -> db.transactWriteItems(b -> b
             .transactItems(plan.items).clientRequestToken(UUID.randomUUID().toString())));
@@ -147,13 +151,14 @@ final class Committer {
           throw new KvException("dynamodb:// commit refused: " + reasons(e), e);
         }
         backoff.retryQuickly("commit", e); // the state moved since the snapshot: re-read
+        blind = false; // or a written key holds a split value whose parts must go
       }
     }
   }
 
   private record Plan(List<TransactWriteItem> items, List<Long> results) {}
 
-  private Plan plan(Txn txn, List<byte[]> keys, Reader.Snapshot snap, long rev) {
+  private Plan plan(Txn txn, List<byte[]> keys, Reader.Snapshot snap, long rev, boolean blind) {
     Map<KeyBytes, byte[]> state = new LinkedHashMap<>(); // final value per written key; null = deleted
     List<Long> results = new ArrayList<>(txn.ops().size());
     for (Op op : txn.ops()) {
@@ -183,10 +188,10 @@ final class Committer {
       KeyBytes k = new KeyBytes(key);
       Map<String, AttributeValue> head = snap.head(key);
       long oldVer = Schema.longOf(head, Schema.VER);
-      Cond cond = new Cond(oldVer);
+      Cond cond = blind ? Cond.NOT_SPLIT : new Cond(oldVer);
       if (!state.containsKey(k)) {
         items.add(TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(table)
-            .key(Schema.dataKey(key)).conditionExpression(cond.expr).expressionAttributeNames(VER_NAME)
+            .key(Schema.dataKey(key)).conditionExpression(cond.expr).expressionAttributeNames(cond.names)
             .expressionAttributeValues(cond.values).build()).build());
         continue;
       }
@@ -197,7 +202,7 @@ final class Committer {
       byte[] value = state.get(k);
       if (value == null) {
         items.add(TransactWriteItem.builder().delete(Delete.builder().tableName(table)
-            .key(Schema.dataKey(key)).conditionExpression(cond.expr).expressionAttributeNames(VER_NAME)
+            .key(Schema.dataKey(key)).conditionExpression(cond.expr).expressionAttributeNames(cond.names)
             .expressionAttributeValues(cond.values).build()).build());
         changes.add(new Change(key, null, 0, false));
         continue;
@@ -223,7 +228,7 @@ final class Committer {
       }
       bytes += 2L * key.length + value.length + 64;
       items.add(TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
-          .conditionExpression(cond.expr).expressionAttributeNames(VER_NAME)
+          .conditionExpression(cond.expr).expressionAttributeNames(cond.names)
           .expressionAttributeValues(cond.values).build()).build());
       boolean omit = value.length > maxWatchValue || inline + value.length > LOG_INLINE_BUDGET;
       if (!omit) {
@@ -333,17 +338,22 @@ final class Committer {
 
   /** "The item is still at the version the snapshot saw" (0 = absent). */
   private static final class Cond {
+    /** For blind writes: "the item holds no split value" (absent items pass). */
+    static final Cond NOT_SPLIT = new Cond("attribute_not_exists(#n)", Map.of("#n", Schema.PARTS), null);
+
     final String expr;
+    final Map<String, String> names;
     final Map<String, AttributeValue> values;
 
     Cond(long version) {
-      if (version == 0) {
-        expr = "attribute_not_exists(#ver)";
-        values = null;
-      } else {
-        expr = "#ver = :ver";
-        values = Map.of(":ver", num(version));
-      }
+      this(version == 0 ? "attribute_not_exists(#ver)" : "#ver = :ver", Map.of("#ver", Schema.VER),
+          version == 0 ? null : Map.of(":ver", num(version)));
+    }
+
+    private Cond(String expr, Map<String, String> names, Map<String, AttributeValue> values) {
+      this.expr = expr;
+      this.names = names;
+      this.values = values;
     }
   }
 }

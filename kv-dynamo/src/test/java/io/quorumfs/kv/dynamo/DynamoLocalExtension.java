@@ -43,10 +43,13 @@ public final class DynamoLocalExtension implements BeforeAllCallback {
     return URI.create("http://127.0.0.1:" + server.port);
   }
 
-  /** A URI for {@code table} on this server with dummy credentials, plus {@code extra} parameters. */
+  /**
+   * A URI for {@code table} on this server with dummy credentials and a 30 s call timeout (the
+   * in-process server is slow on a loaded 2-core machine), plus {@code extra} parameters.
+   */
   public String storeUri(String table, String extra) {
     return "dynamodb://" + table + "?region=" + REGION + "&endpoint=" + endpoint()
-        + "&accessKey=" + ACCESS_KEY + "&secretKey=" + SECRET_KEY
+        + "&accessKey=" + ACCESS_KEY + "&secretKey=" + SECRET_KEY + "&timeoutMs=30000"
         + (extra == null || extra.isEmpty() ? "" : "&" + extra);
   }
 

@@ -8,6 +8,7 @@ import io.quorumfs.blob.DirBlobStore;
 import io.quorumfs.fs.FileSystem;
 import io.quorumfs.fs.FileSystems;
 import io.quorumfs.fs.FsConfig;
+import io.quorumfs.fs.Fsck;
 import io.quorumfs.kv.MemKvStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,9 @@ class FullDiskTest {
       } finally {
         Mounts.forceUnmount(mnt);
       }
+      fs.close();
+      Fsck.Report report = Fsck.run(meta, blobs, FsConfig.defaults(), false);
+      assertTrue(report.clean(), "fsck after a full disk: " + report);
     } finally {
       Mounts.sh("umount " + disk);
     }

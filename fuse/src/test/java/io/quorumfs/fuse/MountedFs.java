@@ -1,10 +1,12 @@
 package io.quorumfs.fuse;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quorumfs.fs.FileSystem;
 import io.quorumfs.fs.FileSystems;
 import io.quorumfs.fs.FsConfig;
+import io.quorumfs.fs.Fsck;
 import io.quorumfs.kv.KvStore;
 import io.quorumfs.kv.MemKvStore;
 import java.nio.file.Files;
@@ -12,10 +14,12 @@ import java.nio.file.Path;
 
 /**
  * A real mount for tests: fs-core over a {@code mem:} store (file data as blobs in the same store)
- * mounted on {@code dir/<name>}. {@link #close()} unmounts, checks nothing stays mounted, and
- * closes the file system; the store is closed only if this fixture created it.
+ * mounted on {@code dir/<name>}. {@link #close()} unmounts, checks nothing stays mounted, closes
+ * the file system and, if this fixture created the store, runs fsck on it (must be clean) and
+ * closes it.
  */
 final class MountedFs implements AutoCloseable {
+  private static final FsConfig CONFIG = FsConfig.defaults();
   final KvStore store;
   final FileSystem fs;
   final Path mnt;
@@ -42,7 +46,7 @@ final class MountedFs implements AutoCloseable {
   static MountedFs mount(Path dir, String name, KvStore store, boolean ownsStore, MountOptions options)
       throws Exception {
     Path mnt = Files.createDirectories(dir.resolve(name));
-    FileSystem fs = FileSystems.open(store, FsConfig.defaults());
+    FileSystem fs = FileSystems.open(store, CONFIG);
     try {
       MountHandle h = FuseMount.mount(fs, mnt, options.toBuilder().name(name).build());
       return new MountedFs(store, ownsStore, fs, mnt, h);
@@ -66,7 +70,12 @@ final class MountedFs implements AutoCloseable {
       assertFalse(Mounts.isMounted(mnt), "still mounted: " + mnt);
       fs.close();
       if (ownsStore) {
-        store.close();
+        try {
+          Fsck.Report report = Fsck.run(store, FileSystems.blobsIn(store, CONFIG), CONFIG, false);
+          assertTrue(report.clean(), "fsck after unmount: " + report);
+        } finally {
+          store.close();
+        }
       }
     }
   }

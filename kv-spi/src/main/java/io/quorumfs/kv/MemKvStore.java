@@ -261,8 +261,14 @@ public final class MemKvStore implements KvStore {
     return "mem:";
   }
 
-  /** A byte[] with value equality, for de-duplicating keys inside one commit. */
+  /**
+   * A byte[] with value equality, the key of the point-read index. Its hash mixes 8 bytes at a time
+   * (Arrays.hashCode collides heavily on keys that differ only in their last bytes).
+   */
   private record Key(byte[] b) {
+    private static final java.lang.invoke.VarHandle LONGS =
+        java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
     @Override
     public boolean equals(Object o) {
       return o instanceof Key k && java.util.Arrays.equals(b, k.b);
@@ -270,7 +276,23 @@ public final class MemKvStore implements KvStore {
 
     @Override
     public int hashCode() {
-      return java.util.Arrays.hashCode(b);
+      long h = 0x9E3779B97F4A7C15L ^ b.length;
+      int i = 0;
+      for (; i + 8 <= b.length; i += 8) {
+        h = mix(h ^ (long) LONGS.get(b, i));
+      }
+      long tail = 0;
+      for (; i < b.length; i++) {
+        tail = (tail << 8) | (b[i] & 0xFF);
+      }
+      h = mix(h ^ tail);
+      return (int) (h ^ (h >>> 32));
+    }
+
+    private static long mix(long z) {
+      z = (z ^ (z >>> 33)) * 0xFF51AFD7ED558CCDL;
+      z = (z ^ (z >>> 33)) * 0xC4CEB9FE1A85EC53L;
+      return z ^ (z >>> 33);
     }
   }
 

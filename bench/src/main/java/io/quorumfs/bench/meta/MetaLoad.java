@@ -1,0 +1,211 @@
+package io.quorumfs.bench.meta;
+
+import io.quorumfs.kv.Bytes;
+import io.quorumfs.kv.ChangeEvent;
+import io.quorumfs.kv.KvStore;
+import io.quorumfs.kv.KvStores;
+import io.quorumfs.kv.Txn;
+import io.quorumfs.kv.Watch;
+import io.quorumfs.kv.WatchListener;
+import io.quorumfs.meta.MetaStatus;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Load generator for the metadata quorum: starts 3 replica JVMs on loopback (MetaServerMain,
+ * rocks stores, Ratis log fsync on by default), then measures single-key commits at 1/16/64
+ * committers (throughput, p50/p99), linearizable reads/s, watch delivery latency (commit
+ * acknowledged to subscriber), and the time from SIGKILL of the leader to the next successful
+ * commit. Run: {@code java -cp <bench classpath> io.quorumfs.bench.meta.MetaLoad [seconds-per-phase]
+ * [extra raft:// parameters, e.g. inflight=16&batch=1024]}.
+ */
+public final class MetaLoad {
+
+  private static String LOG_CONFIG;
+
+  private MetaLoad() {}
+
+  public static void main(String[] args) throws Exception {
+    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+    Path root = Files.createTempDirectory("metaload");
+    // Quiet logs (logback's default is DEBUG to the console), here and in the replicas.
+    Path logConfig = root.resolve("logback.xml");
+    Files.writeString(logConfig, "<configuration><appender name=\"O\" class=\"ch.qos.logback.core.ConsoleAppender\">"
+        + "<encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n</pattern></encoder></appender>"
+        + "<root level=\"WARN\"><appender-ref ref=\"O\"/></root></configuration>");
+    System.setProperty("logback.configurationFile", logConfig.toString());
+    LOG_CONFIG = logConfig.toString();
+    Map<String, String> peers = new LinkedHashMap<>();
+    for (int i = 1; i <= 3; i++) {
+      try (ServerSocket s = new ServerSocket(0)) {
+        peers.put("n" + i, "127.0.0.1:" + s.getLocalPort());
+      }
+    }
+    StringBuilder spec = new StringBuilder();
+    peers.forEach((id, a) -> spec.append(spec.length() == 0 ? "" : ",").append(id).append('=').append(a));
+    Map<String, Process> procs = new LinkedHashMap<>();
+    try {
+      for (String id : peers.keySet()) {
+        procs.put(id, startReplica(root, id, spec.toString()));
+      }
+      String extra = args.length > 1 ? "&" + args[1] : "";
+      String uri = "raft://" + String.join(",", peers.values()) + "?timeout=30s" + extra;
+      String leader = awaitLeader(uri);
+      System.out.printf("cluster up, leader %s; %d s per phase%n", leader, seconds);
+      try (KvStore store = KvStores.open(uri)) {
+        commits(store, 1, 3);
+        for (int c : new int[] {1, 16, 64}) {
+          Result r = commits(store, c, seconds);
+          System.out.printf("commits  committers=%-3d %8.0f/s  p50 %6.2f ms  p99 %6.2f ms  (%d ok)%n",
+              c, r.perSecond, r.p50, r.p99, r.count);
+        }
+        Result reads = reads(store, 16, seconds);
+        System.out.printf("reads    readers=16      %8.0f/s  p50 %6.2f ms  p99 %6.2f ms%n",
+            reads.perSecond, reads.p50, reads.p99);
+        Result watch = watch(store, 16, seconds);
+        System.out.printf("watch    delivery (ack -> subscriber)  p50 %6.2f ms  p99 %6.2f ms  (%d events)%n",
+            watch.p50, watch.p99, watch.count);
+        Duration failover = failover(store, procs, uri);
+        System.out.printf("failover SIGKILL leader -> next successful commit: %d ms%n", failover.toMillis());
+      }
+    } finally {
+      procs.values().forEach(Process::destroyForcibly);
+    }
+  }
+
+  private static Process startReplica(Path root, String id, String spec) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return new ProcessBuilder(java, "-Xmx512m", "-XX:+UseG1GC", "-Dio.netty.tryReflectionSetAccessible=true",
+        "-Dlogback.configurationFile=" + LOG_CONFIG,
+        "-cp", System.getProperty("java.class.path"), "io.quorumfs.meta.MetaServerMain",
+        "--id", id, "--peers", spec, "--dir", root.resolve(id).toString())
+        .redirectErrorStream(true).redirectOutput(root.resolve(id + ".log").toFile()).start();
+  }
+
+  private static String awaitLeader(String uri) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        String l = MetaStatus.query(uri, Duration.ofSeconds(2)).leaderId();
+        if (l != null) {
+          return l;
+        }
+      } catch (RuntimeException e) {
+        // not up yet
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("no leader within 120 s");
+  }
+
+  record Result(long count, double perSecond, double p50, double p99) {}
+
+  private static Result summarize(long[] nanos, int n, double seconds) {
+    long[] sorted = Arrays.copyOf(nanos, n);
+    Arrays.sort(sorted);
+    double p50 = n == 0 ? 0 : sorted[(int) (n * 0.50)] / 1e6;
+    double p99 = n == 0 ? 0 : sorted[Math.min(n - 1, (int) (n * 0.99))] / 1e6;
+    return new Result(n, n / seconds, p50, p99);
+  }
+
+  interface Op {
+    void run(int thread, long i);
+  }
+
+  private static Result timed(int threads, int seconds, Op op) throws InterruptedException {
+    long[][] lat = new long[threads][Math.max(10_000, 4_000_000 / threads)];
+    int[] counts = new int[threads];
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Thread> ts = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      Thread th = new Thread(() -> {
+        for (long i = 0; !stop.get() && counts[id] < lat[id].length; i++) {
+          long s = System.nanoTime();
+          op.run(id, i);
+          lat[id][counts[id]++] = System.nanoTime() - s;
+        }
+      });
+      th.start();
+      ts.add(th);
+    }
+    Thread.sleep(seconds * 1000L);
+    stop.set(true);
+    for (Thread th : ts) {
+      th.join();
+    }
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    int n = 0;
+    for (int c : counts) {
+      n += c;
+    }
+    long[] all = new long[n];
+    int at = 0;
+    for (int t = 0; t < threads; t++) {
+      System.arraycopy(lat[t], 0, all, at, counts[t]);
+      at += counts[t];
+    }
+    return summarize(all, n, elapsed);
+  }
+
+  private static Result commits(KvStore store, int committers, int seconds) throws InterruptedException {
+    return timed(committers, seconds, (t, i) ->
+        store.commit(Txn.builder().put(Bytes.utf8("bench/" + t + "/" + (i % 1000)), new byte[64]).build()));
+  }
+
+  private static Result reads(KvStore store, int readers, int seconds) throws InterruptedException {
+    return timed(readers, seconds, (t, i) -> store.get(Bytes.utf8("bench/" + t + "/" + (i % 1000))));
+  }
+
+  private static Result watch(KvStore store, int committers, int seconds) throws InterruptedException {
+    Map<Long, Long> ackedAt = new ConcurrentHashMap<>();
+    long[] lat = new long[4_000_000];
+    AtomicLong n = new AtomicLong();
+    Map<Long, Long> arrivedAt = new ConcurrentHashMap<>();
+    try (Watch w = store.watch(store.revision(), new WatchListener() {
+      @Override
+      public void onEvent(ChangeEvent event) {
+        arrivedAt.put(event.revision(), System.nanoTime());
+      }
+
+      @Override
+      public void onResync(long revision) {
+        System.out.println("watch resync to " + revision);
+      }
+    })) {
+      timed(committers, seconds, (t, i) -> {
+        long rev = store.commit(Txn.builder().put(Bytes.utf8("watch/" + t), new byte[64]).build()).revision();
+        ackedAt.put(rev, System.nanoTime());
+      });
+      Thread.sleep(2000);
+    }
+    for (Map.Entry<Long, Long> e : ackedAt.entrySet()) {
+      Long arrived = arrivedAt.get(e.getKey());
+      if (arrived != null && n.get() < lat.length) {
+        lat[(int) n.getAndIncrement()] = Math.max(0, arrived - e.getValue());
+      }
+    }
+    return summarize(lat, (int) n.get(), seconds);
+  }
+
+  private static Duration failover(KvStore store, Map<String, Process> procs, String uri) throws Exception {
+    String leader = awaitLeader(uri);
+    store.commit(Txn.builder().put(Bytes.utf8("failover"), new byte[1]).build());
+    long killed = System.nanoTime();
+    procs.get(leader).destroyForcibly().waitFor();
+    store.commit(Txn.builder().put(Bytes.utf8("failover"), new byte[2]).build());
+    return Duration.ofNanos(System.nanoTime() - killed);
+  }
+}

@@ -1,0 +1,56 @@
+package io.quorumfs.blob;
+
+import io.quorumfs.kv.KvStores;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Opens a {@link BlobStore} by URI:
+ * <ul>
+ *   <li>{@code file:///path} - a directory ({@link DirBlobStore}), the embedded default;</li>
+ *   <li>{@code http://host:port} - a blob server ({@link BlobServer}); a bearer token is taken from
+ *       the {@code QUORUMFS_BLOB_TOKEN} environment variable or a {@code ?token=} parameter;</li>
+ *   <li>any other scheme - a {@link io.quorumfs.kv.KvStore} opened with {@link KvStores#open}
+ *       (mem:, rocks://, redis://, dynamodb://, raft://) holding blobs ({@link KvBlobStore}).</li>
+ * </ul>
+ * The returned store owns what it opened: closing it closes the KvStore or HTTP client.
+ */
+public final class BlobStores {
+
+  private BlobStores() {}
+
+  public static BlobStore open(String uri) {
+    try {
+      // java.net.URI rejects an empty scheme-specific part, so a bare "mem:" is read as "mem:/".
+      return open(new URI(uri.matches("[A-Za-z][A-Za-z0-9+.-]*:") ? uri + "/" : uri));
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("malformed blob store URI '" + uri + "': " + e.getReason(), e);
+    }
+  }
+
+  /**
+   * @throws IllegalArgumentException if the URI is malformed or its scheme unknown
+   * @throws BlobException if the store cannot be opened
+   */
+  public static BlobStore open(URI uri) {
+    String scheme = uri.getScheme();
+    if (scheme == null) {
+      throw new IllegalArgumentException("blob store URI '" + uri + "' has no scheme; expected file:///path,"
+          + " http://host:port, or a KV store URI such as rocks:///path");
+    }
+    switch (scheme.toLowerCase(Locale.ROOT)) {
+      case "file":
+        if (uri.getPath() == null || uri.getPath().isEmpty()) {
+          throw new IllegalArgumentException("file blob store URI '" + uri + "' has no path; expected file:///path");
+        }
+        return DirBlobStore.open(Path.of(uri.getPath()));
+      case "http":
+      case "https":
+        return HttpBlobStore.open(uri);
+      default:
+        return KvBlobStore.builder(KvStores.open(uri)).ownsKv(true).name(uri.toString()).build();
+    }
+  }
+}

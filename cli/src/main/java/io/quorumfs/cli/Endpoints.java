@@ -1,0 +1,94 @@
+package io.quorumfs.cli;
+
+import io.quorumfs.cli.config.Config;
+import io.quorumfs.cli.config.ConfigKey;
+import io.quorumfs.cli.config.ConfigKeys;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Finds the stores a client command talks to: config/options first, else a running `up`. */
+final class Endpoints {
+
+  private Endpoints() {}
+
+  static String metaUri(Config cfg) {
+    return find(cfg, ConfigKeys.META_URI, "meta.uri", "--meta raft://host:port,host:port,host:port");
+  }
+
+  static String blobUri(Config cfg) {
+    return find(cfg, ConfigKeys.BLOB_URI, "blob.uri", "--blob http://host:7480 (or file:///dir)");
+  }
+
+  private static String find(Config cfg, ConfigKey key, String stateKey, String example) {
+    if (cfg.find(key).isPresent()) {
+      return cfg.get(key);
+    }
+    Path dataDir = cfg.path(ConfigKeys.DATA_DIR);
+    return UpState.running(dataDir, stateKey).orElseThrow(() -> new CommandFailedException(
+        "no " + key.name() + " given and no running 'quorumfs up' found in " + dataDir
+            + "; pass " + example + ", set " + key.name() + " in the config file, or "
+            + key.envName(), ExitCode.USAGE, null));
+  }
+
+  /** A port that was free a moment ago on 127.0.0.1. */
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new CommandFailedException("cannot find a free port on 127.0.0.1: " + e.getMessage(), e);
+    }
+  }
+
+  static boolean portFree(int port) {
+    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Whether {@code dir} is a mount point now (an entry of /proc/mounts). */
+  static boolean isMounted(Path dir) {
+    try {
+      String want = dir.toAbsolutePath().normalize().toString();
+      for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
+        String[] f = line.split(" ");
+        if (f.length > 1 && f[1].replace("\\040", " ").equals(want)) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Names what is missing for FUSE on this host, or returns null when FUSE is usable. */
+  static String fuseProblem() {
+    StringBuilder missing = new StringBuilder();
+    if (!Files.exists(Path.of("/dev/fuse"))) {
+      missing.append(" /dev/fuse (load the fuse kernel module: modprobe fuse)");
+    }
+    boolean fusermount = false;
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+      fusermount |= Files.isExecutable(Path.of(dir, "fusermount"));
+    }
+    if (!fusermount) {
+      missing.append(" fusermount (package fuse)");
+    }
+    boolean lib = false;
+    for (String dir : new String[] {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+        "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib", "/lib", "/usr/lib64"}) {
+      lib |= Files.exists(Path.of(dir, "libfuse.so.2"));
+    }
+    if (!lib) {
+      missing.append(" libfuse.so.2 (package libfuse2)");
+    }
+    return missing.length() == 0 ? null
+        : "FUSE is not usable here, missing:" + missing
+            + "; install with: apt-get install -y --no-install-recommends fuse libfuse2";
+  }
+}

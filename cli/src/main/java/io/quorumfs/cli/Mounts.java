@@ -1,0 +1,169 @@
+package io.quorumfs.cli;
+
+import com.codahale.metrics.MetricRegistry;
+import io.quorumfs.blob.BlobStore;
+import io.quorumfs.blob.KvBlobStore;
+import io.quorumfs.fs.FileSystem;
+import io.quorumfs.fs.FileSystems;
+import io.quorumfs.fs.FsConfig;
+import io.quorumfs.fuse.FuseMount;
+import io.quorumfs.fuse.FuseMountException;
+import io.quorumfs.fuse.MountHandle;
+import io.quorumfs.fuse.MountOptions;
+import io.quorumfs.fuse.MountTable;
+import io.quorumfs.kv.KvStore;
+import io.quorumfs.kv.KvStores;
+import io.quorumfs.kv.PairedStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Locale;
+
+/** Opens the stores and the file system of a mount and mounts it with FUSE. */
+final class Mounts {
+
+  private Mounts() {}
+
+  /** A mounted file system; close unmounts, then closes the file system and the stores. */
+  interface Mounted extends Parts.Running {
+    /** Blocks until the mount ends however it ends (close, fusermount -u, shutdown). */
+    void awaitUnmount() throws InterruptedException;
+  }
+
+  static Mounted mount(Parts.MountSpec spec, MetricRegistry metrics) {
+    Deque<AutoCloseable> opened = new ArrayDeque<>();
+    try {
+      KvStore meta = open(spec.metaUri(), "metadata");
+      opened.push(meta);
+      BlobStore blobs = new MeteredBlobStore(blobs(spec, opened, metrics), metrics);
+      FsConfig config = FsConfig.builder().blockCacheBytes(spec.cacheBytes()).metrics(metrics)
+          .formatIfEmpty(true).build();
+      FileSystem fs = FileSystems.open(meta, blobs, config);
+      opened.push(fs::close);
+      MountOptions options = MountOptions.defaults().toBuilder()
+          .name(name(spec.metaUri())).allowOther(spec.allowOther()).build();
+      MountHandle handle;
+      try {
+        handle = FuseMount.mount(table(spec.mountTable(), fs), spec.mountPoint(), options);
+      } catch (FuseMountException e) {
+        throw new CommandFailedException("cannot mount " + spec.mountPoint() + ": " + e.getMessage(), e);
+      }
+      opened.push(handle::close);
+      Logging.CONN.info("mounted {} (metadata {}, blobs {})", spec.mountPoint(), spec.metaUri(),
+          spec.blobUri());
+      return new Mounted() {
+        @Override
+        public void close() {
+          closeAll(opened);
+        }
+
+        @Override
+        public String where() {
+          return spec.mountPoint().toString();
+        }
+
+        @Override
+        public void awaitUnmount() throws InterruptedException {
+          handle.awaitUnmount();
+        }
+      };
+    } catch (RuntimeException e) {
+      closeAll(opened);
+      throw e;
+    }
+  }
+
+  /** Blobs: the blob URI, or in write-back mode a KV blob store behind a local durable outbox. */
+  private static BlobStore blobs(Parts.MountSpec spec, Deque<AutoCloseable> opened,
+      MetricRegistry metrics) {
+    if (!spec.writeBack()) {
+      BlobStore b = Parts.openBlobs(spec.blobUri());
+      opened.push(b::close);
+      return b;
+    }
+    String scheme = spec.blobUri().substring(0, Math.max(0, spec.blobUri().indexOf(':')))
+        .toLowerCase(Locale.ROOT);
+    if (scheme.equals("file") || scheme.equals("http") || scheme.equals("https")) {
+      throw new NotAvailableException("write-back needs a key-value blob store (rocks://, "
+          + "redis://, dynamodb://); " + scheme + ":// blob stores have no durable outbox yet");
+    }
+    Path outbox = spec.cacheDir().resolve("outbox");
+    try {
+      Files.createDirectories(outbox);
+    } catch (java.io.IOException e) {
+      throw new CommandFailedException("cannot create " + outbox + ": " + e.getMessage(), e);
+    }
+    KvStore fast = open("rocks://" + outbox, "outbox");
+    KvStore slow;
+    try {
+      slow = open(spec.blobUri(), "blob");
+    } catch (RuntimeException e) {
+      fast.close();
+      throw e;
+    }
+    PairedStore paired = new PairedStore(fast, slow);
+    opened.push(paired);
+    metrics.gauge("mount.outbox.backlog", () -> paired::backlog);
+    metrics.gauge("mount.outbox.lag.seconds", () -> () -> paired.propagationLag().toMillis() / 1000.0);
+    BlobStore b = KvBlobStore.builder(paired).name("write-back " + spec.blobUri()).build();
+    opened.push(b::close);
+    return b;
+  }
+
+  private static KvStore open(String uri, String what) {
+    try {
+      return KvStores.open(uri);
+    } catch (IllegalArgumentException e) {
+      throw new CommandFailedException("bad " + what + " store URI: " + e.getMessage(),
+          ExitCode.USAGE, e);
+    }
+  }
+
+  /** {@code /=,/projects=vol/projects}: each entry shows a subdirectory at a path. */
+  static MountTable table(String spec, FileSystem fs) {
+    if (spec == null || spec.isBlank()) {
+      return MountTable.of(fs);
+    }
+    MountTable.Builder b = MountTable.builder();
+    for (String entry : spec.split(",")) {
+      int eq = entry.indexOf('=');
+      if (eq <= 0) {
+        throw new io.quorumfs.cli.config.ConfigException("config error: key 'mount.table' has bad "
+            + "value '" + spec + "' (entry '" + entry + "' is not path=subdir); allowed: "
+            + "path=subdir[,path=subdir...]");
+      }
+      String sub = entry.substring(eq + 1).trim();
+      b.add(entry.substring(0, eq).trim(), fs, sub.isEmpty() ? "/" : (sub.startsWith("/") ? sub : "/" + sub));
+    }
+    return b.build();
+  }
+
+  /** The mount source shown in /proc/mounts: quorumfs:<first metadata address>. */
+  static String name(String metaUri) {
+    String n = metaUri.contains("://") ? metaUri.substring(metaUri.indexOf("://") + 3) : metaUri;
+    n = n.split("[,?]", 2)[0].replaceAll("[^A-Za-z0-9.:_/-]", "_");
+    if (n.isEmpty() || n.equals("/")) {
+      n = "local";
+    }
+    return n.length() > 60 ? n.substring(0, 60) : n;
+  }
+
+  private static void closeAll(Deque<AutoCloseable> opened) {
+    RuntimeException first = null;
+    while (!opened.isEmpty()) {
+      try {
+        opened.pop().close();
+      } catch (Exception e) {
+        if (first == null) {
+          first = e instanceof RuntimeException ? (RuntimeException) e : new RuntimeException(e);
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}

@@ -1,0 +1,289 @@
+package io.quorumfs.cli;
+
+import io.quorumfs.blob.BlobServer;
+import io.quorumfs.fs.FileSystem;
+import io.quorumfs.fs.FileSystems;
+import io.quorumfs.fs.FsConfig;
+import io.quorumfs.fs.FsException;
+import io.quorumfs.fs.Fsck;
+import io.quorumfs.fs.GcMark;
+import io.quorumfs.blob.BlobId;
+import io.quorumfs.blob.BlobInfo;
+import io.quorumfs.blob.BlobPage;
+import java.time.Instant;
+import io.quorumfs.kv.KvStore;
+import io.quorumfs.kv.KvStores;
+import io.quorumfs.meta.MetaServer;
+import io.quorumfs.meta.MetaServerConfig;
+import io.quorumfs.meta.MetaStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import io.quorumfs.blob.BlobStore;
+import io.quorumfs.blob.BlobStores;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The only class that calls into the other modules (ratis-meta, blob, fs-core, fuse). Each method
+ * throws {@link NotAvailableException} while the module it needs is not part of this build, so a
+ * command says plainly what is missing instead of pretending.
+ */
+final class Parts {
+
+  private Parts() {}
+
+  /** What one metadata replica needs to start. */
+  record MetaSpec(String id, String group, List<Peer> peers, String storeUri, Path raftDir,
+      boolean tls, Optional<Path> cert, Optional<Path> key, Optional<Path> ca) {}
+
+  /** One replica of the group: id and host:port of its Raft endpoint. */
+  record Peer(String id, String host, int port) {
+    String address() {
+      return host + ":" + port;
+    }
+  }
+
+  /** A running part of this process; close stops it. */
+  interface Running extends AutoCloseable {
+    @Override
+    void close();
+
+    /** Where it can be reached (a URI or address), if anywhere. */
+    default String where() {
+      return "";
+    }
+  }
+
+  /** One replica's view for {@code status}. */
+  record ReplicaStatus(String id, String address, String role, long term, long commitIndex,
+      long appliedIndex, long revision, long snapshotIndex, String feedProblem,
+      Optional<String> error) {}
+
+  /** The cluster at a glance. */
+  record ClusterStatus(String group, Optional<String> leader, List<ReplicaStatus> replicas) {}
+
+  /** What fsck found: the problems, summary lines, and how many were repaired. */
+  record FsckReport(long inodes, long directories, long files, long blocksRead, long bytes,
+      List<String> problems, List<String> summary, int repaired) {}
+
+  /** What gc found or removed. */
+  record GcReport(long revision, long blobsSeen, long referenced, long unreferenced, long removed,
+      long bytesRemoved, long keptForGrace) {}
+
+  /** What a mount needs. */
+  record MountSpec(String metaUri, String blobUri, Path mountPoint, Path cacheDir, long cacheBytes,
+      boolean writeBack, String mountTable, boolean allowOther) {}
+
+  /** Starts one replica; returns once it listens (a leader may not be elected yet). */
+  static Running startMeta(MetaSpec spec) {
+    if (spec.tls()) {
+      throw new NotAvailableException("mutual TLS between replicas is not implemented in the "
+          + "ratis-meta module yet; run the replicas on a private network (docs/deploy.md)");
+    }
+    Map<String, String> peers = new LinkedHashMap<>();
+    for (Peer p : spec.peers()) {
+      peers.put(p.id(), p.address());
+    }
+    MetaServerConfig config = MetaServerConfig.builder().id(spec.id()).peers(peers)
+        .storageDir(spec.raftDir()).storeUri(spec.storeUri()).group(spec.group()).build();
+    MetaServer server;
+    try {
+      server = MetaServer.start(config);
+    } catch (IOException e) {
+      throw new CommandFailedException("cannot start replica " + spec.id() + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new CommandFailedException("cannot start replica " + spec.id() + ": " + e.getMessage(),
+          ExitCode.USAGE, e);
+    }
+    Logging.CONN.info("replica {} of group {} listening on {}, peers {}", spec.id(), spec.group(),
+        peers.get(spec.id()), peers);
+    return new Running() {
+      @Override
+      public void close() {
+        server.close();
+      }
+
+      @Override
+      public String where() {
+        return peers.get(spec.id());
+      }
+    };
+  }
+
+  /** The raft:// URI clients use for {@code peers} (with ?group= unless it is the default). */
+  static String raftUri(List<Peer> peers, String group) {
+    return "raft://" + String.join(",", peers.stream().map(Peer::address).toList())
+        + (DEFAULT_GROUP.equals(group) ? "" : "?group=" + group);
+  }
+
+  static final String DEFAULT_GROUP = "meta";
+
+  /** Serves {@code storeUri} over HTTP; the bearer token comes from QUORUMFS_BLOB_TOKEN. */
+  static Running startBlobServer(String storeUri, String listen) {
+    int colon = listen.lastIndexOf(':');
+    InetSocketAddress addr = new InetSocketAddress(listen.substring(0, colon),
+        Integer.parseInt(listen.substring(colon + 1)));
+    BlobStore blobs = openBlobs(storeUri);
+    try {
+      BlobServer server = BlobServer.builder(blobs).listen(addr)
+          .token(System.getenv("QUORUMFS_BLOB_TOKEN")).start();
+      Logging.CONN.info("blob server listening on {} (auth {})", server.uri(),
+          System.getenv("QUORUMFS_BLOB_TOKEN") == null ? "off" : "bearer token");
+      return new Running() {
+        @Override
+        public void close() {
+          server.close();
+          blobs.close();
+        }
+
+        @Override
+        public String where() {
+          return server.uri().toString();
+        }
+      };
+    } catch (IOException e) {
+      blobs.close();
+      throw new CommandFailedException("cannot listen on " + listen + ": " + e.getMessage(), e);
+    }
+  }
+
+  static BlobStore openBlobs(String uri) {
+    try {
+      return BlobStores.open(uri);
+    } catch (IllegalArgumentException e) {
+      throw new CommandFailedException("bad blob store URI: " + e.getMessage(), ExitCode.USAGE, e);
+    }
+  }
+
+  /** Asks every replica named in {@code metaUri} (raft://...) for its state. */
+  static ClusterStatus status(String metaUri, String defaultGroup, Duration timeout) {
+    if (!metaUri.startsWith("raft://")) {
+      throw new CommandFailedException("status needs a raft:// metadata URI, got '" + metaUri
+          + "' (a single-node store has no replicas to show)", ExitCode.USAGE, null);
+    }
+    String group = queryParam(metaUri, "group").orElse(defaultGroup);
+    MetaStatus st = MetaStatus.query(metaUri, group, timeout);
+    List<ReplicaStatus> out = new ArrayList<>();
+    for (MetaStatus.Replica r : st.replicas()) {
+      out.add(new ReplicaStatus(r.id(), r.address(), r.role(), r.term(), r.commitIndex(),
+          r.appliedIndex(), r.revision(), r.snapshotIndex(),
+          r.feedProblem() == null ? "" : r.feedProblem(), Optional.ofNullable(r.error())));
+    }
+    return new ClusterStatus(group, Optional.ofNullable(st.leaderId()), out);
+  }
+
+  static Optional<String> queryParam(String uri, String name) {
+    int q = uri.indexOf('?');
+    if (q < 0) {
+      return Optional.empty();
+    }
+    for (String kv : uri.substring(q + 1).split("&")) {
+      if (kv.startsWith(name + "=")) {
+        return Optional.of(kv.substring(name.length() + 1));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * fs-core's {@link Fsck} (every reference: dentries, inodes, counters, chunk maps, blobs), then
+   * with {@code readData} a walk that reads every byte (verifying every chunk's hash).
+   */
+  static FsckReport fsck(String metaUri, String blobUri, boolean repair, boolean readData,
+      Progress progress) {
+    try (KvStore meta = openKv(metaUri, "metadata"); BlobStore blobs = openBlobs(blobUri)) {
+      FsConfig config = FsConfig.builder().formatIfEmpty(false).background(false).build();
+      progress.total(readData ? 2 : 1);
+      Fsck.Report r = Fsck.run(meta, blobs, config, repair);
+      progress.advance(1);
+      List<String> problems = new ArrayList<>(r.problems());
+      List<String> summary = new ArrayList<>();
+      summary.add(String.format("checked at revision %d: %d inodes, %d directory entries, %d "
+          + "chunks, %d blobs%s", r.revision(), r.inodes(), r.dentries(), r.chunks(), r.blobs(),
+          repair ? "; repaired " + r.repaired() : ""));
+      if (readData) {
+        FileSystem fs = FileSystems.open(meta, blobs, config);
+        try {
+          FsckReport walk = new TreeCheck(fs, true, progress).run();
+          problems.addAll(walk.problems());
+          summary.add(String.format("read back %d files (%s) in %d directories", walk.files(),
+              io.quorumfs.cli.config.Sizes.format(walk.bytes()), walk.directories()));
+        } finally {
+          fs.close();
+        }
+      }
+      return new FsckReport(r.inodes(), 0, 0, 0, 0, problems, summary, r.repaired());
+    } catch (FsException e) {
+      throw new CommandFailedException("cannot check the file system in " + metaUri + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  static KvStore openKv(String uri, String what) {
+    try {
+      return KvStores.open(uri);
+    } catch (IllegalArgumentException e) {
+      throw new CommandFailedException("bad " + what + " store URI: " + e.getMessage(),
+          ExitCode.USAGE, e);
+    }
+  }
+
+  /**
+   * Mark (fs-core {@link GcMark}: every blob a chunk map references, consistent with the change
+   * feed), then sweep: list the blob store page by page and delete unreferenced blobs whose stamp
+   * is older than the grace period. A listing error stops it (the exception propagates).
+   */
+  static GcReport gc(String metaUri, String blobUri, boolean dryRun, long graceSeconds,
+      Progress progress) {
+    try (KvStore meta = openKv(metaUri, "metadata"); BlobStore blobs = openBlobs(blobUri)) {
+      GcMark.Marked marked = GcMark.liveBlobs(meta, FsConfig.defaults(), Duration.ofSeconds(60));
+      Instant cutoff = Instant.now().minusSeconds(graceSeconds);
+      long seen = 0;
+      long referenced = 0;
+      long unreferenced = 0;
+      long kept = 0;
+      long removed = 0;
+      long bytes = 0;
+      BlobId after = null;
+      BlobPage page;
+      do {
+        page = blobs.list(after, 1000);
+        List<BlobId> old = new ArrayList<>();
+        long oldBytes = 0;
+        for (BlobInfo b : page.blobs()) {
+          seen++;
+          if (marked.live().contains(b.id())) {
+            referenced++;
+          } else {
+            unreferenced++;
+            if (b.stamp().isBefore(cutoff)) {
+              old.add(b.id());
+              oldBytes += b.size();
+            } else {
+              kept++;
+            }
+          }
+        }
+        if (dryRun) {
+          removed += old.size();
+          bytes += oldBytes;
+        } else if (!old.isEmpty()) {
+          int n = blobs.deleteIfOlder(old, cutoff);
+          removed += n;
+          bytes += n == old.size() ? oldBytes : oldBytes * n / old.size();
+        }
+        progress.total(seen + (page.more() ? 1000 : 0));
+        progress.advance(page.blobs().size());
+        after = page.next();
+      } while (page.more() && after != null);
+      return new GcReport(marked.revision(), seen, referenced, unreferenced, removed, bytes, kept);
+    } catch (FsException e) {
+      throw new CommandFailedException("gc mark failed, nothing was deleted: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package io.quorumfs.cli;
+
+import io.quorumfs.cli.config.Config;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code quorumfs status}: the metadata group at a glance. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+    header = "Leader, term, commit/applied index and lag per replica.",
+    description = {
+        "Show the metadata group: the leader and, per replica, its role, Raft term, commit and "
+            + "applied index, its lag behind the leader's commit index, its latest snapshot index "
+            + "and whether it serves the change feed. A replica that does not answer is shown "
+            + "with its error.",
+        "Exit code 0 when a leader is known, 1 otherwise."})
+final class StatusCommand implements Callable<Integer> {
+
+  @Option(names = "--json", description = "Print one JSON object instead of a table.")
+  boolean json;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "3",
+      description = "How long to wait for each replica's answer (default ${DEFAULT-VALUE}).")
+  double timeout;
+
+  @Mixin
+  ClientOptions client;
+
+  @Mixin
+  ConfigOptions config;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    Config cfg = client.apply(config.builder()).build();
+    Logging.apply(cfg);
+    String metaUri = Endpoints.metaUri(cfg);
+    Parts.ClusterStatus st = Parts.status(metaUri, cfg.get(io.quorumfs.cli.config.ConfigKeys.META_GROUP),
+        java.time.Duration.ofMillis((long) (Math.max(0.1, timeout) * 1000)));
+    PrintWriter out = spec.commandLine().getOut();
+    long leaderCommit = st.replicas().stream()
+        .filter(r -> st.leader().isPresent() && r.id().equals(st.leader().get()))
+        .mapToLong(Parts.ReplicaStatus::commitIndex).findFirst()
+        .orElse(st.replicas().stream().mapToLong(Parts.ReplicaStatus::commitIndex).max().orElse(0));
+    if (json) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("meta", metaUri);
+      m.put("group", st.group());
+      m.put("leader", st.leader());
+      List<Object> reps = new ArrayList<>();
+      for (Parts.ReplicaStatus r : st.replicas()) {
+        Map<String, Object> rm = new LinkedHashMap<>();
+        rm.put("id", r.id());
+        rm.put("address", r.address());
+        rm.put("role", r.role());
+        rm.put("term", r.term());
+        rm.put("commitIndex", r.commitIndex());
+        rm.put("appliedIndex", r.appliedIndex());
+        rm.put("lag", r.error().isPresent() ? null : Math.max(0, leaderCommit - r.appliedIndex()));
+        rm.put("revision", r.revision());
+        rm.put("snapshotIndex", r.snapshotIndex());
+        rm.put("feed", r.error().isPresent() ? null : r.feedProblem().isEmpty() ? "serving"
+            : r.feedProblem());
+        rm.put("error", r.error());
+        reps.add(rm);
+      }
+      m.put("replicas", reps);
+      out.println(Json.write(m));
+    } else {
+      out.println("metadata " + metaUri);
+      out.println("group " + st.group() + ", leader " + st.leader().orElse("NONE"));
+      Table t = new Table("REPLICA", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "LAG",
+          "SNAPSHOT", "FEED", "ERROR");
+      for (Parts.ReplicaStatus r : st.replicas()) {
+        boolean down = r.error().isPresent();
+        t.row(r.id(), r.address(), r.role(), down ? "-" : r.term(), down ? "-" : r.commitIndex(),
+            down ? "-" : r.appliedIndex(),
+            down ? "-" : Math.max(0, leaderCommit - r.appliedIndex()),
+            down ? "-" : r.snapshotIndex(),
+            down ? "-" : r.feedProblem().isEmpty() ? "serving" : r.feedProblem(),
+            r.error().orElse(""));
+      }
+      out.print(t);
+    }
+    out.flush();
+    return st.leader().isPresent() ? ExitCode.OK : ExitCode.FAILED;
+  }
+}

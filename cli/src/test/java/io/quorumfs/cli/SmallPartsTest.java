@@ -1,0 +1,71 @@
+package io.quorumfs.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class SmallPartsTest {
+
+  @Test
+  void json_escapesAndNests() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("s", "a\"b\\c\nd\u0001");
+    m.put("n", 3L);
+    m.put("none", Optional.empty());
+    m.put("list", List.of(true, 1.5));
+    assertEquals("{\"s\":\"a\\\"b\\\\c\\nd\\u0001\",\"n\":3,\"none\":null,\"list\":[true,1.5]}",
+        Json.write(m));
+  }
+
+  @Test
+  void stats_computesPerSecondRatesAndP99() {
+    StatsCommand.Sample a = StatsCommand.parse("# TYPE quorumfs_ops_total counter\n"
+        + "quorumfs_ops_total 100\n# TYPE quorumfs_lat_seconds summary\n"
+        + "quorumfs_lat_seconds{quantile=\"0.99\"} 0.002\nquorumfs_lat_seconds_sum 1\n"
+        + "quorumfs_lat_seconds_count 10\n# TYPE quorumfs_lag gauge\nquorumfs_lag 7\n");
+    StatsCommand.Sample b = StatsCommand.parse("# TYPE quorumfs_ops_total counter\n"
+        + "quorumfs_ops_total 300\n# TYPE quorumfs_lat_seconds summary\n"
+        + "quorumfs_lat_seconds{quantile=\"0.99\"} 0.004\nquorumfs_lat_seconds_sum 2\n"
+        + "quorumfs_lat_seconds_count 50\n# TYPE quorumfs_lag gauge\nquorumfs_lag 3\n");
+    String text = StatsCommand.render(a, b, 2.0, null);
+    assertTrue(Pattern.compile("quorumfs_ops_total\\s+300\\s+100\\n").matcher(text).find(), text);
+    assertTrue(Pattern.compile("quorumfs_lat_seconds\\s+50\\s+20\\s+4\\.000 ms").matcher(text).find(),
+        text);
+    assertTrue(Pattern.compile("quorumfs_lag\\s+3\\n").matcher(text).find(), text);
+    assertTrue(!StatsCommand.render(a, b, 2.0, Pattern.compile("lag")).contains("ops_total"));
+  }
+
+  @Test
+  void progress_withoutTerminal_printsDecilesOnce() {
+    StringWriter w = new StringWriter();
+    long[] now = {0};
+    Progress p = new Progress(new PrintWriter(w), "gc", 20, false, () -> now[0]);
+    for (int i = 0; i < 20; i++) {
+      p.advance(1);
+    }
+    p.finish();
+    String[] lines = w.toString().split("\n");
+    assertEquals(11, lines.length, w.toString());
+    assertEquals("gc         [##############################] 100% 20/20", lines[10]);
+  }
+
+  @Test
+  void mountName_isTheFirstAddress() {
+    assertEquals("127.0.0.1:9870", Mounts.name("raft://127.0.0.1:9870,127.0.0.1:9871?group=x"));
+    assertEquals("/var/q", Mounts.name("rocks:///var/q"));
+    assertEquals("mem:", Mounts.name("mem:"));
+  }
+
+  @Test
+  void table_alignsColumns() {
+    assertEquals("A    BB\nxxx  y\n", new Table("A", "BB").row("xxx", "y").toString());
+  }
+}

@@ -1,0 +1,412 @@
+package io.quorumfs.fs;
+
+import io.quorumfs.blob.BlobException;
+import io.quorumfs.blob.BlobId;
+import io.quorumfs.blob.BlobStore;
+import io.quorumfs.kv.ScanPage;
+import io.quorumfs.kv.Versioned;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * File contents: open handles, buffered writes cut into fixed-size, offset-aligned chunks on
+ * flush, the chunk map, reads through the {@link BlockCache} with read-ahead, and truncation.
+ *
+ * <p>A flush of one handle is one transaction: for every dirty chunk the old chunk is read (only if
+ * the writes do not cover it), merged, uploaded if the blob store lacks it, and the chunk map entry
+ * is replaced with a compare on its version; the inode's size and mtime are updated with a compare
+ * on the attributes. Only the touched chunks are rewritten.
+ */
+final class FileData implements AttrOps.Truncator, Namespace.Opens {
+
+  /** What this client knows about one inode it has open. */
+  private static final class Local {
+    int handles;
+    boolean held;
+  }
+
+  private final Meta meta;
+  private final Keys k;
+  private final BlobStore blobs;
+  private final BlockCache blocks;
+  private final int cs;
+  private final ExecutorService prefetch;
+  private final Map<Long, OpenFile> handles = new ConcurrentHashMap<>();
+  private final Map<Long, Local> locals = new HashMap<>();
+  private final Map<Long, Object> flushLocks = new ConcurrentHashMap<>();
+  private final AtomicLong nextFh = new AtomicLong(1);
+  private volatile long sid;
+
+  FileData(Meta meta, BlobStore blobs, ExecutorService prefetch) {
+    this.meta = meta;
+    this.k = meta.keys;
+    this.blobs = blobs;
+    this.cs = meta.config.chunkSize();
+    this.blocks = new BlockCache(blobs, meta.config.blockCacheBytes(), meta.config.metrics());
+    this.prefetch = prefetch;
+  }
+
+  void setSession(long sid) {
+    this.sid = sid;
+  }
+
+  // ---- Namespace.Opens ----
+
+  @Override
+  public synchronized boolean isOpen(long ino) {
+    Local l = locals.get(ino);
+    return l != null && l.handles > 0;
+  }
+
+  @Override
+  public long sessionId() {
+    return sid;
+  }
+
+  @Override
+  public synchronized boolean markHeld(long ino) {
+    Local l = locals.get(ino);
+    if (l == null || l.held) {
+      return false;
+    }
+    l.held = true;
+    return true;
+  }
+
+  synchronized Set<Long> openInodes() {
+    return Set.copyOf(locals.keySet());
+  }
+
+  // ---- handles ----
+
+  OpenFile handle(long fh) {
+    OpenFile h = handles.get(fh);
+    if (h == null) {
+      throw new FsException(Errno.EBADF, "no open handle " + fh);
+    }
+    return h;
+  }
+
+  OpenFile register(long ino, int flags) {
+    OpenFile h = new OpenFile(nextFh.getAndIncrement(), ino, flags, cs);
+    synchronized (this) {
+      locals.computeIfAbsent(ino, i -> new Local()).handles++;
+    }
+    handles.put(h.fh, h);
+    return h;
+  }
+
+  /** Forgets the handle; returns true if it was the last one of a held (unlinked) inode. */
+  boolean unregister(OpenFile h) {
+    handles.remove(h.fh);
+    synchronized (this) {
+      Local l = locals.get(h.ino);
+      if (l == null) {
+        return false;
+      }
+      if (--l.handles > 0) {
+        return false;
+      }
+      locals.remove(h.ino);
+      flushLocks.remove(h.ino);
+      return l.held;
+    }
+  }
+
+  List<OpenFile> allHandles() {
+    return List.copyOf(handles.values());
+  }
+
+  /** Size of {@code ino} including this client's pending writes. */
+  long pendingEnd(long ino) {
+    long end = 0;
+    for (OpenFile h : handles.values()) {
+      if (h.ino == ino) {
+        synchronized (h) {
+          end = Math.max(end, h.buffer.end());
+        }
+      }
+    }
+    return end;
+  }
+
+  // ---- writing ----
+
+  int write(OpenFile h, long offset, byte[] src, int off, int len, long currentSize) {
+    if (!h.writable) {
+      throw new FsException(Errno.EBADF, "handle " + h.fh + " is not open for writing");
+    }
+    if (offset < 0) {
+      throw new FsException(Errno.EINVAL, "negative offset " + offset);
+    }
+    boolean full;
+    synchronized (h) {
+      long at = h.append ? Math.max(currentSize, h.buffer.end()) : offset;
+      if (at + len > FileSystem.MAX_FILE_SIZE) {
+        throw new FsException(Errno.EFBIG, "write of " + len + " bytes at " + at
+            + " passes the maximum file size " + FileSystem.MAX_FILE_SIZE);
+      }
+      h.buffer.write(at, src, off, len);
+      full = h.buffer.bytes() >= meta.config.writeBufferBytes();
+    }
+    if (full) {
+      flush(h);
+    }
+    return len;
+  }
+
+  /** Commits every handle's pending writes to {@code ino}. */
+  void flushInode(long ino) {
+    for (OpenFile h : handles.values()) {
+      if (h.ino == ino) {
+        flush(h);
+      }
+    }
+  }
+
+  void flush(OpenFile h) {
+    synchronized (flushLocks.computeIfAbsent(h.ino, i -> new Object())) {
+      TreeMap<Long, WriteBuffer.Dirty> dirty;
+      synchronized (h) {
+        if (h.buffer.isEmpty()) {
+          return;
+        }
+        dirty = h.buffer.drain();
+      }
+      // One txn per group of chunks, within the store's txn size limit (2 entries per chunk).
+      int per = Math.max(1, (meta.batch() - 8) / 2);
+      TreeMap<Long, WriteBuffer.Dirty> group = new TreeMap<>();
+      try {
+        while (!dirty.isEmpty()) {
+          var e = dirty.pollFirstEntry();
+          group.put(e.getKey(), e.getValue());
+          if (group.size() == per || dirty.isEmpty()) {
+            commit(h.ino, group);
+            group.clear();
+          }
+        }
+      } catch (RuntimeException e) {
+        dirty.putAll(group);
+        synchronized (h) {
+          h.buffer.restore(dirty);
+        }
+        throw e;
+      }
+    }
+  }
+
+  private void commit(long ino, TreeMap<Long, WriteBuffer.Dirty> dirty) {
+    long dirtyEnd = 0;
+    for (var e : dirty.entrySet()) {
+      dirtyEnd = Math.max(dirtyEnd, e.getKey() * cs + e.getValue().end());
+    }
+    long end = dirtyEnd;
+    meta.run("write", tx -> {
+      Versioned av = tx.get(k.attr(ino));
+      if (!av.exists()) {
+        throw new FsException(Errno.ENOENT, "inode " + ino + " was removed before its data was written");
+      }
+      tx.require(av);
+      Inode in = Inode.decode(ino, av.value());
+      long size = Math.max(in.size(), end);
+      Map<BlobId, byte[]> contents = new LinkedHashMap<>();
+      for (var e : dirty.entrySet()) {
+        long index = e.getKey();
+        WriteBuffer.Dirty d = e.getValue();
+        byte[] key = k.chunk(ino, index);
+        Versioned cv = tx.get(key);
+        tx.require(cv);
+        long chunkStart = index * cs;
+        int validOld = 0;
+        ChunkRef old = null;
+        if (cv.exists()) {
+          old = ChunkRef.decode(cv.value());
+          validOld = (int) Math.min(old.length(), Math.max(0, Math.min(cs, in.size() - chunkStart)));
+        }
+        int newLen = Math.max(validOld, d.end());
+        byte[] content;
+        if (d.covers(newLen)) {
+          content = Arrays.copyOf(d.data, newLen);
+        } else {
+          content = new byte[newLen];
+          if (validOld > 0) {
+            byte[] base = readBlob(old.id(), ino, index);
+            System.arraycopy(base, 0, content, 0, Math.min(validOld, base.length));
+          }
+          d.overlay(content);
+        }
+        BlobId id = BlobId.of(content);
+        contents.put(id, content);
+        tx.put(key, new ChunkRef(id, newLen).encode());
+      }
+      upload(contents, ino);
+      long now = meta.now();
+      tx.put(k.attr(ino), in.withSize(size).withMtimeCtime(now).encode());
+      if (size != in.size()) {
+        tx.add(k.usedBytes(ino), size - in.size());
+      }
+      return null;
+    });
+  }
+
+  private void upload(Map<BlobId, byte[]> contents, long ino) {
+    try {
+      Set<BlobId> missing = blobs.missing(contents.keySet());
+      for (BlobId id : missing) {
+        blobs.put(contents.get(id));
+      }
+    } catch (BlobException e) {
+      throw new FsException(Errno.EIO, "uploading chunks of inode " + ino + ": " + e.getMessage(), e);
+    }
+    contents.forEach(blocks::put);
+  }
+
+  private byte[] readBlob(BlobId id, long ino, long index) {
+    try {
+      return blocks.get(id);
+    } catch (BlobException e) {
+      throw new FsException(Errno.EIO, "chunk " + index + " of inode " + ino + " (blob " + id
+          + "): " + e.getMessage(), e);
+    }
+  }
+
+  // ---- reading ----
+
+  int read(OpenFile h, long offset, byte[] dst, int off, int len, long size) {
+    if (!h.readable) {
+      throw new FsException(Errno.EBADF, "handle " + h.fh + " is not open for reading");
+    }
+    if (offset < 0) {
+      throw new FsException(Errno.EINVAL, "negative offset " + offset);
+    }
+    if (offset >= size || len == 0) {
+      return 0;
+    }
+    int n = (int) Math.min(len, size - offset);
+    int done = 0;
+    while (done < n) {
+      long pos = offset + done;
+      long index = pos / cs;
+      int at = (int) (pos % cs);
+      int m = Math.min(n - done, cs - at);
+      Versioned cv = meta.cache.get(k.chunk(h.ino, index));
+      if (!cv.exists()) {
+        Arrays.fill(dst, off + done, off + done + m, (byte) 0);
+      } else {
+        ChunkRef ref = ChunkRef.decode(cv.value());
+        byte[] content = readBlob(ref.id(), h.ino, index);
+        int valid = Math.min(ref.length(), content.length);
+        int copy = Math.max(0, Math.min(m, valid - at));
+        if (copy > 0) {
+          System.arraycopy(content, at, dst, off + done, copy);
+        }
+        if (copy < m) {
+          Arrays.fill(dst, off + done + copy, off + done + m, (byte) 0);
+        }
+      }
+      done += m;
+    }
+    boolean sequential;
+    synchronized (h) {
+      sequential = offset == h.lastReadEnd || offset == 0;
+      h.lastReadEnd = offset + n;
+    }
+    if (sequential) {
+      readAhead(h, (offset + n) / cs, size);
+    }
+    return n;
+  }
+
+  private void readAhead(OpenFile h, long fromIndex, long size) {
+    int ahead = meta.config.readAheadChunks();
+    long lastIndex = (size - 1) / cs;
+    long through = Math.min(lastIndex, fromIndex + ahead);
+    long start;
+    synchronized (h) {
+      start = Math.max(fromIndex, h.prefetchedThrough + 1);
+      if (start > through) {
+        return;
+      }
+      h.prefetchedThrough = through;
+    }
+    for (long i = start; i <= through; i++) {
+      long index = i;
+      try {
+        prefetch.execute(() -> {
+          try {
+            Versioned cv = meta.cache.get(k.chunk(h.ino, index));
+            if (cv.exists()) {
+              blocks.get(ChunkRef.decode(cv.value()).id());
+            }
+          } catch (RuntimeException e) {
+            // Read-ahead is best effort; the real read reports errors.
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        return;
+      }
+    }
+  }
+
+  // ---- truncation ----
+
+  @Override
+  public void shrinkInSteps(long ino, long newSize) {
+    flushInode(ino);
+    long firstDead = (newSize + cs - 1) / cs;
+    int keep = meta.batch() / 2 - 4;
+    while (true) {
+      ScanPage p = meta.store.scan(k.chunksFrom(ino, firstDead), meta.batch() + keep, null);
+      if (p.entries().size() <= keep) {
+        return;
+      }
+      meta.run("truncate-step", tx -> {
+        for (Versioned v : p.entries().subList(0, p.entries().size() - keep)) {
+          tx.delete(v.key());
+        }
+        return null;
+      });
+    }
+  }
+
+  @Override
+  public void truncate(Tx tx, Inode in, long newSize) {
+    long ino = in.ino();
+    if (newSize >= in.size()) {
+      return;
+    }
+    long firstDead = (newSize + cs - 1) / cs;
+    byte[] after = null;
+    while (true) {
+      ScanPage p = meta.store.scan(k.chunksFrom(ino, firstDead), meta.batch() / 2, after);
+      for (Versioned v : p.entries()) {
+        tx.require(v);
+        tx.delete(v.key());
+      }
+      if (!p.more() || p.entries().isEmpty()) {
+        break;
+      }
+      after = p.next();
+    }
+    int tail = (int) (newSize % cs);
+    if (tail != 0) {
+      Versioned cv = tx.get(k.chunk(ino, newSize / cs));
+      tx.require(cv);
+      if (cv.exists()) {
+        ChunkRef ref = ChunkRef.decode(cv.value());
+        if (ref.length() > tail) {
+          tx.put(cv.key(), new ChunkRef(ref.id(), tail).encode());
+        }
+      }
+    }
+  }
+}

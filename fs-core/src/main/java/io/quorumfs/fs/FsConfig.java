@@ -1,0 +1,210 @@
+package io.quorumfs.fs;
+
+import com.codahale.metrics.MetricRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Random;
+import java.util.function.Supplier;
+
+/**
+ * Settings of one {@link FileSystem} client. Immutable; build with {@link #builder()} and change
+ * with {@link #toBuilder()}. Every field has a default good for tests and small mounts.
+ */
+public final class FsConfig {
+
+  private final String keyPrefix;
+  private final int chunkSize;
+  private final int cacheEntries;
+  private final long blockCacheBytes;
+  private final int readAheadChunks;
+  private final long writeBufferBytes;
+  private final int maxRetries;
+  private final Duration sessionTtl;
+  private final Duration trashGrace;
+  private final Duration barrierTimeout;
+  private final long capacityBytes;
+  private final long maxInodes;
+  private final int inodeBatch;
+  private final int rootUid;
+  private final int rootGid;
+  private final int rootMode;
+  private final boolean formatIfEmpty;
+  private final boolean background;
+  private final Clock clock;
+  private final Supplier<Random> random;
+  private final MetricRegistry metrics;
+
+  private FsConfig(Builder b) {
+    this.keyPrefix = b.keyPrefix;
+    this.chunkSize = b.chunkSize;
+    this.cacheEntries = b.cacheEntries;
+    this.blockCacheBytes = b.blockCacheBytes;
+    this.readAheadChunks = b.readAheadChunks;
+    this.writeBufferBytes = b.writeBufferBytes;
+    this.maxRetries = b.maxRetries;
+    this.sessionTtl = b.sessionTtl;
+    this.trashGrace = b.trashGrace;
+    this.barrierTimeout = b.barrierTimeout;
+    this.capacityBytes = b.capacityBytes;
+    this.maxInodes = b.maxInodes;
+    this.inodeBatch = b.inodeBatch;
+    this.rootUid = b.rootUid;
+    this.rootGid = b.rootGid;
+    this.rootMode = b.rootMode;
+    this.formatIfEmpty = b.formatIfEmpty;
+    this.background = b.background;
+    this.clock = b.clock;
+    this.random = b.random;
+    this.metrics = b.metrics;
+  }
+
+  public static FsConfig defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.keyPrefix = keyPrefix;
+    b.chunkSize = chunkSize;
+    b.cacheEntries = cacheEntries;
+    b.blockCacheBytes = blockCacheBytes;
+    b.readAheadChunks = readAheadChunks;
+    b.writeBufferBytes = writeBufferBytes;
+    b.maxRetries = maxRetries;
+    b.sessionTtl = sessionTtl;
+    b.trashGrace = trashGrace;
+    b.barrierTimeout = barrierTimeout;
+    b.capacityBytes = capacityBytes;
+    b.maxInodes = maxInodes;
+    b.inodeBatch = inodeBatch;
+    b.rootUid = rootUid;
+    b.rootGid = rootGid;
+    b.rootMode = rootMode;
+    b.formatIfEmpty = formatIfEmpty;
+    b.background = background;
+    b.clock = clock;
+    b.random = random;
+    b.metrics = metrics;
+    return b;
+  }
+
+  /** Prefix of every metadata key (several file systems can share one store). Default "fs/". */
+  public String keyPrefix() { return keyPrefix; }
+  /** Fixed size of the chunks file data is cut into (offset-aligned). Default 1 MiB - 64. */
+  public int chunkSize() { return chunkSize; }
+  /** Metadata cache capacity in keys. Default 200,000. */
+  public int cacheEntries() { return cacheEntries; }
+  /** Local chunk (block) cache capacity in bytes. Default 64 MiB. */
+  public long blockCacheBytes() { return blockCacheBytes; }
+  /** Chunks fetched ahead of a sequential reader. Default 2. */
+  public int readAheadChunks() { return readAheadChunks; }
+  /** Buffered bytes per handle before writes are flushed on their own. Default 16 MiB. */
+  public long writeBufferBytes() { return writeBufferBytes; }
+  /** Attempts of one operation before giving up with EIO. Default 50. */
+  public int maxRetries() { return maxRetries; }
+  /** A session not heartbeating for this long is expired by other clients. Default 30 s. */
+  public Duration sessionTtl() { return sessionTtl; }
+  /** How long an unlinked inode without open holders stays before its keys are reclaimed. */
+  public Duration trashGrace() { return trashGrace; }
+  /** Longest wait of open()'s read barrier for the change feed; then ETIMEDOUT. Default 30 s. */
+  public Duration barrierTimeout() { return barrierTimeout; }
+  /** Capacity reported by statfs. Default 1 PiB. */
+  public long capacityBytes() { return capacityBytes; }
+  /** Inode limit reported by statfs and enforced on create (ENOSPC). Default 2^40. */
+  public long maxInodes() { return maxInodes; }
+  /** Inode numbers reserved per counter op. Default 1024. */
+  public int inodeBatch() { return inodeBatch; }
+  public int rootUid() { return rootUid; }
+  public int rootGid() { return rootGid; }
+  /** Permission bits of the root directory at format. Default 0755. */
+  public int rootMode() { return rootMode; }
+  /** Format an empty store on open (else an unformatted store is an error). Default true. */
+  public boolean formatIfEmpty() { return formatIfEmpty; }
+  /** Run the heartbeat / expiry / trash thread. Default true; tests may drive it by hand. */
+  public boolean background() { return background; }
+  /** Wall clock for timestamps, heartbeats and grace periods. */
+  public Clock clock() { return clock; }
+  /** Source of jitter for retries (a supplier so each client gets its own Random). */
+  public Supplier<Random> random() { return random; }
+  /** Where hits, misses, invalidations and retries are reported. */
+  public MetricRegistry metrics() { return metrics; }
+
+  /** Builds an {@link FsConfig}. */
+  public static final class Builder {
+    private String keyPrefix = "fs/";
+    private int chunkSize = (1 << 20) - 64;
+    private int cacheEntries = 200_000;
+    private long blockCacheBytes = 64L << 20;
+    private int readAheadChunks = 2;
+    private long writeBufferBytes = 16L << 20;
+    private int maxRetries = 50;
+    private Duration sessionTtl = Duration.ofSeconds(30);
+    private Duration trashGrace = Duration.ofSeconds(10);
+    private Duration barrierTimeout = Duration.ofSeconds(30);
+    private long capacityBytes = 1L << 50;
+    private long maxInodes = 1L << 40;
+    private int inodeBatch = 1024;
+    private int rootUid = 0;
+    private int rootGid = 0;
+    private int rootMode = 0755;
+    private boolean formatIfEmpty = true;
+    private boolean background = true;
+    private Clock clock = Clock.systemUTC();
+    private Supplier<Random> random = Random::new;
+    private MetricRegistry metrics = new MetricRegistry();
+
+    private Builder() {}
+
+    public Builder keyPrefix(String v) { keyPrefix = Objects.requireNonNull(v); return this; }
+
+    public Builder chunkSize(int v) {
+      if (v < 4096 || v > (64 << 20)) {
+        throw new IllegalArgumentException("chunkSize " + v + " outside [4096, 64 MiB]");
+      }
+      chunkSize = v;
+      return this;
+    }
+
+    public Builder cacheEntries(int v) { cacheEntries = positive("cacheEntries", v); return this; }
+    public Builder blockCacheBytes(long v) { blockCacheBytes = positive("blockCacheBytes", v); return this; }
+    public Builder readAheadChunks(int v) { readAheadChunks = Math.max(0, v); return this; }
+    public Builder writeBufferBytes(long v) { writeBufferBytes = positive("writeBufferBytes", v); return this; }
+    public Builder maxRetries(int v) { maxRetries = positive("maxRetries", v); return this; }
+    public Builder sessionTtl(Duration v) { sessionTtl = Objects.requireNonNull(v); return this; }
+    public Builder trashGrace(Duration v) { trashGrace = Objects.requireNonNull(v); return this; }
+    public Builder barrierTimeout(Duration v) { barrierTimeout = Objects.requireNonNull(v); return this; }
+    public Builder capacityBytes(long v) { capacityBytes = positive("capacityBytes", v); return this; }
+    public Builder maxInodes(long v) { maxInodes = positive("maxInodes", v); return this; }
+    public Builder inodeBatch(int v) { inodeBatch = positive("inodeBatch", v); return this; }
+    public Builder rootOwner(int uid, int gid) { rootUid = uid; rootGid = gid; return this; }
+    public Builder rootMode(int v) { rootMode = v & Mode.PERM_MASK; return this; }
+    public Builder formatIfEmpty(boolean v) { formatIfEmpty = v; return this; }
+    public Builder background(boolean v) { background = v; return this; }
+    public Builder clock(Clock v) { clock = Objects.requireNonNull(v); return this; }
+    public Builder random(Supplier<Random> v) { random = Objects.requireNonNull(v); return this; }
+    public Builder metrics(MetricRegistry v) { metrics = Objects.requireNonNull(v); return this; }
+
+    public FsConfig build() {
+      return new FsConfig(this);
+    }
+
+    private static int positive(String what, int v) {
+      if (v <= 0) {
+        throw new IllegalArgumentException(what + " must be > 0, got " + v);
+      }
+      return v;
+    }
+
+    private static long positive(String what, long v) {
+      if (v <= 0) {
+        throw new IllegalArgumentException(what + " must be > 0, got " + v);
+      }
+      return v;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package io.quorumfs.fs;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/** One open handle: its inode, access mode, pending writes and read-ahead state. */
+final class OpenFile {
+  final long fh;
+  final long ino;
+  final int flags;
+  final boolean readable;
+  final boolean writable;
+  final boolean append;
+  final WriteBuffer buffer;
+  /** Owners that took flocks through this handle (released with it). */
+  final Set<Long> flockOwners = new HashSet<>();
+  long lastReadEnd = -1;
+  long prefetchedThrough = -1;
+
+  OpenFile(long fh, long ino, int flags, int chunkSize) {
+    this.fh = fh;
+    this.ino = ino;
+    this.flags = flags;
+    int acc = flags & FileSystem.O_ACCMODE;
+    this.readable = acc == FileSystem.O_RDONLY || acc == FileSystem.O_RDWR;
+    this.writable = acc == FileSystem.O_WRONLY || acc == FileSystem.O_RDWR;
+    this.append = (flags & FileSystem.O_APPEND) != 0;
+    this.buffer = new WriteBuffer(chunkSize);
+  }
+}

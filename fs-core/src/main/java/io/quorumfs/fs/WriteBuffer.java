@@ -1,0 +1,130 @@
+package io.quorumfs.fs;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * Writes of one handle not yet committed, per chunk: the bytes and the ranges of them written.
+ * Not thread-safe (the owning {@link OpenFile} serialises access).
+ */
+final class WriteBuffer {
+  /** One chunk's pending bytes; {@code data} grows as needed up to the chunk size. */
+  static final class Dirty {
+    byte[] data = new byte[0];
+    /** Disjoint, sorted [lo, hi) ranges of {@code data} that were written. */
+    final List<long[]> ranges = new ArrayList<>();
+
+    int end() {
+      return ranges.isEmpty() ? 0 : (int) ranges.get(ranges.size() - 1)[1];
+    }
+
+    /** True if [0, len) is written entirely. */
+    boolean covers(int len) {
+      return ranges.size() == 1 && ranges.get(0)[0] == 0 && ranges.get(0)[1] >= len;
+    }
+
+    void write(int at, byte[] src, int off, int len, int chunkSize) {
+      int need = at + len;
+      if (need > data.length) {
+        int cap = Math.max(need, Math.min(chunkSize, Math.max(4096, data.length * 2)));
+        data = Arrays.copyOf(data, cap);
+      }
+      System.arraycopy(src, off, data, at, len);
+      addRange(at, need);
+    }
+
+    private void addRange(long lo, long hi) {
+      List<long[]> out = new ArrayList<>(ranges.size() + 1);
+      boolean placed = false;
+      for (long[] r : ranges) {
+        if (r[1] < lo) {
+          out.add(r);
+        } else if (hi < r[0]) {
+          if (!placed) {
+            out.add(new long[] {lo, hi});
+            placed = true;
+          }
+          out.add(r);
+        } else {
+          lo = Math.min(lo, r[0]);
+          hi = Math.max(hi, r[1]);
+        }
+      }
+      if (!placed) {
+        out.add(new long[] {lo, hi});
+      }
+      ranges.clear();
+      ranges.addAll(out);
+    }
+
+    /** Overlays the written ranges on {@code base} (which must be long enough). */
+    void overlay(byte[] base) {
+      for (long[] r : ranges) {
+        System.arraycopy(data, (int) r[0], base, (int) r[0], (int) (r[1] - r[0]));
+      }
+    }
+  }
+
+  private final int chunkSize;
+  private TreeMap<Long, Dirty> chunks = new TreeMap<>();
+  private long bytes;
+  private long end;
+
+  WriteBuffer(int chunkSize) {
+    this.chunkSize = chunkSize;
+  }
+
+  void write(long offset, byte[] src, int off, int len) {
+    while (len > 0) {
+      long index = offset / chunkSize;
+      int at = (int) (offset % chunkSize);
+      int n = Math.min(len, chunkSize - at);
+      chunks.computeIfAbsent(index, i -> new Dirty()).write(at, src, off, n, chunkSize);
+      bytes += n;
+      offset += n;
+      off += n;
+      len -= n;
+      end = Math.max(end, offset);
+    }
+  }
+
+  boolean isEmpty() {
+    return chunks.isEmpty();
+  }
+
+  long bytes() {
+    return bytes;
+  }
+
+  /** The end offset of the furthest write (0 if none). */
+  long end() {
+    return end;
+  }
+
+  /** Takes every pending chunk, leaving the buffer empty. */
+  TreeMap<Long, Dirty> drain() {
+    TreeMap<Long, Dirty> out = chunks;
+    chunks = new TreeMap<>();
+    bytes = 0;
+    end = 0;
+    return out;
+  }
+
+  /** Puts back chunks whose commit failed, under newer writes made meanwhile. */
+  void restore(TreeMap<Long, Dirty> failed) {
+    for (var e : failed.entrySet()) {
+      Dirty newer = chunks.get(e.getKey());
+      Dirty old = e.getValue();
+      if (newer != null) {
+        for (long[] r : newer.ranges) {
+          old.write((int) r[0], newer.data, (int) r[0], (int) (r[1] - r[0]), chunkSize);
+        }
+      }
+      chunks.put(e.getKey(), old);
+      bytes += old.end();
+      end = Math.max(end, e.getKey() * chunkSize + old.end());
+    }
+  }
+}

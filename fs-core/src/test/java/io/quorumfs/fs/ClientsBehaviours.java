@@ -1,0 +1,238 @@
+package io.quorumfs.fs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Two clients on one store: coherence, conflicts, sessions. Part of {@link FileSystemContract}. */
+public abstract class ClientsBehaviours extends LockBehaviours {
+
+  private boolean exists(FileSystem f, long parent, String name) {
+    try {
+      f.lookup(parent, name);
+      return true;
+    } catch (FsException e) {
+      if (e.errno() == Errno.ENOENT) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  @Test
+  void twoClients_createOnA_isVisibleOnBWithinFeedLatency() {
+    FileSystem b = client();
+    assertErrno(Errno.ENOENT, () -> b.lookup(ROOT, "f"));
+    Attr f = file(ROOT, "f");
+    eventually(feedLatency(), "B sees f", () -> exists(b, ROOT, "f"));
+    assertEquals(f.ino(), b.lookup(ROOT, "f").ino());
+    assertEquals(List.of("f"), names(b, ROOT));
+  }
+
+  @Test
+  void twoClients_renameAndUnlinkOnA_areVisibleOnB() {
+    FileSystem b = client();
+    file(ROOT, "x");
+    file(ROOT, "y");
+    eventually(feedLatency(), "B sees x", () -> exists(b, ROOT, "x"));
+    b.getattr(b.lookup(ROOT, "y").ino());
+    fs.rename(ROOT, "x", ROOT, "z", 0);
+    fs.unlink(ROOT, "y");
+    eventually(feedLatency(), "B sees the rename and unlink",
+        () -> !exists(b, ROOT, "x") && exists(b, ROOT, "z") && !exists(b, ROOT, "y"));
+  }
+
+  @Test
+  void twoClients_chmodOnA_isVisibleOnBWithinFeedLatency() {
+    FileSystem b = client();
+    Attr f = file(ROOT, "f");
+    assertEquals(0644, b.getattr(f.ino()).perm());
+    fs.setattr(f.ino(), SetAttr.mode(0600));
+    eventually(feedLatency(), "B sees mode 0600", () -> b.getattr(f.ino()).perm() == 0600);
+  }
+
+  @Test
+  void twoClients_closeToOpen_seesTheWholeFileAfterClose() {
+    FileSystem b = client();
+    Attr a = writeFile(fs, ROOT, "f", "v1".getBytes());
+    assertArrayEquals("v1".getBytes(), readAll(b, a.ino()));
+    for (int round = 0; round < 5; round++) {
+      byte[] data = random(CHUNK + 100 * round, 20 + round);
+      long fh = fs.open(a.ino(), FileSystem.O_WRONLY | FileSystem.O_TRUNC);
+      writeAll(fs, fh, 0, data);
+      fs.release(fh);
+      assertArrayEquals(data, readAll(b, a.ino()), "round " + round);
+    }
+  }
+
+  @Test
+  void twoClients_writesToDifferentChunksOfOneFile_bothSurvive() {
+    FileSystem b = client();
+    Attr a = writeFile(fs, ROOT, "f", new byte[CHUNK * 2]);
+    long fa = fs.open(a.ino(), FileSystem.O_WRONLY);
+    long fb = b.open(a.ino(), FileSystem.O_WRONLY);
+    writeAll(fs, fa, 10, new byte[] {1});
+    writeAll(b, fb, CHUNK + 10, new byte[] {2});
+    b.release(fb);
+    fs.release(fa);
+    byte[] got = readAll(client(), a.ino());
+    assertEquals(1, got[10]);
+    assertEquals(2, got[CHUNK + 10]);
+  }
+
+  @Test
+  void twoClients_conflictingRenamesOfOneEntry_leaveAConsistentTree() throws Exception {
+    FileSystem b = client();
+    Attr d1 = dir(ROOT, "d1");
+    Attr d2 = dir(ROOT, "d2");
+    for (int i = 0; i < 20; i++) {
+      file(ROOT, "e" + i);
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<Integer>> fut = new ArrayList<>();
+      for (FileSystem c : List.of(fs, b)) {
+        long target = c == fs ? d1.ino() : d2.ino();
+        fut.add(pool.submit(() -> {
+          int won = 0;
+          for (int i = 0; i < 20; i++) {
+            try {
+              c.rename(ROOT, "e" + i, target, "e" + i, 0);
+              won++;
+            } catch (FsException e) {
+              assertEquals(Errno.ENOENT, e.errno(), e.getMessage());
+            }
+          }
+          return won;
+        }));
+      }
+      int total = fut.get(0).get(60, TimeUnit.SECONDS) + fut.get(1).get(60, TimeUnit.SECONDS);
+      assertEquals(20, total, "each entry moved exactly once");
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(20, names(fs, d1.ino()).size() + names(fs, d2.ino()).size());
+    assertTrue(names(fs, ROOT).containsAll(List.of("d1", "d2")));
+    assertEquals(2, names(fs, ROOT).size());
+  }
+
+  @Test
+  void twoClients_crossingDirectoryRenames_neverMakeACycle() throws Exception {
+    FileSystem b = client();
+    for (int round = 0; round < 10; round++) {
+      Attr x = dir(ROOT, "x" + round);
+      Attr y = dir(ROOT, "y" + round);
+      int r = round;
+      CompletableFuture<Void> f1 = CompletableFuture.runAsync(() -> quietly(() ->
+          fs.rename(ROOT, "x" + r, y.ino(), "x", 0)));
+      CompletableFuture<Void> f2 = CompletableFuture.runAsync(() -> quietly(() ->
+          b.rename(ROOT, "y" + r, x.ino(), "y", 0)));
+      f1.get(60, TimeUnit.SECONDS);
+      f2.get(60, TimeUnit.SECONDS);
+      assertTrue(exists(fs, ROOT, "x" + r) || exists(fs, ROOT, "y" + r),
+          "one of the two stays reachable from the root in round " + r);
+    }
+  }
+
+  private static void quietly(Runnable r) {
+    try {
+      r.run();
+    } catch (FsException e) {
+      assertTrue(e.errno() == Errno.EINVAL || e.errno() == Errno.ENOENT, e.getMessage());
+    }
+  }
+
+  @Test
+  void twoClients_eightThreadsEachCreatingInOneDirectory_loseNoEntries() throws Exception {
+    FileSystem b = client();
+    Attr d = dir(ROOT, "d");
+    int perThread = 25;
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<?>> fut = new ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        FileSystem c = t % 2 == 0 ? fs : b;
+        int tt = t;
+        fut.add(pool.submit(() -> {
+          for (int i = 0; i < perThread; i++) {
+            c.mknod(d.ino(), "t" + tt + "-" + i, 0644, 0, 0, 0);
+          }
+        }));
+      }
+      for (Future<?> f : fut) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    Set<String> got = new HashSet<>(names(fs, d.ino()));
+    assertEquals(16 * perThread, got.size());
+    eventually(feedLatency(), "B counts every entry",
+        () -> new HashSet<>(names(b, d.ino())).size() == 16 * perThread);
+  }
+
+  @Test
+  void twoClients_flockHeldOnA_blocksBUntilReleased() throws Exception {
+    FileSystem b = client();
+    Opened o = fs.create(ROOT, "f", 0644, 0, 0, FileSystem.O_RDWR);
+    fs.flock(o.fh(), 1, FileSystem.LOCK_EX);
+    long fb = b.open(o.attr().ino(), FileSystem.O_RDONLY);
+    assertErrno(Errno.EAGAIN, () -> b.flock(fb, 1, FileSystem.LOCK_EX | FileSystem.LOCK_NB));
+    CompletableFuture<Void> waiter = CompletableFuture.runAsync(() -> b.flock(fb, 1, FileSystem.LOCK_EX));
+    fs.release(o.fh());
+    waiter.get(feedLatency().toMillis() + 5000, TimeUnit.MILLISECONDS);
+    b.release(fb);
+  }
+
+  @Test
+  void twoClients_expiredSession_releasesItsLocksAndHolds() {
+    FileSystem b = client();
+    Attr a = writeFile(fs, ROOT, "f", "data".getBytes());
+    long fa = fs.open(a.ino(), FileSystem.O_RDWR);
+    fs.setlk(fa, 1, new FileLock(FileSystem.F_WRLCK, 0, 0, 0), false);
+    fs.unlink(ROOT, "f");
+    long fb = b.open(a.ino(), FileSystem.O_RDONLY);
+    assertErrno(Errno.EAGAIN, () -> b.setlk(fb, 2, new FileLock(FileSystem.F_WRLCK, 0, 0, 0), false));
+    // A stops heartbeating (it never runs maintenance here); time passes beyond its TTL.
+    clock.advance(config.sessionTtl().plusSeconds(1));
+    ((KvFileSystem) b).maintain();
+    b.setlk(fb, 2, new FileLock(FileSystem.F_WRLCK, 0, 0, 0), false);
+    b.setlk(fb, 2, new FileLock(FileSystem.F_UNLCK, 0, 0, 0), false);
+    assertArrayEquals("data".getBytes(), read(b, fb, 0, 4), "B's hold keeps the data");
+    b.release(fb);
+    ((KvFileSystem) b).maintain();
+    assertErrno(Errno.ENOENT, () -> b.getattr(a.ino()));
+    fs.release(fa);
+  }
+
+  @Test
+  void twoClients_fileUnlinkedOnAWhileOpenOnB_staysReadableOnB() {
+    FileSystem b = client(config.toBuilder().trashGrace(Duration.ofSeconds(5)).build());
+    byte[] data = random(CHUNK * 2, 30);
+    Attr a = writeFile(fs, ROOT, "f", data);
+    long fb = b.open(a.ino(), FileSystem.O_RDONLY);
+    fs.unlink(ROOT, "f");
+    Keys k = new Keys(config.keyPrefix());
+    eventually(feedLatency(), "B registers its hold",
+        () -> io.quorumfs.kv.Bytes.toLong(store.get(k.holds(a.ino())).value()) == 1);
+    clock.advance(Duration.ofSeconds(10));
+    ((KvFileSystem) fs).maintain();
+    assertArrayEquals(data, read(b, fb, 0, data.length));
+    b.release(fb);
+    clock.advance(Duration.ofSeconds(10));
+    ((KvFileSystem) fs).maintain();
+    assertErrno(Errno.ENOENT, () -> fs.getattr(a.ino()));
+  }
+}

@@ -1,0 +1,118 @@
+package io.quorumfs.fs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.codahale.metrics.MetricRegistry;
+import io.quorumfs.kv.Change;
+import io.quorumfs.kv.ChangeEvent;
+import io.quorumfs.kv.CommitResult;
+import io.quorumfs.kv.MemKvStore;
+import io.quorumfs.kv.Txn;
+import io.quorumfs.kv.Versioned;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The cache's coherence rules, driven directly (feed calls made by the test, not a watch). */
+class MetaCacheTest {
+  private final MemKvStore store = new MemKvStore();
+  private final MetricRegistry metrics = new MetricRegistry();
+  private final MetaCache cache = new MetaCache(store, 100, metrics);
+
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private long put(String k, String v) {
+    CommitResult r = store.commit(Txn.builder().put(b(k), b(v)).build());
+    return r.revision();
+  }
+
+  @AfterEach
+  void close() {
+    cache.close();
+    store.close();
+  }
+
+  @Test
+  void secondRead_isAHit() {
+    put("a", "1");
+    cache.get(b("a"));
+    cache.get(b("a"));
+    assertEquals(1, metrics.counter("quorumfs.fs.cache.misses").getCount());
+    assertEquals(1, metrics.counter("quorumfs.fs.cache.hits").getCount());
+  }
+
+  @Test
+  void resync_dropsEverything() {
+    put("a", "1");
+    put("b", "2");
+    cache.getAll(List.of(b("a"), b("b")));
+    assertEquals(2, cache.size());
+    cache.onResync(store.revision());
+    assertEquals(0, cache.size());
+    assertEquals(2, metrics.counter("quorumfs.fs.cache.invalidations").getCount());
+    assertArrayEquals(b("2"), cache.get(b("b")).value());
+  }
+
+  @Test
+  void olderEvent_neverOverwritesANewerLoad() {
+    long r1 = put("a", "old");
+    long r2 = put("a", "new");
+    assertEquals(r2, cache.get(b("a")).version());
+    cache.onEvent(new ChangeEvent(r1, List.of(new Change(b("a"), b("old"), r1, false))));
+    assertArrayEquals(b("new"), cache.get(b("a")).value());
+  }
+
+  @Test
+  void newerEvent_replacesACachedValue_andADeleteCachesAbsence() {
+    long r1 = put("a", "1");
+    cache.get(b("a"));
+    long r2 = put("a", "2");
+    cache.onEvent(new ChangeEvent(r2, List.of(new Change(b("a"), b("2"), r2, false))));
+    assertEquals(r2, cache.get(b("a")).version());
+    long r3 = r2 + 1;
+    cache.onEvent(new ChangeEvent(r3, List.of(new Change(b("a"), null, 0, false))));
+    assertFalse(cache.get(b("a")).exists());
+    assertTrue(r1 < r2);
+  }
+
+  @Test
+  void eventWithOmittedValue_makesTheNextReadGoToTheStore() {
+    put("a", "1");
+    cache.get(b("a"));
+    long r2 = put("a", "big");
+    cache.onEvent(new ChangeEvent(r2, List.of(new Change(b("a"), null, r2, true))));
+    assertArrayEquals(b("big"), cache.get(b("a")).value());
+    assertEquals(2, metrics.counter("quorumfs.fs.cache.misses").getCount());
+  }
+
+  @Test
+  void ownCommit_isVisibleBeforeTheFeedDeliversIt() {
+    cache.get(b("a"));
+    cache.applyOwn(42, List.of(b("a")), java.util.Arrays.asList(b("mine")));
+    Versioned v = cache.get(b("a"));
+    assertArrayEquals(b("mine"), v.value());
+    assertEquals(42, v.version());
+  }
+
+  @Test
+  void barrier_waitsForTheFeedToReachTheStoreRevision() {
+    cache.start();
+    put("a", "1");
+    cache.barrier(java.util.concurrent.TimeUnit.SECONDS.toNanos(30));
+    assertTrue(cache.fed() >= store.revision());
+  }
+
+  @Test
+  void capacity_boundsTheEntries() {
+    for (int i = 0; i < 150; i++) {
+      cache.get(b("k" + i));
+    }
+    assertEquals(100, cache.size());
+  }
+}

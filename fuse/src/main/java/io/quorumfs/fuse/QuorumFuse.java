@@ -1,0 +1,499 @@
+package io.quorumfs.fuse;
+
+import io.quorumfs.fs.Attr;
+import io.quorumfs.fs.FileSystem;
+import io.quorumfs.fs.Mode;
+import io.quorumfs.fs.Opened;
+import io.quorumfs.fs.SetAttr;
+import io.quorumfs.fs.StatFs;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.Struct;
+import jnr.ffi.types.dev_t;
+import jnr.ffi.types.gid_t;
+import jnr.ffi.types.mode_t;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.uid_t;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.Flock;
+import ru.serce.jnrfuse.struct.FuseContext;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+import ru.serce.jnrfuse.struct.Timespec;
+
+/**
+ * The libfuse 2 path operations, each a few lines over fs-core through the one {@link Guard}.
+ * Paths resolve through the {@link Namespace}; file and directory handles live in {@link
+ * Handles}. Operations on an open file use its handle only (libfuse may pass a null path).
+ */
+final class QuorumFuse extends NativeFuse {
+  private static final long UTIME_NOW = (1L << 30) - 1;
+  private static final long UTIME_OMIT = (1L << 30) - 2;
+  private static final long NO_ID = 0xFFFFFFFFL; // chown's "leave unchanged" ((uid_t) -1)
+
+  private final Namespace ns;
+  private final Guard guard;
+  private final OpenFiles files = new OpenFiles();
+  private final Handles<DirReader> dirs = new Handles<>();
+  private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[MountOptions.MAX_WRITE]);
+  private final ThreadLocal<ByteBuffer> nameBuffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1024));
+  private final ThreadLocal<FileStat> direntStat = ThreadLocal.withInitial(() -> {
+    FileStat st = new FileStat(Runtime.getSystemRuntime());
+    Struct.getMemory(st); // allocate native memory once per thread
+    return st;
+  });
+
+  QuorumFuse(Namespace ns, Guard guard) {
+    this.ns = ns;
+    this.guard = guard;
+  }
+
+  // ---- attributes ----
+
+  @Override
+  public int getattr(String path, FileStat st) {
+    return guard.callReadOnly("getattr", path, () -> {
+      Namespace.Node n = ns.resolve(path);
+      Stats.fill(st, n.attr(), n.stIno());
+      return 0;
+    });
+  }
+
+  @Override
+  public int fgetattr(String path, FileStat st, FuseFileInfo fi) {
+    return guard.callReadOnly("fgetattr", path, () -> {
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
+      Stats.fill(st, f.vol().fs().getattr(f.ino()), f.vol().stIno(f.ino()));
+      return 0;
+    });
+  }
+
+  @Override
+  public int chmod(String path, @mode_t long mode) {
+    return guard.call("chmod", path, () -> setattr(path, SetAttr.mode((int) mode)));
+  }
+
+  @Override
+  public int chown(String path, @uid_t long uid, @gid_t long gid) {
+    return guard.call("chown", path, () -> setattr(path,
+        SetAttr.owner(uid == NO_ID || uid == -1 ? null : (int) uid, gid == NO_ID || gid == -1 ? null : (int) gid)));
+  }
+
+  @Override
+  public int truncate(String path, @off_t long size) {
+    return guard.call("truncate", path, () -> setattr(path, SetAttr.size(size)));
+  }
+
+  @Override
+  public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
+    return guard.call("ftruncate", path, () -> {
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
+      f.vol().fs().setattr(f.ino(), SetAttr.size(size));
+      return 0;
+    });
+  }
+
+  @Override
+  public int utimens(String path, Timespec[] ts) {
+    return guard.call("utimens", path, () -> {
+      Namespace.Node n = ns.resolve(path);
+      SetAttr times = SetAttr.times(time(ts[0]), time(ts[1]));
+      if (times.isEmpty() || n.synthetic()) {
+        return n.synthetic() ? -Errors.EROFS : 0;
+      }
+      // The kernel sent every write before this call: commit them first, or their later commit
+      // would stamp mtime over the one set here (cp -a, tar, rsync set times before close).
+      files.flushInode(n.vol(), n.ino());
+      n.fs().setattr(n.ino(), times);
+      return 0;
+    });
+  }
+
+  private static Long time(Timespec t) {
+    long nsec = t.tv_nsec.longValue();
+    if (nsec == UTIME_OMIT) {
+      return null;
+    }
+    if (nsec == UTIME_NOW) {
+      return SetAttr.NOW;
+    }
+    return t.tv_sec.get() * 1_000_000_000L + nsec;
+  }
+
+  private int setattr(String path, SetAttr changes) {
+    Namespace.Node n = ns.resolve(path);
+    if (changes.isEmpty()) {
+      return 0;
+    }
+    n.fs().setattr(n.ino(), changes);
+    return 0;
+  }
+
+  @Override
+  public int access(String path, int mask) {
+    return guard.callReadOnly("access", path, () -> {
+      Namespace.Node n = ns.resolve(path);
+      if (n.synthetic()) {
+        return (mask & FileSystem.W_OK) != 0 ? -Errors.EROFS : 0;
+      }
+      FuseContext ctx = getContext();
+      n.fs().access(n.ino(), mask, (int) ctx.uid.get(), new int[] {(int) ctx.gid.get()});
+      return 0;
+    });
+  }
+
+  @Override
+  public int statfs(String path, Statvfs st) {
+    return guard.callReadOnly("statfs", path, () -> {
+      Namespace.Node n = ns.resolve(path == null ? "/" : path);
+      FileSystem fs = n.synthetic() ? ns.volumes().get(0).fs() : n.fs();
+      StatFs s = fs.statfs();
+      st.f_bsize.set(s.bsize());
+      st.f_frsize.set(s.frsize());
+      st.f_blocks.set(s.blocks());
+      st.f_bfree.set(s.bfree());
+      st.f_bavail.set(s.bavail());
+      st.f_files.set(s.files());
+      st.f_ffree.set(s.ffree());
+      st.f_favail.set(s.ffree());
+      st.f_namemax.set(s.namemax());
+      return 0;
+    });
+  }
+
+  // ---- names ----
+
+  @Override
+  public int mknod(String path, @mode_t long mode, @dev_t long rdev) {
+    return guard.call("mknod", path, () -> {
+      Namespace.Target t = ns.target(path, Errors.EEXIST);
+      FuseContext ctx = getContext();
+      t.vol().fs().mknod(t.parent(), t.name(), (int) mode, (int) ctx.uid.get(), (int) ctx.gid.get(), rdev);
+      return 0;
+    });
+  }
+
+  @Override
+  public int mkdir(String path, @mode_t long mode) {
+    return guard.call("mkdir", path, () -> {
+      Namespace.Target t = ns.target(path, Errors.EEXIST);
+      FuseContext ctx = getContext();
+      t.vol().fs().mkdir(t.parent(), t.name(), (int) mode, (int) ctx.uid.get(), (int) ctx.gid.get());
+      return 0;
+    });
+  }
+
+  @Override
+  public int symlink(String target, String linkPath) {
+    return guard.call("symlink", linkPath, () -> {
+      Namespace.Target t = ns.target(linkPath, Errors.EEXIST);
+      FuseContext ctx = getContext();
+      t.vol().fs().symlink(t.parent(), t.name(), target, (int) ctx.uid.get(), (int) ctx.gid.get());
+      return 0;
+    });
+  }
+
+  @Override
+  public int readlink(String path, Pointer buf, @size_t long size) {
+    return guard.callReadOnly("readlink", path, () -> {
+      Namespace.Node n = ns.resolve(path);
+      byte[] target = n.fs().readlink(n.ino()).getBytes(StandardCharsets.UTF_8);
+      int len = (int) Math.min(target.length, size - 1);
+      buf.put(0, target, 0, len);
+      buf.putByte(len, (byte) 0);
+      return 0;
+    });
+  }
+
+  @Override
+  public int unlink(String path) {
+    return guard.call("unlink", path, () -> {
+      Namespace.Target t = ns.target(path, Errors.EBUSY);
+      t.vol().fs().unlink(t.parent(), t.name());
+      return 0;
+    });
+  }
+
+  @Override
+  public int rmdir(String path) {
+    return guard.call("rmdir", path, () -> {
+      Namespace.Target t = ns.target(path, Errors.EBUSY);
+      t.vol().fs().rmdir(t.parent(), t.name());
+      ns.forget(path);
+      return 0;
+    });
+  }
+
+  @Override
+  public int rename(String oldPath, String newPath) {
+    return guard.call("rename", oldPath, () -> {
+      Namespace.Target from = ns.target(oldPath, Errors.EBUSY);
+      Namespace.Target to = ns.target(newPath, Errors.EBUSY);
+      if (from.vol() != to.vol()) {
+        throw new Refused(Errors.EXDEV, oldPath + " and " + newPath + " are on different file systems");
+      }
+      from.vol().fs().rename(from.parent(), from.name(), to.parent(), to.name(), 0);
+      ns.forget(oldPath);
+      ns.forget(newPath);
+      return 0;
+    });
+  }
+
+  @Override
+  public int link(String oldPath, String newPath) {
+    return guard.call("link", newPath, () -> {
+      Namespace.Node source = ns.resolve(oldPath);
+      Namespace.Target to = ns.target(newPath, Errors.EEXIST);
+      if (source.vol() != to.vol()) {
+        throw new Refused(Errors.EXDEV, oldPath + " and " + newPath + " are on different file systems");
+      }
+      to.vol().fs().link(source.ino(), to.parent(), to.name());
+      return 0;
+    });
+  }
+
+  // ---- directories ----
+
+  @Override
+  public int opendir(String path, FuseFileInfo fi) {
+    return guard.callReadOnly("opendir", path, () -> {
+      Namespace.Node n = ns.resolve(path);
+      if (!n.attr().isDir()) {
+        return -Errors.ENOTDIR;
+      }
+      List<DirReader.Item> fixed = new ArrayList<>();
+      fixed.add(new DirReader.Item(".", n.stIno(), Mode.S_IFDIR));
+      fixed.add(new DirReader.Item("..", 0, Mode.S_IFDIR));
+      Set<String> children = ns.childMounts(path);
+      for (String child : children) {
+        Namespace.Node c = ns.resolve(path.equals("/") ? "/" + child : path + "/" + child);
+        fixed.add(new DirReader.Item(child, c.stIno(), Mode.S_IFDIR));
+      }
+      fi.fh.set(dirs.add(new DirReader(n.vol(), n.ino(), fixed, children)));
+      return 0;
+    });
+  }
+
+  @Override
+  public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
+    return guard.callReadOnly("readdir", path, () -> {
+      DirReader reader = dirs.get(fi.fh.get());
+      FileStat st = direntStat.get();
+      Pointer stMem = Struct.getMemory(st);
+      reader.read(offset, (item, off) -> {
+        st.st_ino.set(item.stIno());
+        st.st_mode.set(item.type());
+        return filler.apply(buf, cString(item.name()), stMem, off) == 0;
+      });
+      return 0;
+    });
+  }
+
+  /** The name as a NUL-terminated C string in a per-thread direct buffer (jnr passes it without a copy). */
+  private ByteBuffer cString(String s) {
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = nameBuffers.get();
+    if (b.capacity() < utf8.length + 1) {
+      b = ByteBuffer.allocateDirect(utf8.length + 1);
+      nameBuffers.set(b);
+    }
+    b.clear();
+    b.put(utf8).put((byte) 0).flip();
+    return b;
+  }
+
+  @Override
+  public int releasedir(String path, FuseFileInfo fi) {
+    return guard.call("releasedir", path, () -> {
+      dirs.remove(fi.fh.get());
+      return 0;
+    });
+  }
+
+  @Override
+  public int fsyncdir(String path, FuseFileInfo fi) {
+    return 0; // every metadata change is committed (durable) before its operation returns
+  }
+
+  // ---- files ----
+
+  @Override
+  public int create(String path, @mode_t long mode, FuseFileInfo fi) {
+    return guard.call("create", path, () -> {
+      Namespace.Target t = ns.target(path, Errors.EEXIST);
+      FuseContext ctx = getContext();
+      Opened o = t.vol().fs().create(t.parent(), t.name(), (int) mode, (int) ctx.uid.get(), (int) ctx.gid.get(),
+          fi.flags.get());
+      fi.fh.set(files.add(t.vol(), o.fh(), o.attr().ino()));
+      return 0;
+    });
+  }
+
+  @Override
+  public int open(String path, FuseFileInfo fi) {
+    return guard.call("open", path, () -> {
+      Namespace.Node n = ns.resolve(path);
+      long fh = n.fs().open(n.ino(), fi.flags.get());
+      fi.fh.set(files.add(n.vol(), fh, n.ino()));
+      return 0;
+    });
+  }
+
+  @Override
+  public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+    return guard.callReadOnly("read", path, () -> {
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
+      byte[] b = buffer(size);
+      int n = f.vol().fs().read(f.fh(), offset, b, 0, (int) size);
+      if (n > 0) {
+        buf.put(0, b, 0, n);
+      }
+      return n;
+    });
+  }
+
+  @Override
+  public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+    return guard.call("write", path, () -> {
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
+      byte[] b = buffer(size);
+      buf.get(0, b, 0, (int) size);
+      return f.vol().fs().write(f.fh(), offset, b, 0, (int) size);
+    });
+  }
+
+  private byte[] buffer(long size) {
+    byte[] b = buffers.get();
+    if (b.length < size) {
+      b = new byte[(int) size];
+      buffers.set(b);
+    }
+    return b;
+  }
+
+  @Override
+  public int flush(String path, FuseFileInfo fi) {
+    return guard.call("flush", path, () -> {
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
+      f.vol().fs().flush(f.fh());
+      return 0;
+    });
+  }
+
+  @Override
+  public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+    return guard.call("fsync", path, () -> {
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
+      f.vol().fs().fsync(f.fh(), isdatasync != 0);
+      return 0;
+    });
+  }
+
+  @Override
+  public int release(String path, FuseFileInfo fi) {
+    return guard.call("release", path, () -> {
+      OpenFiles.OpenFile f = files.remove(fi.fh.get());
+      if (f != null) {
+        f.vol().fs().release(f.fh());
+      }
+      return 0;
+    });
+  }
+
+  @Override
+  public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
+    return guard.call("fallocate", path, () -> {
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
+      f.vol().fs().fallocate(f.fh(), mode, off, length);
+      return 0;
+    });
+  }
+
+  // ---- locks ----
+
+  @Override
+  public int flock(String path, FuseFileInfo fi, int op) {
+    Guard.Call body = () -> {
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
+      f.vol().fs().flock(f.fh(), fi.lock_owner.get(), op);
+      return 0;
+    };
+    boolean blocks = (op & FileSystem.LOCK_NB) == 0 && (op & FileSystem.LOCK_UN) == 0;
+    return blocks ? guard.callWaiting("flock", path, body) : guard.call("flock", path, body);
+  }
+
+  @Override
+  public int lock(String path, FuseFileInfo fi, int cmd, Flock flock) {
+    Guard.Call body = () -> {
+      OpenFiles.OpenFile f = files.get(fi.fh.get());
+      return RecordLocks.apply(f.vol().fs(), f.fh(), fi.lock_owner.get(), cmd, flock);
+    };
+    return cmd == RecordLocks.F_SETLKW ? guard.callWaiting("lock", path, body) : guard.call("lock", path, body);
+  }
+
+  // ---- extended attributes ----
+
+  @Override
+  public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
+    return guard.call("setxattr", path, () -> {
+      Xattrs.refuseAcl(name);
+      Namespace.Node n = ns.resolve(path);
+      byte[] v = new byte[(int) size];
+      value.get(0, v, 0, v.length);
+      n.fs().setxattr(n.ino(), name, v, flags);
+      return 0;
+    });
+  }
+
+  @Override
+  public int getxattr(String path, String name, Pointer value, @size_t long size) {
+    return guard.callReadOnly("getxattr", path, () -> {
+      Xattrs.refuseAcl(name);
+      Namespace.Node n = ns.resolve(path);
+      return Xattrs.copyOut(n.fs().getxattr(n.ino(), name), value, size);
+    });
+  }
+
+  @Override
+  public int listxattr(String path, Pointer list, @size_t long size) {
+    return guard.callReadOnly("listxattr", path, () -> {
+      Namespace.Node n = ns.resolve(path);
+      return Xattrs.copyOut(Xattrs.nameList(n.fs().listxattr(n.ino())), list, size);
+    });
+  }
+
+  @Override
+  public int removexattr(String path, String name) {
+    return guard.call("removexattr", path, () -> {
+      Xattrs.refuseAcl(name);
+      Namespace.Node n = ns.resolve(path);
+      n.fs().removexattr(n.ino(), name);
+      return 0;
+    });
+  }
+
+  // ---- lifecycle ----
+
+  @Override
+  void flushAll() {
+    files.flushAll();
+  }
+
+  @Override
+  void releaseAll() {
+    files.releaseAll();
+    dirs.clear();
+  }
+
+  @Override
+  void shutdown() {
+    guard.close();
+  }
+}

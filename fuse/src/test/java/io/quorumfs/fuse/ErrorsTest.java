@@ -1,0 +1,77 @@
+package io.quorumfs.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.quorumfs.fs.Errno;
+import io.quorumfs.fs.FsException;
+import io.quorumfs.kv.KvUnavailableException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+/** The one exception → errno table, and the guard that applies it. */
+class ErrorsTest {
+  private static int errno(Throwable t) {
+    return Errors.errno("op", "/p", t, false);
+  }
+
+  @Test
+  void fsException_carriesItsErrno_evenWhenWrapped() {
+    for (Errno e : Errno.values()) {
+      assertEquals(e.code(), errno(new FsException(e, "x")), e.name());
+    }
+    assertEquals(2, errno(new CompletionException(new FsException(Errno.ENOENT, "gone"))));
+    assertEquals(2, errno(new RuntimeException("wrapper", new FsException(Errno.ENOENT, "gone"))));
+  }
+
+  @Test
+  void diskFull_isEnospc_evenUnderAnEioWrapper() {
+    IOException full = new IOException("No space left on device");
+    assertEquals(28, errno(new FsException(Errno.EIO, "upload failed", new UncheckedIOException(full))));
+    assertEquals(28, errno(new UncheckedIOException(full)));
+  }
+
+  @Test
+  void timeoutsInterruptsAndUnknowns() {
+    assertEquals(110, errno(new TimeoutException("slow")));
+    assertEquals(110, Errors.errno("op", "/p", new InterruptedException(), true), "watchdog fired: ETIMEDOUT");
+    assertEquals(4, errno(new InterruptedException()));
+    assertEquals(5, errno(new KvUnavailableException("no leader")));
+    assertEquals(95, errno(new UnsupportedOperationException()));
+    assertEquals(5, errno(new IllegalStateException("bug")));
+    assertEquals(5, errno(new StackOverflowError()));
+    assertEquals(18, errno(new Refused(18, "cross-device")));
+  }
+
+  @Test
+  void guard_returnsResults_andNegativeErrnos_neverThrows() {
+    try (Guard g = new Guard(Duration.ofSeconds(5))) {
+      assertEquals(7, g.call("op", "/p", () -> 7));
+      assertEquals(-17, g.call("op", "/p", () -> {
+        throw new FsException(Errno.EEXIST, "exists");
+      }));
+      assertEquals(-5, g.call("op", "/p", () -> {
+        throw new AssertionError("even errors");
+      }));
+    }
+  }
+
+  @Test
+  void guard_interruptsACallPastTheTimeout_andClearsTheFlagAfterwards() {
+    try (Guard g = new Guard(Duration.ofMillis(100))) {
+      assertEquals(-110, g.call("op", "/slow", () -> {
+        Thread.sleep(60_000);
+        return 0;
+      }));
+      assertEquals(false, Thread.currentThread().isInterrupted());
+      assertEquals(0, g.call("op", "/p", () -> 0));
+      assertEquals(0, g.callWaiting("lock", "/p", () -> {
+        Thread.sleep(300); // longer than the timeout, but waiting calls are not bounded
+        return 0;
+      }));
+    }
+  }
+}

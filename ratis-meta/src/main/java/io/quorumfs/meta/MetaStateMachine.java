@@ -1,0 +1,463 @@
+package io.quorumfs.meta;
+
+import io.quorumfs.kv.KeyRange;
+import io.quorumfs.kv.ScanPage;
+import io.quorumfs.kv.Txn;
+import io.quorumfs.kv.Versioned;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replicated state machine: applies committed log entries (batches of txns, {@link Wire}) to
+ * this replica's own {@link ReplicaStore}, deterministically, and serves reads, the change feed
+ * and status from it.
+ *
+ * <ul>
+ *   <li>Apply never throws for bad input: a malformed entry is recorded as applied and answered
+ *       with an error reply; a failed compare is a result.</li>
+ *   <li>The store persists the applied (term, index) with the data. Ratis replays the log from the
+ *       latest snapshot; entries at or below the store's applied index are skipped, so nothing is
+ *       applied twice.</li>
+ *   <li>Snapshots are the store's own copies ({@link ReplicaStore#snapshotTo}) in
+ *       {@link SnapshotStore}; installing one replaces the store's state.</li>
+ * </ul>
+ */
+final class MetaStateMachine extends BaseStateMachine {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MetaStateMachine.class);
+
+  static final int MAX_SCAN_REPLY_BYTES = 4 << 20;
+  static final int MAX_SCAN_REPLY_ENTRIES = 10_000;
+
+  private final SnapshotStore snapshots = new SnapshotStore();
+  private final ReplicaStore store;
+  private final ChangeRing ring;
+  private final MetaServerConfig config;
+  private final ScheduledExecutorService timer;
+  /** Stale reads waiting for an applied index. */
+  private final TreeMap<Long, List<CompletableFuture<Void>>> indexWaiters = new TreeMap<>();
+  private volatile RaftServer.Division division;
+
+  MetaStateMachine(ReplicaStore store, MetaServerConfig config, ScheduledExecutorService timer) {
+    this.store = store;
+    this.config = config;
+    this.timer = timer;
+    this.ring = new ChangeRing(config.feedEvents(), config.feedBytes());
+  }
+
+  ReplicaStore store() {
+    return store;
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return snapshots;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+    getLifeCycle().startAndTransition(() -> {
+      super.initialize(server, groupId, raftStorage);
+      snapshots.init(raftStorage);
+      String owner = store.groupId();
+      String ours = groupId.getUuid().toString();
+      if (owner == null) {
+        store.setGroupId(ours);
+      } else if (!owner.equals(ours)) {
+        throw new IOException("replica store " + store + " belongs to raft group " + owner
+            + ", not to group '" + config.group() + "' (" + ours + "); refusing to touch it");
+      }
+      loadLatestSnapshotIfNewer();
+    });
+  }
+
+  private void loadLatestSnapshotIfNewer() throws IOException {
+    SnapshotInfo s = snapshots.refresh();
+    if (s != null) {
+      if (s.getIndex() > store.applied().index()) {
+        LOG.info("{}: store at index {} is behind snapshot {}; restoring it", config.id(),
+            store.applied().index(), s.getTermIndex());
+        store.restoreFrom(snapshots.dirFor(s.getTermIndex()));
+        if (!ours(store.groupId())) {
+          throw new IOException("snapshot " + s.getTermIndex() + " belongs to raft group " + store.groupId());
+        }
+      }
+      setLastAppliedTermIndex(s.getTermIndex());
+    }
+    ring.reset(store.applied().revision());
+    ring.wakeAll();
+  }
+
+  private boolean ours(String group) {
+    return group == null || group.equals(getGroupId().getUuid().toString());
+  }
+
+  @Override
+  public void pause() {
+    getLifeCycle().transition(LifeCycle.State.PAUSING);
+    getLifeCycle().transition(LifeCycle.State.PAUSED);
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    loadLatestSnapshotIfNewer();
+    LOG.info("{}: reinitialized from snapshot {}, store applied {}", config.id(),
+        snapshots.getLatestSnapshot(), store.applied());
+    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    long term = entry.getTerm();
+    long index = entry.getIndex();
+    byte[] reply;
+    try {
+      if (index <= store.applied().index()) {
+        reply = error("entry " + index + " was applied before this replica restarted; its result is not kept");
+      } else {
+        reply = apply(term, index, entry.getStateMachineLogEntry().getLogData().toByteArray());
+      }
+    } catch (RuntimeException e) {
+      // The store itself failed (disk): the replica cannot go on deterministically.
+      LOG.error("{}: replica store failed applying entry {}", config.id(), index, e);
+      updateLastAppliedTermIndex(term, index);
+      return CompletableFuture.failedFuture(e);
+    }
+    updateLastAppliedTermIndex(term, index);
+    wakeIndexWaiters(index);
+    return CompletableFuture.completedFuture(message(reply));
+  }
+
+  private byte[] apply(long term, long index, byte[] data) {
+    if (data.length == 1 && data[0] == Wire.RESET) {
+      store.wipe(term, index);
+      ring.forgetHistory(store.applied().revision());
+      LOG.info("{}: reset entry at index {}: every key deleted", config.id(), index);
+      return new byte[] {Wire.OK};
+    }
+    List<Txn> txns;
+    try {
+      txns = Wire.decodeBatch(data, Revisions.MAX_TXNS_PER_ENTRY);
+    } catch (Wire.MalformedException e) {
+      LOG.warn("{}: malformed entry at index {} ({} bytes): {}", config.id(), index, data.length, e.getMessage());
+      store.apply(term, index, List.of());
+      return error("malformed entry at index " + index + ": " + e.getMessage());
+    }
+    ReplicaStore.EntryResult r = store.apply(term, index, txns);
+    ring.append(r.events(), store.applied().revision());
+    Wire.Out o = new Wire.Out(16 + 24 * txns.size());
+    o.b(Wire.OK).i(r.outcomes().size());
+    for (TxnApplier.TxnOutcome t : r.outcomes()) {
+      if (t.ok()) {
+        o.b(1).l(t.revision()).i(t.opResults().length);
+        for (long v : t.opResults()) {
+          o.l(v);
+        }
+      } else if (t.invalid() != null) {
+        o.b(2).str(t.invalid());
+      } else {
+        o.b(0).i(t.failedCompares().length);
+        for (int c : t.failedCompares()) {
+          o.i(c);
+        }
+      }
+    }
+    return o.bytes();
+  }
+
+  static byte[] error(String message) {
+    return new Wire.Out(message.length() + 8).b(Wire.ERROR).str(message).bytes();
+  }
+
+  static Message message(byte[] b) {
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(b));
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex ti = getLastAppliedTermIndex();
+    if (ti == null || ti.getIndex() < 0) {
+      return RaftLog.INVALID_LOG_INDEX;
+    }
+    SnapshotInfo latest = snapshots.getLatestSnapshot();
+    if (latest != null && latest.getIndex() >= ti.getIndex()) {
+      return latest.getIndex();
+    }
+    Path tmp = snapshots.tmpDirFor(ti);
+    RocksReplicaStore.deleteTree(tmp);
+    store.snapshotTo(tmp);
+    Files.move(tmp, snapshots.dirFor(ti), StandardCopyOption.ATOMIC_MOVE);
+    snapshots.refresh();
+    LOG.info("{}: snapshot {} taken (store applied {})", config.id(), ti, store.applied());
+    return ti.getIndex();
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  @Override
+  public CompletableFuture<Message> queryStale(Message request, long minIndex) {
+    return awaitApplied(minIndex).thenCompose(v -> query(request));
+  }
+
+  /** Completes once this replica has applied log index {@code minIndex}. */
+  private CompletableFuture<Void> awaitApplied(long minIndex) {
+    TermIndex ti = getLastAppliedTermIndex();
+    if (minIndex <= 0 || (ti != null && ti.getIndex() >= minIndex)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    synchronized (indexWaiters) {
+      ti = getLastAppliedTermIndex();
+      if (ti != null && ti.getIndex() >= minIndex) {
+        return CompletableFuture.completedFuture(null);
+      }
+      indexWaiters.computeIfAbsent(minIndex, k -> new ArrayList<>()).add(f);
+    }
+    return f;
+  }
+
+  private void wakeIndexWaiters(long applied) {
+    List<CompletableFuture<Void>> ready = new ArrayList<>();
+    synchronized (indexWaiters) {
+      while (!indexWaiters.isEmpty() && indexWaiters.firstKey() <= applied) {
+        ready.addAll(indexWaiters.pollFirstEntry().getValue());
+      }
+    }
+    ready.forEach(f -> f.complete(null));
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    byte[] req = request.getContent().toByteArray();
+    try {
+      Wire.In in = new Wire.In(req);
+      byte kind = in.b();
+      switch (kind) {
+        case Wire.GET:
+          return done(get(in));
+        case Wire.SCAN:
+          return done(scan(in));
+        case Wire.REVISION:
+          return done(new Wire.Out(24).b(Wire.OK).l(store.applied().revision()).l(store.applied().index()).bytes());
+        case Wire.WATCH:
+          return watch(in);
+        case Wire.AT_INDEX:
+          long minIndex = in.l();
+          byte[] inner = java.util.Arrays.copyOfRange(req, 9, req.length);
+          return awaitApplied(minIndex).thenCompose(v -> query(message(inner)));
+        case Wire.STATUS:
+          return done(status());
+        case Wire.DIGEST:
+          ReplicaStore.Digest d = store.digest();
+          ReplicaStore.Applied a = store.applied();
+          return done(new Wire.Out(96).b(Wire.OK).l(a.index()).l(a.revision()).l(d.keys()).str(d.sha256()).bytes());
+        default:
+          return done(error("unknown query kind " + (kind & 0xFF)));
+      }
+    } catch (Wire.MalformedException e) {
+      return done(error("malformed query: " + e.getMessage()));
+    } catch (RuntimeException e) {
+      LOG.warn("{}: query failed", config.id(), e);
+      return done(error("query failed on " + config.id() + ": " + e));
+    }
+  }
+
+  private static CompletableFuture<Message> done(byte[] b) {
+    return CompletableFuture.completedFuture(message(b));
+  }
+
+  private byte[] get(Wire.In in) throws Wire.MalformedException {
+    int n = in.count();
+    List<byte[]> keys = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      keys.add(in.bytes());
+    }
+    List<Versioned> vs = store.getAll(keys);
+    Wire.Out o = new Wire.Out(64 * n);
+    o.b(Wire.OK).i(vs.size());
+    for (Versioned v : vs) {
+      o.l(v.version()).bytes(v.value());
+    }
+    return o.bytes();
+  }
+
+  private byte[] scan(Wire.In in) throws Wire.MalformedException {
+    byte[] start = in.bytes();
+    byte[] end = in.bytes();
+    int limit = in.i();
+    byte[] after = in.bytes();
+    if (start == null || limit <= 0) {
+      return error("scan needs a start key and a positive limit");
+    }
+    ScanPage page = store.scan(new KeyRange(start, end), Math.min(limit, MAX_SCAN_REPLY_ENTRIES), after,
+        MAX_SCAN_REPLY_BYTES);
+    Wire.Out o = new Wire.Out(1024);
+    o.b(Wire.OK).b(page.more() ? 1 : 0).i(page.entries().size());
+    for (Versioned v : page.entries()) {
+      o.bytes(v.key()).l(v.version()).bytes(v.value());
+    }
+    return o.bytes();
+  }
+
+  /** Feed statuses in a watch reply. */
+  static final byte FEED_EVENTS = 0;
+  static final byte FEED_RESYNC = 1;
+  static final byte FEED_UNAVAILABLE = 2;
+
+  private CompletableFuture<Message> watch(Wire.In in) throws Wire.MalformedException {
+    long after = in.l();
+    int max = Math.max(1, Math.min(in.i(), 10_000));
+    long waitMillis = Math.max(0, Math.min(in.i(), 10_000));
+    String unhealthy = feedProblem();
+    if (unhealthy != null) {
+      return done(new Wire.Out(128).b(Wire.OK).b(FEED_UNAVAILABLE).l(ring.head()).l(store.applied().index())
+          .str(unhealthy).bytes());
+    }
+    return ring.await(after, max, waitMillis, timer).thenApply(p -> {
+      Wire.Out o = new Wire.Out(256);
+      o.b(Wire.OK).b(p.resync() ? FEED_RESYNC : FEED_EVENTS).l(p.head()).l(store.applied().index());
+      if (p.resync()) {
+        o.l(p.resyncTo());
+      } else {
+        o.i(p.events().size());
+        p.events().forEach(e -> Wire.writeEvent(o, e));
+      }
+      return message(o.bytes());
+    });
+  }
+
+  /** When this replica last saw itself connected to a working leader (checked every 250 ms too). */
+  private volatile long lastHealthyNanos = System.nanoTime();
+
+  /**
+   * Why this replica must not serve the feed now, or null. It serves while it follows a leader it
+   * heard from within the bound, or leads and heard from a majority within it; once that has not
+   * been true for {@code feedLeaderLossBound}, it stops.
+   */
+  String feedProblem() {
+    RaftServer.Division d = division();
+    if (d == null) {
+      return "replica " + config.id() + " is starting";
+    }
+    long bound = config.feedLeaderLossBound().toMillis();
+    if (connected(d, bound)) {
+      lastHealthyNanos = System.nanoTime();
+      return null;
+    }
+    long cutOff = (System.nanoTime() - lastHealthyNanos) / 1_000_000;
+    return cutOff <= bound ? null
+        : "replica " + config.id() + " (" + d.getInfo().getCurrentRole() + ") has been without a working leader for "
+            + cutOff + " ms (bound " + bound + " ms)";
+  }
+
+  private static boolean connected(RaftServer.Division d, long boundMillis) {
+    RoleInfoProto role = d.getInfo().getRoleInfoProto();
+    RaftPeerRole r = role.getRole();
+    if (r == RaftPeerRole.LEADER) {
+      int fresh = 1;
+      for (ServerRpcProto f : role.getLeaderInfo().getFollowerInfoList()) {
+        if (f.getLastRpcElapsedTimeMs() <= boundMillis) {
+          fresh++;
+        }
+      }
+      return fresh * 2 > d.getGroup().getPeers().size();
+    }
+    if (r == RaftPeerRole.FOLLOWER) {
+      return d.getInfo().getLeaderId() != null && role.getFollowerInfo().hasLeaderInfo()
+          && role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs() <= boundMillis;
+    }
+    return r != RaftPeerRole.CANDIDATE;
+  }
+
+  /** Keeps {@link #lastHealthyNanos} fresh while nobody asks for the feed. */
+  void startFeedHealthChecks() {
+    timer.scheduleWithFixedDelay(() -> {
+      try {
+        feedProblem();
+      } catch (RuntimeException e) {
+        LOG.debug("feed health check failed", e);
+      }
+    }, 250, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  RaftServer.Division division() {
+    RaftServer.Division d = division;
+    if (d == null) {
+      try {
+        d = getServer().getNow(null) == null ? null : getServer().getNow(null).getDivision(getGroupId());
+      } catch (IOException e) {
+        return null;
+      }
+      division = d;
+    }
+    return d;
+  }
+
+  private byte[] status() {
+    RaftServer.Division d = division();
+    Wire.Out o = new Wire.Out(256);
+    ReplicaStore.Applied a = store.applied();
+    TermIndex applied = getLastAppliedTermIndex();
+    SnapshotInfo snap = snapshots.getLatestSnapshot();
+    o.b(Wire.OK).str(config.id());
+    if (d == null) {
+      o.str("STARTING").l(0).str("").l(-1);
+    } else {
+      o.str(d.getInfo().getCurrentRole().name()).l(d.getInfo().getCurrentTerm())
+          .str(d.getInfo().getLeaderId() == null ? "" : d.getInfo().getLeaderId().toString())
+          .l(d.getRaftLog().getLastCommittedIndex());
+    }
+    o.l(applied == null ? -1 : applied.getIndex()).l(a.revision()).l(snap == null ? -1 : snap.getIndex())
+        .str(config.group());
+    String feed = feedProblem();
+    o.str(feed == null ? "" : feed);
+    Map<String, String> peers = new java.util.LinkedHashMap<>();
+    if (d != null) {
+      for (RaftPeer p : d.getGroup().getPeers()) {
+        peers.put(p.getId().toString(), p.getAddress());
+      }
+    } else {
+      peers.putAll(config.peers());
+    }
+    o.i(peers.size());
+    peers.forEach((k, v) -> o.str(k).str(v));
+    return o.bytes();
+  }
+
+  @Override
+  public void close() throws IOException {
+    ring.wakeAll();
+    super.close();
+  }
+}

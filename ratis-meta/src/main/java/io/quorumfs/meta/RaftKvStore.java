@@ -1,0 +1,462 @@
+package io.quorumfs.meta;
+
+import io.quorumfs.kv.Capability;
+import io.quorumfs.kv.CommitResult;
+import io.quorumfs.kv.KeyRange;
+import io.quorumfs.kv.KvClosedException;
+import io.quorumfs.kv.KvException;
+import io.quorumfs.kv.KvLimitException;
+import io.quorumfs.kv.KvStore;
+import io.quorumfs.kv.KvUnavailableException;
+import io.quorumfs.kv.ScanPage;
+import io.quorumfs.kv.Txn;
+import io.quorumfs.kv.Versioned;
+import io.quorumfs.kv.Watch;
+import io.quorumfs.kv.WatchListener;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * {@code raft://host:port,host:port,host:port} - the metadata quorum as a {@link KvStore}.
+ *
+ * <ul>
+ *   <li>Commits are group-committed by a {@link CommitBatcher} into one log entry per batch, sent
+ *       through one RaftClient that finds and follows the leader. A retry after a lost reply
+ *       reuses the request's call id, so Ratis's retry cache answers it instead of applying the
+ *       batch again. When no quorum acknowledges within the commit timeout the call throws
+ *       {@link KvUnavailableException} and the outcome is unknown.</li>
+ *   <li>Reads are linearizable (ReadIndex on the leader, leader lease on); with
+ *       {@code ?reads=follower} they go to any replica that has applied at least the newest
+ *       revision this client has seen (read-your-writes, monotonic).</li>
+ *   <li>{@link #watch} long-polls a replica's change feed ({@link RaftWatch}).</li>
+ * </ul>
+ */
+final class RaftKvStore implements KvStore {
+
+  /** The most compares plus operations one txn may hold. */
+  static final int MAX_TXN_SIZE = 100_000;
+
+  private final String uri;
+  private final RaftClient client;
+  /**
+   * Stale (follower) reads go through their own client: Ratis orders one client's requests per
+   * target server, and a server that is also the leader must not see two orderings from one client.
+   */
+  private volatile RaftClient staleClient;
+  private final List<RaftPeerId> peers;
+  private final RaftGroup group;
+  private final Options options;
+  private final CommitBatcher batcher;
+  private final RaftPeerId initialLeader;
+  private final AtomicLong seenRevision = new AtomicLong();
+  private volatile boolean closed;
+
+  /** Parsed {@code raft://} query parameters, with their defaults. */
+  record Options(String group, Duration timeout, Duration requestTimeout, boolean followerReads,
+                 long lingerMicros, int batchTxns, int inflight, long pollWaitMillis, Tls tls) {
+
+    static Options parse(String query) {
+      String group = "meta";
+      Duration timeout = Duration.ofSeconds(15);
+      Duration request = Duration.ofSeconds(4);
+      boolean follower = false;
+      long linger = 200;
+      int batch = 512;
+      int inflight = 4;
+      long poll = 1000;
+      String keyStore = null;
+      String trustStore = null;
+      String passwordEnv = null;
+      String password = null;
+      if (query != null && !query.isEmpty()) {
+        for (String kv : query.split("&")) {
+          int eq = kv.indexOf('=');
+          String k = eq < 0 ? kv : kv.substring(0, eq);
+          String v = eq < 0 ? "" : kv.substring(eq + 1);
+          try {
+            switch (k) {
+              case "group" -> group = v;
+              case "timeout" -> timeout = duration(v);
+              case "requestTimeout" -> request = duration(v);
+              case "reads" -> {
+                if (!v.equals("linearizable") && !v.equals("follower")) {
+                  throw new IllegalArgumentException("reads must be linearizable or follower, got '" + v + "'");
+                }
+                follower = v.equals("follower");
+              }
+              case "lingerMicros" -> linger = Long.parseLong(v);
+              case "batch" -> batch = Integer.parseInt(v);
+              case "inflight" -> inflight = Integer.parseInt(v);
+              case "pollMillis" -> poll = Long.parseLong(v);
+              case "tlsKeyStore" -> keyStore = v;
+              case "tlsTrustStore" -> trustStore = v;
+              case "tlsPasswordEnv" -> passwordEnv = v;
+              case "tlsPassword" -> password = v;
+              default -> throw new IllegalArgumentException("unknown raft:// parameter '" + k
+                  + "'; known: group, timeout, requestTimeout, reads, lingerMicros, batch, inflight, pollMillis,"
+                  + " tlsKeyStore, tlsTrustStore, tlsPasswordEnv, tlsPassword");
+            }
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("raft:// parameter '" + k + "' has a bad number '" + v + "'");
+          }
+        }
+      }
+      if (batch < 1 || inflight < 1 || linger < 0 || poll < 0) {
+        throw new IllegalArgumentException("raft:// batch and inflight must be >= 1, lingerMicros and pollMillis >= 0");
+      }
+      return new Options(group, timeout, request, follower, linger, batch, inflight, poll,
+          Tls.of(keyStore, trustStore, passwordEnv, password));
+    }
+
+    private static Duration duration(String v) {
+      String s = v.trim().toLowerCase(java.util.Locale.ROOT);
+      if (s.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+      }
+      if (s.endsWith("s")) {
+        return Duration.ofMillis((long) (Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));
+      }
+      throw new IllegalArgumentException("duration '" + v + "' must end in ms or s");
+    }
+  }
+
+  RaftKvStore(String uri) {
+    this.uri = Objects.requireNonNull(uri, "uri");
+    List<String> addresses = RaftEndpoints.parseAddresses(uri);
+    int q = uri.indexOf('?');
+    this.options = Options.parse(q < 0 ? null : uri.substring(q + 1));
+    RaftEndpoints.Discovery found;
+    try (RaftEndpoints ep = new RaftEndpoints(addresses, options.group(), options.requestTimeout(), options.tls())) {
+      found = ep.discover(addresses, System.nanoTime() + options.timeout().toNanos());
+    }
+    Map<String, String> ids = found.peers();
+    this.initialLeader = found.leaderId() == null ? null : RaftPeerId.valueOf(found.leaderId());
+    this.group = RaftSettings.group(options.group(), ids);
+    this.peers = new ArrayList<>();
+    ids.keySet().forEach(id -> peers.add(RaftPeerId.valueOf(id)));
+    this.client = newClient();
+    this.batcher = new CommitBatcher("raft-commit", options.batchTxns(), 4 << 20,
+        options.lingerMicros() * 1000, options.inflight(), this::sendCommit);
+  }
+
+  private RaftClient newClient() {
+    return RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()), retryPolicy(), initialLeader,
+        options.tls());
+  }
+
+  /** Bounded: enough attempts to ride out an election within the commit timeout, then give up. */
+  private RetryPolicy retryPolicy() {
+    long sleepMs = 100;
+    int attempts = (int) Math.max(3, options.timeout().toMillis() / sleepMs);
+    return RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
+        TimeDuration.valueOf(sleepMs, TimeUnit.MILLISECONDS));
+  }
+
+  private CompletableFuture<byte[]> sendCommit(byte[] batch) {
+    return client.async().send(MetaStateMachine.message(batch)).thenApply(RaftKvStore::content);
+  }
+
+  private static byte[] content(RaftClientReply r) {
+    if (!r.isSuccess()) {
+      throw new KvUnavailableException("raft request failed: " + r.getException());
+    }
+    return r.getMessage().getContent().toByteArray();
+  }
+
+  @Override
+  public Versioned get(byte[] key) {
+    return getAll(List.of(key)).get(0);
+  }
+
+  @Override
+  public List<Versioned> getAll(List<byte[]> keys) {
+    checkOpen();
+    keys.forEach(RaftKvStore::checkKey);
+    if (keys.isEmpty()) {
+      return List.of();
+    }
+    Wire.Out o = new Wire.Out(16 + 32 * keys.size());
+    o.b(Wire.GET).i(keys.size());
+    for (byte[] k : keys) {
+      checkKey(k);
+      o.bytes(k);
+    }
+    byte[] reply = read(o.bytes(), "get of " + keys.size() + " keys");
+    try {
+      Wire.In in = okReply(reply);
+      int n = in.count();
+      List<Versioned> out = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        long version = in.l();
+        byte[] value = in.bytes();
+        out.add(version == 0 ? Versioned.absent(keys.get(i)) : new Versioned(keys.get(i), value, version));
+      }
+      return out;
+    } catch (Wire.MalformedException e) {
+      throw new KvException("unreadable get reply from " + uri + ": " + e.getMessage());
+    }
+  }
+
+  private static void checkKey(byte[] k) {
+    Objects.requireNonNull(k, "key");
+    if (k.length == 0) {
+      throw new IllegalArgumentException("key must not be empty");
+    }
+    if (k.length > MAX_KEY_BYTES) {
+      throw new IllegalArgumentException("key of " + k.length + " bytes exceeds the limit of " + MAX_KEY_BYTES);
+    }
+  }
+
+  @Override
+  public ScanPage scan(KeyRange range, int limit, byte[] after) {
+    Objects.requireNonNull(range, "range");
+    if (limit <= 0) {
+      throw new IllegalArgumentException("scan limit must be > 0, got " + limit);
+    }
+    checkOpen();
+    List<Versioned> out = new ArrayList<>(Math.min(limit, 1024));
+    byte[] cursor = after;
+    boolean more;
+    do {
+      byte[] q = new Wire.Out(64).b(Wire.SCAN).bytes(range.start()).bytes(range.end())
+          .i(limit - out.size()).bytes(cursor).bytes();
+      try {
+        Wire.In in = okReply(read(q, "scan of " + range));
+        more = in.b() != 0;
+        int n = in.count();
+        for (int i = 0; i < n; i++) {
+          byte[] key = in.bytes();
+          long version = in.l();
+          out.add(new Versioned(key, in.bytes(), version));
+        }
+        if (n == 0) {
+          break;
+        }
+        cursor = out.get(out.size() - 1).key();
+      } catch (Wire.MalformedException e) {
+        throw new KvException("unreadable scan reply from " + uri + ": " + e.getMessage());
+      }
+    } while (more && out.size() < limit);
+    return new ScanPage(out, more);
+  }
+
+  @Override
+  public CommitResult commit(Txn txn) {
+    Objects.requireNonNull(txn, "txn");
+    checkOpen();
+    if (txn.size() > MAX_TXN_SIZE) {
+      throw new KvLimitException("txn of " + txn.size() + " compares and operations exceeds the raft:// limit of "
+          + MAX_TXN_SIZE);
+    }
+    CompletableFuture<CommitResult> f = batcher.submit(txn);
+    CommitResult r = await(f, "commit");
+    if (r.ok()) {
+      seenRevision.accumulateAndGet(r.revision(), Math::max);
+    }
+    return r;
+  }
+
+  /** Tests only: deletes every key of the cluster and its feed history ({@link Wire#RESET}). */
+  void resetForTests() {
+    checkOpen();
+    byte[] reply = await(client.async().send(MetaStateMachine.message(new byte[] {Wire.RESET}))
+        .thenApply(RaftKvStore::content), "reset");
+    if (reply.length != 1 || reply[0] != Wire.OK) {
+      throw new KvException("reset refused");
+    }
+  }
+
+  @Override
+  public long revision() {
+    checkOpen();
+    try {
+      long rev = okReply(read(new byte[] {Wire.REVISION}, "revision")).l();
+      seenRevision.accumulateAndGet(rev, Math::max);
+      return rev;
+    } catch (Wire.MalformedException e) {
+      throw new KvException("unreadable revision reply from " + uri + ": " + e.getMessage());
+    }
+  }
+
+  private byte[] read(byte[] query, String what) {
+    CompletableFuture<RaftClientReply> f;
+    if (options.followerReads()) {
+      RaftPeerId peer = peers.get(ThreadLocalRandom.current().nextInt(peers.size()));
+      // Ratis refuses (rather than waits) when the replica's commit index is behind, so the
+      // replica waits for the index itself.
+      byte[] at = new Wire.Out(query.length + 9).b(Wire.AT_INDEX).l(Revisions.index(seenRevision.get())).bytes();
+      byte[] msg = java.util.Arrays.copyOf(at, at.length + query.length);
+      System.arraycopy(query, 0, msg, at.length, query.length);
+      f = staleClient().async().sendStaleRead(MetaStateMachine.message(msg), -1, peer);
+    } else {
+      f = client.async().sendReadOnly(MetaStateMachine.message(query));
+    }
+    return await(f.thenApply(RaftKvStore::content), what);
+  }
+
+  private <T> T await(CompletableFuture<T> f, String what) {
+    long budget = options.timeout().toMillis() + options.requestTimeout().toMillis();
+    try {
+      return f.get(budget, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      f.cancel(false);
+      throw new KvUnavailableException(what + " on " + uri + " got no answer from a quorum within "
+          + budget + " ms (is a majority of replicas up?)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KvUnavailableException(what + " on " + uri + " interrupted");
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+        c = c.getCause();
+      }
+      if (c instanceof IllegalArgumentException iae) {
+        throw new IllegalArgumentException(iae.getMessage(), iae);
+      }
+      if (c instanceof KvException k) {
+        if (k instanceof KvClosedException) {
+          throw new KvClosedException(k.getMessage());
+        }
+        throw k instanceof KvUnavailableException ? new KvUnavailableException(k.getMessage(), k)
+            : new KvException(k.getMessage(), k);
+      }
+      throw new KvUnavailableException(what + " on " + uri + " failed: " + c, c);
+    }
+  }
+
+  private Wire.In okReply(byte[] reply) throws Wire.MalformedException {
+    Wire.In in = new Wire.In(reply);
+    if (in.b() != Wire.OK) {
+      throw new KvException("replica refused: " + in.str());
+    }
+    return in;
+  }
+
+  @Override
+  public Watch watch(long fromRevision, WatchListener listener) {
+    if (fromRevision < 0) {
+      throw new IllegalArgumentException("fromRevision must be >= 0, got " + fromRevision);
+    }
+    Objects.requireNonNull(listener, "listener");
+    checkOpen();
+    RaftClient own = RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()),
+        RetryPolicies.noRetry(), null, options.tls());
+    RaftWatch w = new RaftWatch(own, peers, ThreadLocalRandom.current().nextInt(peers.size()), fromRevision,
+        listener, options.pollWaitMillis(), options.requestTimeout().toMillis());
+    synchronized (watches) {
+      checkOpen();
+      watches.add(w);
+    }
+    w.start();
+    return w;
+  }
+
+  private final List<RaftWatch> watches = new ArrayList<>();
+
+  @Override
+  public int maxTxnSize() {
+    return MAX_TXN_SIZE;
+  }
+
+  /** CONFIGURABLE_HISTORY: the replicas' feed ring is bounded by {@code MetaServerConfig.feedEvents}. */
+  @Override
+  public Set<Capability> capabilities() {
+    return EnumSet.of(Capability.PERSISTENT, Capability.WATCH_HISTORY, Capability.LARGE_VALUES, Capability.SHARED,
+        Capability.CONFIGURABLE_HISTORY);
+  }
+
+  /** The replica ids this client found, in peer-list order. */
+  List<RaftPeerId> peers() {
+    return List.copyOf(peers);
+  }
+
+  /** For tests and tools: the digest and applied position of one replica, read from it directly. */
+  String digestOf(RaftPeerId peer) {
+    try {
+      RaftClientReply r = staleClient().async().sendStaleRead(MetaStateMachine.message(new byte[] {Wire.DIGEST}), -1, peer)
+          .get(options.requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+      Wire.In in = okReply(content(r));
+      long applied = in.l();
+      long rev = in.l();
+      long keys = in.l();
+      return "keys=" + keys + " sha256=" + in.str() + " (applied " + applied + ", revision " + rev + ")";
+    } catch (Exception e) {
+      throw new KvUnavailableException("digest from " + peer + " failed: " + e, e);
+    }
+  }
+
+  private RaftClient staleClient() {
+    RaftClient c = staleClient;
+    if (c == null) {
+      synchronized (this) {
+        c = staleClient;
+        if (c == null) {
+          checkOpen();
+          c = RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()), retryPolicy(), null,
+              options.tls());
+          staleClient = c;
+        }
+      }
+    }
+    return c;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new KvClosedException("raft:// store " + uri + " is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    List<RaftWatch> ws;
+    synchronized (watches) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      ws = new ArrayList<>(watches);
+      watches.clear();
+    }
+    ws.forEach(RaftWatch::close);
+    batcher.close();
+    try {
+      client.close();
+      RaftClient c = staleClient;
+      if (c != null) {
+        c.close();
+      }
+    } catch (IOException e) {
+      // best effort
+    }
+  }
+
+  static KvLimitException tooBig(int bytes) {
+    return new KvLimitException("txn of " + bytes + " bytes exceeds the raft:// limit of "
+        + RaftSettings.MAX_MESSAGE_BYTES + " bytes per commit");
+  }
+
+  @Override
+  public String toString() {
+    return uri;
+  }
+}

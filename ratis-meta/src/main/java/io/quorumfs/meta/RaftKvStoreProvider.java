@@ -1,0 +1,27 @@
+package io.quorumfs.meta;
+
+import io.quorumfs.kv.KvStore;
+import io.quorumfs.kv.KvStoreProvider;
+import java.net.URI;
+import java.util.Set;
+
+/**
+ * Opens {@code raft://host:port,host:port,host:port[?group=meta&timeout=15s&reads=linearizable]}.
+ * Parameters: {@code group} (raft group name, default meta), {@code timeout} (how long a commit or
+ * read may wait for a quorum, default 15s), {@code requestTimeout} (one RPC, default 4s),
+ * {@code reads} (linearizable | follower), {@code lingerMicros} (group-commit wait, default 200),
+ * {@code batch} (txns per log entry, default 512), {@code inflight} (batches in flight, default 4),
+ * {@code pollMillis} (change-feed long-poll wait, default 1000).
+ */
+public final class RaftKvStoreProvider implements KvStoreProvider {
+
+  @Override
+  public Set<String> schemes() {
+    return Set.of("raft");
+  }
+
+  @Override
+  public KvStore open(URI uri) {
+    return new RaftKvStore(uri.toString());
+  }
+}

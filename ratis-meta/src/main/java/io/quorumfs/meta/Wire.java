@@ -1,0 +1,311 @@
+package io.quorumfs.meta;
+
+import io.quorumfs.kv.Change;
+import io.quorumfs.kv.ChangeEvent;
+import io.quorumfs.kv.Compare;
+import io.quorumfs.kv.Op;
+import io.quorumfs.kv.Txn;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The compact binary encoding of every message between a raft:// client and a replica, and of
+ * the log entries themselves. All integers are big-endian; a byte string is an int length
+ * followed by the bytes (length -1 = null). The first byte of every message names its kind.
+ *
+ * <pre>
+ * log entry / commit request  'C' int n, n × txn
+ *   txn                       int nCompares, (bytes key, long version)*, int nOps, op*
+ *   op                        'P' bytes key, bytes value | 'D' bytes key
+ *                             | 'A' bytes key, long delta | 'M' bytes key, long value
+ * get request                 'G' int n, n × bytes key
+ * scan request                'S' bytes start, bytes end?, int limit, bytes after?
+ * revision request            'R'
+ * watch poll                  'W' long after, int maxEvents, int waitMillis
+ * status request              'T'
+ * digest request              'D'
+ * follower read               'F' long minIndex, query
+ * reset entry (tests only)    'X'
+ * </pre>
+ *
+ * Replies are built by {@link Out} and read by {@link In}; their layouts sit next to the code
+ * that writes them ({@link MetaStateMachine}) and reads them ({@link RaftKvStore}).
+ */
+final class Wire {
+
+  static final byte COMMIT = 'C';
+  static final byte GET = 'G';
+  static final byte SCAN = 'S';
+  static final byte REVISION = 'R';
+  static final byte WATCH = 'W';
+  static final byte STATUS = 'T';
+  static final byte DIGEST = 'D';
+  /** A follower read: {@code 'F' long minIndex, query}: answered once the replica applied minIndex. */
+  static final byte AT_INDEX = 'F';
+  /**
+   * Log entry for tests only: delete every key and forget the feed history, so one cluster can
+   * serve many "fresh, empty store" test cases. Revisions keep increasing across it.
+   */
+  static final byte RESET = 'X';
+
+  /** Reply kinds. */
+  static final byte OK = 'k';
+  static final byte ERROR = 'e';
+
+  private Wire() {}
+
+  /** A message that does not parse. Deterministic: the same bytes always fail the same way. */
+  static final class MalformedException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    MalformedException(String message) {
+      super(message);
+    }
+  }
+
+  static byte[] encodeBatch(List<Txn> txns) {
+    Out o = new Out(64 * txns.size());
+    o.b(COMMIT).i(txns.size());
+    for (Txn t : txns) {
+      writeTxn(o, t);
+    }
+    return o.bytes();
+  }
+
+  static void writeTxn(Out o, Txn t) {
+    o.i(t.compares().size());
+    for (Compare c : t.compares()) {
+      o.bytes(c.key()).l(c.version());
+    }
+    o.i(t.ops().size());
+    for (Op op : t.ops()) {
+      if (op instanceof Op.Put p) {
+        o.b('P').bytes(p.key()).bytes(p.value());
+      } else if (op instanceof Op.Delete d) {
+        o.b('D').bytes(d.key());
+      } else if (op instanceof Op.Add a) {
+        o.b('A').bytes(a.key()).l(a.delta());
+      } else {
+        Op.Max m = (Op.Max) op;
+        o.b('M').bytes(m.key()).l(m.value());
+      }
+    }
+  }
+
+  /** Decodes a commit request / log entry. */
+  static List<Txn> decodeBatch(byte[] data, int maxTxns) throws MalformedException {
+    In in = new In(data);
+    byte kind = in.b();
+    if (kind != COMMIT) {
+      throw new MalformedException("entry kind " + (kind & 0xFF) + " is not a commit ('C')");
+    }
+    int n = in.count();
+    if (n > maxTxns) {
+      throw new MalformedException("entry holds " + n + " txns, more than the limit of " + maxTxns);
+    }
+    List<Txn> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(readTxn(in));
+    }
+    in.end();
+    return out;
+  }
+
+  static Txn readTxn(In in) throws MalformedException {
+    Txn.Builder b = Txn.builder();
+    try {
+      int nc = in.count();
+      for (int j = 0; j < nc; j++) {
+        byte[] key = in.bytes();
+        b.requireVersion(key, in.l());
+      }
+      int no = in.count();
+      for (int j = 0; j < no; j++) {
+        byte type = in.b();
+        byte[] key = in.bytes();
+        switch (type) {
+          case 'P' -> b.put(key, nonNull(in.bytes(), "put value"));
+          case 'D' -> b.delete(key);
+          case 'A' -> b.add(key, in.l());
+          case 'M' -> b.max(key, in.l());
+          default -> throw new MalformedException("unknown op type " + (type & 0xFF));
+        }
+      }
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new MalformedException("invalid txn: " + e.getMessage());
+    }
+    return b.build();
+  }
+
+  private static byte[] nonNull(byte[] b, String what) throws MalformedException {
+    if (b == null) {
+      throw new MalformedException(what + " is null");
+    }
+    return b;
+  }
+
+  static void writeEvent(Out o, ChangeEvent e) {
+    o.l(e.revision()).i(e.changes().size());
+    for (Change c : e.changes()) {
+      o.bytes(c.key()).bytes(c.value()).l(c.version()).b(c.valueOmitted() ? 1 : 0);
+    }
+  }
+
+  static ChangeEvent readEvent(In in) throws MalformedException {
+    long rev = in.l();
+    int n = in.count();
+    List<Change> changes = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      changes.add(new Change(in.bytes(), in.bytes(), in.l(), in.b() != 0));
+    }
+    return new ChangeEvent(rev, changes);
+  }
+
+  static int encodedSize(ChangeEvent e) {
+    int n = 12;
+    for (Change c : e.changes()) {
+      n += 17 + c.key().length + (c.value() == null ? 0 : c.value().length);
+    }
+    return n;
+  }
+
+  /** A growable big-endian writer. */
+  static final class Out {
+    private final ByteArrayOutputStream buf;
+    private final DataOutputStream out;
+
+    Out(int sizeHint) {
+      buf = new ByteArrayOutputStream(Math.max(32, sizeHint));
+      out = new DataOutputStream(buf);
+    }
+
+    Out b(int v) {
+      try {
+        out.writeByte(v);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return this;
+    }
+
+    Out i(int v) {
+      try {
+        out.writeInt(v);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return this;
+    }
+
+    Out l(long v) {
+      try {
+        out.writeLong(v);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return this;
+    }
+
+    Out bytes(byte[] v) {
+      try {
+        if (v == null) {
+          out.writeInt(-1);
+        } else {
+          out.writeInt(v.length);
+          out.write(v);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return this;
+    }
+
+    Out str(String s) {
+      return bytes(s == null ? null : s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    int size() {
+      return buf.size();
+    }
+
+    byte[] bytes() {
+      return buf.toByteArray();
+    }
+  }
+
+  /** A bounds-checked reader: every overrun is a {@link MalformedException}, never an index error. */
+  static final class In {
+    private final ByteBuffer buf;
+
+    In(byte[] data) {
+      buf = ByteBuffer.wrap(data);
+    }
+
+    private void need(int n) throws MalformedException {
+      if (buf.remaining() < n) {
+        throw new MalformedException("truncated message: need " + n + " bytes at offset "
+            + buf.position() + ", only " + buf.remaining() + " left");
+      }
+    }
+
+    byte b() throws MalformedException {
+      need(1);
+      return buf.get();
+    }
+
+    int i() throws MalformedException {
+      need(4);
+      return buf.getInt();
+    }
+
+    /** A non-negative element count that cannot exceed what the remaining bytes could hold. */
+    int count() throws MalformedException {
+      int n = i();
+      if (n < 0 || n > buf.remaining()) {
+        throw new MalformedException("count " + n + " at offset " + (buf.position() - 4)
+            + " is impossible with " + buf.remaining() + " bytes left");
+      }
+      return n;
+    }
+
+    long l() throws MalformedException {
+      need(8);
+      return buf.getLong();
+    }
+
+    byte[] bytes() throws MalformedException {
+      int n = i();
+      if (n == -1) {
+        return null;
+      }
+      if (n < -1) {
+        throw new MalformedException("negative length " + n + " at offset " + (buf.position() - 4));
+      }
+      need(n);
+      byte[] b = new byte[n];
+      buf.get(b);
+      return b;
+    }
+
+    String str() throws MalformedException {
+      byte[] b = bytes();
+      return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    boolean hasMore() {
+      return buf.hasRemaining();
+    }
+
+    void end() throws MalformedException {
+      if (buf.hasRemaining()) {
+        throw new MalformedException(buf.remaining() + " trailing bytes after the message");
+      }
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package io.quorumfs.meta;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
+
+/** Three (or n) in-process replicas on free loopback ports, each with its own dirs. */
+final class LocalCluster implements AutoCloseable {
+
+  final Path root;
+  final Map<String, String> peers = new LinkedHashMap<>();
+  final List<MetaServer> servers = new ArrayList<>();
+  private final String storeKind;
+  private final UnaryOperator<MetaServerConfig.Builder> tweak;
+
+  LocalCluster(Path root, int n, String storeKind) throws IOException {
+    this(root, n, storeKind, b -> b);
+  }
+
+  LocalCluster(Path root, int n, String storeKind, UnaryOperator<MetaServerConfig.Builder> tweak) throws IOException {
+    this.root = root;
+    this.storeKind = storeKind;
+    this.tweak = tweak;
+    for (int i = 1; i <= n; i++) {
+      peers.put("n" + i, "127.0.0.1:" + freePort());
+    }
+    try {
+      for (String id : peers.keySet()) {
+        servers.add(MetaServer.start(config(id)));
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  MetaServerConfig config(String id) {
+    Path dir = root.resolve(id);
+    MetaServerConfig.Builder b = MetaServerConfig.builder().id(id).peers(peers).storageDir(dir)
+        .storeUri(storeKind.equals("mem") ? "mem:" : "rocks://" + dir.resolve("kv").toAbsolutePath());
+    return tweak.apply(b).build();
+  }
+
+  String uri() {
+    return "raft://" + String.join(",", peers.values());
+  }
+
+  MetaServer server(String id) {
+    for (MetaServer s : servers) {
+      if (s.id().equals(id)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  void stop(String id) {
+    MetaServer s = server(id);
+    if (s != null) {
+      s.close();
+      servers.remove(s);
+    }
+  }
+
+  void restart(String id) throws IOException {
+    stop(id);
+    servers.add(MetaServer.start(config(id)));
+  }
+
+  String awaitLeader(Duration timeout) {
+    String[] leader = new String[1];
+    poll(timeout, "a leader", () -> {
+      for (MetaServer s : servers) {
+        if (s.isLeader()) {
+          leader[0] = s.id();
+          return true;
+        }
+      }
+      return false;
+    });
+    return leader[0];
+  }
+
+  static void poll(Duration timeout, String what, BooleanSupplier cond) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!cond.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for " + what);
+      }
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Stops every replica, in parallel (a Ratis server takes a while to shut down). */
+  @Override
+  public void close() {
+    List<Thread> threads = new ArrayList<>();
+    for (MetaServer s : servers) {
+      Thread t = new Thread(s::close, "close-" + s.id());
+      t.start();
+      threads.add(t);
+    }
+    for (Thread t : threads) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    servers.clear();
+  }
+}

@@ -1,0 +1,110 @@
+package io.quorumfs.meta;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quorumfs.kv.Bytes;
+import io.quorumfs.kv.ChangeEvent;
+import io.quorumfs.kv.CommitResult;
+import io.quorumfs.kv.KeyRange;
+import io.quorumfs.kv.KvStore;
+import io.quorumfs.kv.KvStores;
+import io.quorumfs.kv.ScanPage;
+import io.quorumfs.kv.Txn;
+import io.quorumfs.kv.Watch;
+import io.quorumfs.kv.WatchListener;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RaftKvStoreBasicTest {
+
+  @TempDir
+  static Path dir;
+  static LocalCluster cluster;
+  static KvStore store;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = new LocalCluster(dir, 3, "rocks");
+    cluster.awaitLeader(Duration.ofSeconds(30));
+    store = KvStores.open(cluster.uri());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (store != null) {
+      store.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void commit_thenGet_seesValueAtCommitRevision() {
+    CommitResult r = store.commit(Txn.builder().put(Bytes.utf8("basic/a"), Bytes.utf8("1")).build());
+    assertTrue(r.ok());
+    var v = store.get(Bytes.utf8("basic/a"));
+    assertEquals(r.revision(), v.version());
+    assertEquals("1", new String(v.value()));
+    assertTrue(store.revision() >= r.revision());
+  }
+
+  @Test
+  void failedCompare_isAResult_andAppliesNothing() {
+    CommitResult r = store.commit(Txn.builder().requireVersion(Bytes.utf8("basic/b"), 7)
+        .put(Bytes.utf8("basic/b"), Bytes.utf8("x")).build());
+    assertFalse(r.ok());
+    assertEquals(1, r.failed().size());
+    assertFalse(store.get(Bytes.utf8("basic/b")).exists());
+  }
+
+  @Test
+  void counters_andScan() {
+    for (int i = 0; i < 5; i++) {
+      CommitResult r = store.commit(Txn.builder().add(Bytes.utf8("basic/ctr"), 2).build());
+      assertEquals(2L * (i + 1), r.opResult(0));
+    }
+    for (int i = 0; i < 30; i++) {
+      store.commit(Txn.builder().put(Bytes.utf8(String.format("scan/%03d", i)), Bytes.utf8("v" + i)).build());
+    }
+    ScanPage p = store.scan(KeyRange.prefix(Bytes.utf8("scan/")), 10, null);
+    assertEquals(10, p.entries().size());
+    assertTrue(p.more());
+    ScanPage p2 = store.scan(KeyRange.prefix(Bytes.utf8("scan/")), 100, p.next());
+    assertEquals(20, p2.entries().size());
+    assertFalse(p2.more());
+  }
+
+  @Test
+  void watch_deliversCommitsInOrder() throws Exception {
+    long from = store.revision();
+    List<ChangeEvent> got = new CopyOnWriteArrayList<>();
+    try (Watch w = store.watch(from, new WatchListener() {
+      @Override
+      public void onEvent(ChangeEvent event) {
+        got.add(event);
+      }
+
+      @Override
+      public void onResync(long revision) {
+        throw new AssertionError("unexpected resync to " + revision);
+      }
+    })) {
+      for (int i = 0; i < 20; i++) {
+        store.commit(Txn.builder().put(Bytes.utf8("watch/" + i), Bytes.utf8("v")).build());
+      }
+      LocalCluster.poll(Duration.ofSeconds(20), "20 events", () -> got.size() >= 20);
+    }
+    for (int i = 1; i < got.size(); i++) {
+      assertTrue(got.get(i).revision() > got.get(i - 1).revision());
+    }
+  }
+}

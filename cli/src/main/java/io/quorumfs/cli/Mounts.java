@@ -32,6 +32,7 @@ final class Mounts {
   }
 
   static Mounted mount(Parts.MountSpec spec, MetricRegistry metrics) {
+    Parts.awaitLeader(spec.metaUri(), java.time.Duration.ofSeconds(120));
     Deque<AutoCloseable> opened = new ArrayDeque<>();
     try {
       KvStore meta = open(spec.metaUri(), "metadata");

@@ -177,6 +177,33 @@ final class Parts {
     return new ClusterStatus(group, Optional.ofNullable(st.leaderId()), out);
   }
 
+  /**
+   * For a raft:// URI, waits until the group has a leader (a client's first linearizable read
+   * fails while an election is still running); other URIs return at once.
+   */
+  static void awaitLeader(String metaUri, Duration timeout) {
+    if (!metaUri.startsWith("raft://")) {
+      return;
+    }
+    String group = queryParam(metaUri, "group").orElse(DEFAULT_GROUP);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    MetaStatus last;
+    do {
+      last = MetaStatus.query(metaUri, group, Duration.ofSeconds(2));
+      if (last.leaderId() != null) {
+        return;
+      }
+      try {
+        Thread.sleep(200); // polling the election with a deadline
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CommandFailedException("interrupted while waiting for a leader");
+      }
+    } while (System.nanoTime() < deadline);
+    throw new CommandFailedException("the metadata group " + metaUri + " has no leader after "
+        + timeout.toSeconds() + " s (is a majority of its replicas running?): " + last);
+  }
+
   static Optional<String> queryParam(String uri, String name) {
     int q = uri.indexOf('?');
     if (q < 0) {

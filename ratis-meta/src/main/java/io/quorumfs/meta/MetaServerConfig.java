@@ -31,9 +31,11 @@ public final class MetaServerConfig {
   private final int maxWatchValueBytes;
   private final Map<String, String> raftProperties;
   private final Tls tls;
+  private final boolean allowTestReset;
 
   private MetaServerConfig(Builder b) {
     tls = b.tls;
+    allowTestReset = b.allowTestReset;
     id = b.id;
     peers = Collections.unmodifiableMap(new LinkedHashMap<>(b.peers));
     storageDir = b.storageDir.toAbsolutePath();
@@ -62,6 +64,7 @@ public final class MetaServerConfig {
     b.peers.putAll(peers);
     b.raftProperties.putAll(raftProperties);
     b.tls = tls;
+    b.allowTestReset = allowTestReset;
     return b;
   }
 
@@ -140,6 +143,11 @@ public final class MetaServerConfig {
   /** Mutual TLS on every channel, or null for plain gRPC (the default, for loopback use). */
   Tls tls() {
     return tls;
+  }
+
+  /** Whether the leader accepts the test-only "delete everything" entry (default false). */
+  public boolean allowTestReset() {
+    return allowTestReset;
   }
 
   /** Raw {@code raft.*} properties applied last, overriding anything above. */
@@ -228,8 +236,18 @@ public final class MetaServerConfig {
     private int maxWatchValueBytes = 64 * 1024;
     private final Map<String, String> raftProperties = new LinkedHashMap<>();
     private Tls tls;
+    private boolean allowTestReset;
 
     private Builder() {}
+
+    /**
+     * Lets the leader accept the test-only reset entry that deletes every key and the feed history
+     * (one cluster serving many "fresh store" test cases). Never enable it in a deployment.
+     */
+    public Builder allowTestReset(boolean allow) {
+      this.allowTestReset = allow;
+      return this;
+    }
 
     /**
      * Mutual TLS between replicas and with clients: PKCS12 {@code keyStore} (this replica's key and

@@ -136,6 +136,21 @@ final class MetaStateMachine extends BaseStateMachine {
     }
   }
 
+  /**
+   * Runs on the leader only, before an entry is logged: the one place that refuses the test-only
+   * reset entry unless this replica allows it (refusing here keeps the log, and so every replica's
+   * apply, deterministic).
+   */
+  @Override
+  public TransactionContext startTransaction(org.apache.ratis.protocol.RaftClientRequest request) throws IOException {
+    org.apache.ratis.thirdparty.com.google.protobuf.ByteString c = request.getMessage().getContent();
+    if (c.size() == 1 && c.byteAt(0) == Wire.RESET && !config.allowTestReset()) {
+      throw new IOException("the reset entry is refused: replica " + config.id()
+          + " was not started with allowTestReset (tests only)");
+    }
+    return super.startTransaction(request);
+  }
+
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();

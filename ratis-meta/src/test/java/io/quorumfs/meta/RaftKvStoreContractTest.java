@@ -27,7 +27,7 @@ final class RaftKvStoreContractTest extends KvStoreContract {
   private static LocalCluster start(int feedEvents) {
     try {
       LocalCluster c = new LocalCluster(Files.createTempDirectory(dir, "c"), 3, "rocks",
-          b -> b.feedEvents(feedEvents));
+          b -> b.feedEvents(feedEvents).allowTestReset(true));
       c.awaitLeader(Duration.ofSeconds(60));
       return c;
     } catch (IOException e) {

@@ -17,6 +17,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * {@code @RegisterExtension static DynamoLocalExtension dynamo = new DynamoLocalExtension();}, then
  * {@link #newStoreUri()} gives a {@code dynamodb://} URI of a fresh table (dummy credentials,
  * {@code create=true}).
+ *
+ * <p>With {@code -Dquorumfs.fixtures=testcontainers} (default {@code process}) DynamoDB Local runs
+ * in a Testcontainers container of {@code amazon/dynamodb-local:2.6.0}
+ * ({@code -Dquorumfs.dynamo.image=...}, command {@code -jar DynamoDBLocal.jar -inMemory}) instead,
+ * and {@link #endpoint()} is the container's host and mapped port 8000. Any other value of the
+ * property is an error naming it and the allowed values.
  */
 public final class DynamoLocalExtension implements BeforeAllCallback {
 
@@ -30,8 +36,17 @@ public final class DynamoLocalExtension implements BeforeAllCallback {
 
   @Override
   public void beforeAll(ExtensionContext context) {
+    FixtureMode mode = FixtureMode.current();
     server = context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
-        .getOrComputeIfAbsent(Server.class, k -> Server.start(), Server.class);
+        .getOrComputeIfAbsent(Server.class, k -> Server.start(mode), Server.class);
+  }
+
+  /**
+   * Starts a server in {@code mode} that the caller must close (for the mode's own tests; fixtures
+   * share one server per run through {@link #beforeAll}).
+   */
+  static AutoCloseable startStandalone(FixtureMode mode) {
+    return Server.start(mode);
   }
 
   /** The HTTP endpoint, e.g. {@code http://127.0.0.1:41234}. */
@@ -40,7 +55,7 @@ public final class DynamoLocalExtension implements BeforeAllCallback {
       throw new IllegalStateException("DynamoDB Local not started: register the extension"
           + " on a static field with @RegisterExtension");
     }
-    return URI.create("http://127.0.0.1:" + server.port);
+    return URI.create("http://" + server.host + ":" + server.port);
   }
 
   /**
@@ -63,16 +78,25 @@ public final class DynamoLocalExtension implements BeforeAllCallback {
     return storeUri(newTableName(), "create=true");
   }
 
-  private static final class Server implements ExtensionContext.Store.CloseableResource {
-    final DynamoDBProxyServer proxy;
+  private static final class Server implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+    final DynamoDBProxyServer proxy; // null in testcontainers mode
+    final DynamoContainer container; // null in process mode
+    final String host;
     final int port;
 
-    private Server(DynamoDBProxyServer proxy, int port) {
+    private Server(DynamoDBProxyServer proxy, DynamoContainer container, String host, int port) {
       this.proxy = proxy;
+      this.container = container;
+      this.host = host;
       this.port = port;
     }
 
-    static Server start() {
+    static Server start(FixtureMode mode) {
+      if (mode == FixtureMode.TESTCONTAINERS) {
+        mode.requireTestcontainersOnClasspath("DynamoLocalExtension");
+        DynamoContainer c = DynamoContainer.start();
+        return new Server(null, c, c.host(), c.port());
+      }
       Exception last = null;
       for (int attempt = 0; attempt < 5; attempt++) {
         int port = freePort();
@@ -80,7 +104,7 @@ public final class DynamoLocalExtension implements BeforeAllCallback {
           DynamoDBProxyServer s = ServerRunner.createServerFromCommandLineArgs(
               new String[] {"-inMemory", "-disableTelemetry", "-port", Integer.toString(port)});
           s.start();
-          return new Server(s, port);
+          return new Server(s, null, "127.0.0.1", port);
         } catch (Exception e) {
           last = e; // another process took the port between probe and bind: try another
         }
@@ -98,7 +122,11 @@ public final class DynamoLocalExtension implements BeforeAllCallback {
 
     @Override
     public void close() throws Exception {
-      proxy.stop();
+      if (container != null) {
+        container.close();
+      } else {
+        proxy.stop();
+      }
     }
   }
 }

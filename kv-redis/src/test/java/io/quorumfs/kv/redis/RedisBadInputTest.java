@@ -29,17 +29,17 @@ final class RedisBadInputTest {
 
   @Test
   void wrongPassword_failsToOpen_namingAuthenticationAndTheServer_withoutThePassword() {
-    String uri = "redis://:not-it@127.0.0.1:" + REDIS.port() + "/0?prefix=auth";
+    String uri = "redis://:not-it@" + REDIS.host() + ":" + REDIS.port() + "/0?prefix=auth";
     KvException e = assertThrows(KvException.class, () -> KvStores.open(uri));
     assertFalse(e instanceof KvUnavailableException, "a wrong password is not transient: " + e);
     assertTrue(e.getMessage().contains("authentication failed"), e.getMessage());
-    assertTrue(e.getMessage().contains("127.0.0.1:" + REDIS.port()), e.getMessage());
+    assertTrue(e.getMessage().contains(REDIS.host() + ":" + REDIS.port()), e.getMessage());
     assertFalse(e.getMessage().contains("not-it"), "the message must not leak the password: " + e.getMessage());
   }
 
   @Test
   void wrongUser_failsToOpen_namingTheUser() {
-    String uri = "redis://nobody:s3cret-pw@127.0.0.1:" + REDIS.port() + "/0?prefix=auth";
+    String uri = "redis://nobody:s3cret-pw@" + REDIS.host() + ":" + REDIS.port() + "/0?prefix=auth";
     KvException e = assertThrows(KvException.class, () -> KvStores.open(uri));
     assertTrue(e.getMessage().contains("authentication failed for user 'nobody'"), e.getMessage());
   }
@@ -47,14 +47,14 @@ final class RedisBadInputTest {
   @Test
   void missingPassword_failsToOpen_namingAuthentication() {
     KvException e = assertThrows(KvException.class,
-        () -> KvStores.open("redis://127.0.0.1:" + REDIS.port() + "/0?prefix=auth"));
+        () -> KvStores.open("redis://" + REDIS.host() + ":" + REDIS.port() + "/0?prefix=auth"));
     assertTrue(e.getMessage().contains("authentication failed"), e.getMessage());
   }
 
   @Test
   void rightPassword_withOrWithoutTheDefaultUser_opens() {
     for (String auth : List.of(":s3cret-pw@", "default:s3cret-pw@")) {
-      try (KvStore s = KvStores.open("redis://" + auth + "127.0.0.1:" + REDIS.port() + "/0?prefix=auth")) {
+      try (KvStore s = KvStores.open("redis://" + auth + REDIS.host() + ":" + REDIS.port() + "/0?prefix=auth")) {
         assertTrue(s.commit(Txn.builder().put(Bytes.utf8("k"), Bytes.utf8("v")).build()).ok());
         assertFalse(s.toString().contains("s3cret"), s.toString());
       }
@@ -106,7 +106,7 @@ final class RedisBadInputTest {
 
   @Test
   void malformedUris_throwIllegalArgument_namingThePart() {
-    String base = "redis://127.0.0.1:" + REDIS.port();
+    String base = "redis://" + REDIS.host() + ":" + REDIS.port();
     assertMessage(base + "/0?colour=red", "unknown redis parameter 'colour'");
     assertMessage(base + "/zero", "database number");
     assertMessage(base + "/0?prefix=has%20space", "'prefix'");
@@ -121,7 +121,7 @@ final class RedisBadInputTest {
 
   @Test
   void valueOverMaxValue_isRefusedWithKvLimitException_namingKeySizeAndLimit() {
-    try (KvStore s = KvStores.open("redis://:s3cret-pw@127.0.0.1:" + REDIS.port() + "/0?prefix=lim&maxValue=1024")) {
+    try (KvStore s = KvStores.open("redis://:s3cret-pw@" + REDIS.host() + ":" + REDIS.port() + "/0?prefix=lim&maxValue=1024")) {
       KvLimitException e = assertThrows(KvLimitException.class,
           () -> s.commit(Txn.builder().put(Bytes.utf8("small"), new byte[1]).put(Bytes.utf8("big"), new byte[1025])
               .build()));
@@ -134,7 +134,7 @@ final class RedisBadInputTest {
 
   @Test
   void txnOverMaxTxnSize_isRefused_namingTheLimit() {
-    try (KvStore s = KvStores.open("redis://:s3cret-pw@127.0.0.1:" + REDIS.port() + "/0?prefix=lim2")) {
+    try (KvStore s = KvStores.open("redis://:s3cret-pw@" + REDIS.host() + ":" + REDIS.port() + "/0?prefix=lim2")) {
       Txn.Builder b = Txn.builder();
       for (int i = 0; i <= s.maxTxnSize(); i++) {
         b.requireAbsent(Bytes.utf8("k"));

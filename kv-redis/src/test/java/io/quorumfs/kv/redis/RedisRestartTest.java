@@ -34,7 +34,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 final class RedisRestartTest {
 
   @RegisterExtension
-  static final RedisServerExtension REDIS = new RedisServerExtension().persistent();
+  static final RedisServerExtension REDIS = new RedisServerExtension().persistent()
+      .processOnly("kill -9 and restart on the same port and directory");
 
   private static final long TIMEOUT_MS = 2000;
   private static final long DEADLINE_MS = 60_000;

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -42,6 +43,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p>Needs the Debian package: {@code apt-get install -y --no-install-recommends redis-server}
  * (or {@code -Dquorumfs.redis.server=/path/to/redis-server}).
+ *
+ * <p>With {@code -Dquorumfs.fixtures=testcontainers} (default {@code process}) the server runs in a
+ * Testcontainers container of {@code redis:7} ({@code -Dquorumfs.redis.image=...}) instead, and
+ * {@link #host()}/{@link #port()} are the container's host and mapped port. There {@link #kill()},
+ * {@link #restart()}, {@link #pid()} and {@link #dir()} throw {@link UnsupportedOperationException},
+ * and fixtures with TLS or {@link #processOnly(String)} skip their test class with an assumption
+ * naming the reason; tests calling those in one method guard it with {@link #assumeProcess(String)}.
  */
 public final class RedisServerExtension
     implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
@@ -61,6 +69,9 @@ public final class RedisServerExtension
   private Path dir;
   private boolean startedPerClass;
   private boolean startedPerTest;
+  private FixtureMode mode;
+  private String processOnlyReason;
+  private RedisContainer container;
 
   public RedisServerExtension() {}
 
@@ -93,8 +104,62 @@ public final class RedisServerExtension
     return this;
   }
 
+  /**
+   * Marks every test using this fixture as needing a child process ({@code reason}, e.g. "kill -9 and
+   * restart"): with {@code -Dquorumfs.fixtures=testcontainers} they are skipped with that reason.
+   */
+  public RedisServerExtension processOnly(String reason) {
+    this.processOnlyReason = reason;
+    return this;
+  }
+
+  /** The mode from {@code -Dquorumfs.fixtures}, read once per fixture. */
+  synchronized FixtureMode mode() {
+    if (mode == null) {
+      mode = FixtureMode.current();
+    }
+    return mode;
+  }
+
+  /** Overrides {@code -Dquorumfs.fixtures} for this fixture (for the mode's own tests). */
+  synchronized RedisServerExtension withMode(FixtureMode mode) {
+    this.mode = mode;
+    return this;
+  }
+
+  /**
+   * A JUnit assumption for one test that needs the child process ({@link #pid()}, {@link #kill()}, ...):
+   * skips it, naming {@code reason} and the mode, under {@code -Dquorumfs.fixtures=testcontainers}.
+   */
+  public void assumeProcess(String reason) {
+    Assumptions.assumeTrue(mode() == FixtureMode.PROCESS,
+        () -> "skipped with " + mode().flag() + ": " + reason + " needs a redis-server child process");
+  }
+
+  private boolean supportedByMode() {
+    return mode() == FixtureMode.PROCESS || (processOnlyReason == null && tlsCert == null);
+  }
+
+  private void assumeSupportedByMode() {
+    if (processOnlyReason != null) {
+      assumeProcess(processOnlyReason);
+    }
+    if (tlsCert != null) {
+      assumeProcess("TLS (server certificates from a temporary directory)");
+    }
+  }
+
+  private UnsupportedOperationException unsupported(String what) {
+    return new UnsupportedOperationException(what + " is not available with " + mode().flag()
+        + ": the server runs in a container, not as a child process; guard the test with"
+        + " REDIS.assumeProcess(...) or processOnly(...)");
+  }
+
   /** The server's process id (for tests that stop it with SIGSTOP, for example). */
   public synchronized long pid() {
+    if (mode() != FixtureMode.PROCESS) {
+      throw unsupported("pid()");
+    }
     if (process == null) {
       throw new IllegalStateException("redis-server is not running");
     }
@@ -103,6 +168,9 @@ public final class RedisServerExtension
 
   @Override
   public void beforeAll(ExtensionContext context) {
+    if (!supportedByMode()) {
+      return; // beforeEach skips every test with the reason, so the reports show each one skipped
+    }
     if (!isRunning()) {
       start();
       startedPerClass = true;
@@ -119,6 +187,7 @@ public final class RedisServerExtension
 
   @Override
   public void beforeEach(ExtensionContext context) {
+    assumeSupportedByMode();
     if (!isRunning() && !startedPerClass && dir == null) {
       start();
       startedPerTest = true;
@@ -133,22 +202,27 @@ public final class RedisServerExtension
     }
   }
 
-  public String host() {
-    return "127.0.0.1";
+  /** {@code 127.0.0.1}, or the container's host in testcontainers mode. */
+  public synchronized String host() {
+    return container != null ? container.host() : "127.0.0.1";
   }
 
-  public int port() {
-    return port;
+  /** The server's port, or the container's mapped port in testcontainers mode. */
+  public synchronized int port() {
+    return container != null ? container.port() : port;
   }
 
   /** The server's working directory (its AOF lives here). */
-  public Path dir() {
+  public synchronized Path dir() {
+    if (mode() != FixtureMode.PROCESS) {
+      throw unsupported("dir()");
+    }
     return dir;
   }
 
   /** {@code redis://127.0.0.1:PORT/0?prefix=PREFIX}, with the password if one is set. */
   public String uri(String prefix) {
-    return (tlsCert != null ? "rediss://" : "redis://") + (password != null ? ":" + password + "@" : "") + host() + ":" + port + "/0?prefix=" + prefix;
+    return (tlsCert != null ? "rediss://" : "redis://") + (password != null ? ":" + password + "@" : "") + host() + ":" + port() + "/0?prefix=" + prefix;
   }
 
   /** A URI with a key prefix no other call in this JVM returned: an empty, isolated store. */
@@ -157,12 +231,19 @@ public final class RedisServerExtension
   }
 
   public synchronized boolean isRunning() {
+    if (container != null) {
+      return container.isRunning();
+    }
     return process != null && process.isAlive();
   }
 
   /** Starts the server on a free port (retrying with another port if the chosen one was taken). */
   public synchronized void start() {
     if (isRunning()) {
+      return;
+    }
+    if (mode() == FixtureMode.TESTCONTAINERS) {
+      startContainer();
       return;
     }
     String exe = findServer();
@@ -186,6 +267,9 @@ public final class RedisServerExtension
 
   /** Starts the server again on the same port and directory (after {@link #kill} or {@link #stop}). */
   public synchronized void restart() {
+    if (mode() != FixtureMode.PROCESS) {
+      throw unsupported("restart()");
+    }
     if (isRunning()) {
       throw new IllegalStateException("redis-server on port " + port + " is still running");
     }
@@ -194,6 +278,9 @@ public final class RedisServerExtension
 
   /** SIGKILL: no shutdown, no final save; what the AOF had fsynced survives. */
   public synchronized void kill() {
+    if (mode() != FixtureMode.PROCESS) {
+      throw unsupported("kill()");
+    }
     if (process != null) {
       process.destroyForcibly();
       waitFor(process);
@@ -202,6 +289,10 @@ public final class RedisServerExtension
 
   /** Stops the server (SIGTERM, SIGKILL after 5 s) and deletes its directory. */
   public synchronized void stop() {
+    if (container != null) {
+      container.close();
+      container = null;
+    }
     if (process != null) {
       process.destroy();
       try {
@@ -219,6 +310,24 @@ public final class RedisServerExtension
       deleteTree(dir);
       dir = null;
     }
+  }
+
+  private void startContainer() {
+    if (tlsCert != null) {
+      throw unsupported("TLS (withTls)");
+    }
+    mode().requireTestcontainersOnClasspath("RedisServerExtension");
+    List<String> args = new ArrayList<>(List.of("--save", "", "--protected-mode", "no"));
+    if (persistent) {
+      args.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
+    } else {
+      args.addAll(List.of("--appendonly", "no"));
+    }
+    if (password != null) {
+      args.addAll(List.of("--requirepass", password));
+    }
+    args.addAll(extraArgs);
+    container = RedisContainer.start(args);
   }
 
   private void launch(String exe) {

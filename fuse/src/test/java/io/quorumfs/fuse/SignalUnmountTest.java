@@ -24,7 +24,9 @@ class SignalUnmountTest {
     Path mnt = Files.createDirectories(tmp.resolve("mnt"));
     Path marker = tmp.resolve("flushed");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+    // env --default-signal: a JVM cannot catch a signal it inherited as ignored (Maven started
+    // in the background by a script runs with SIGINT ignored); Ctrl-C on a terminal never is.
+    Process child = new ProcessBuilder("env", "--default-signal=INT", java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
         StubMountMain.class.getName(), mnt.toString(), marker.toString()).redirectErrorStream(true).start();
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()));

@@ -144,9 +144,9 @@ final class KvFileSystem implements FileSystem {
 
   @Override
   public Attr setattr(long ino, SetAttr changes) {
-    if (changes.size() != null) {
-      data.flushInode(ino);
-    }
+    // This client's buffered writes go first, so explicit times (cp -a, tar) and sizes win over
+    // the mtime and size a later flush would otherwise stamp. Cheap when nothing is buffered.
+    data.flushInode(ino);
     return attrs.setattr(ino, changes);
   }
 

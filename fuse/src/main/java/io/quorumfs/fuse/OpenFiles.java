@@ -25,15 +25,6 @@ final class OpenFiles {
     return handles.remove(fuseFh);
   }
 
-  /** Commits the buffered writes of every handle on {@code ino} of {@code vol}. */
-  void flushInode(Namespace.Volume vol, long ino) {
-    for (OpenFile f : handles.snapshot()) {
-      if (f.vol() == vol && f.ino() == ino) {
-        f.vol().fs().flush(f.fh());
-      }
-    }
-  }
-
   /** Flushes every open file (before unmount); failures are logged, never thrown. */
   void flushAll() {
     for (OpenFile f : handles.snapshot()) {

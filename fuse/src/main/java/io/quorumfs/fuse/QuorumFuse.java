@@ -108,9 +108,7 @@ final class QuorumFuse extends NativeFuse {
       if (times.isEmpty() || n.synthetic()) {
         return n.synthetic() ? -Errors.EROFS : 0;
       }
-      // The kernel sent every write before this call: commit them first, or their later commit
-      // would stamp mtime over the one set here (cp -a, tar, rsync set times before close).
-      files.flushInode(n.vol(), n.ino());
+      // fs-core commits this client's buffered writes before applying the times (cp -a, tar).
       n.fs().setattr(n.ino(), times);
       return 0;
     });

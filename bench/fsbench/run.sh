@@ -19,5 +19,8 @@ mvn -B -ntp -q -pl bench -am package -DskipTests dependency:build-classpath \
 # Reactor modules resolve to their freshly built jars.
 cp="bench/target/classes:$(cat "$cp_file")"
 for m in kv-spi kv-rocks ratis-meta blob fs-core fuse; do cp="$cp:$m/target/classes"; done
-exec java -Xmx1g -XX:+UseG1GC -Dfile.encoding=UTF-8 -cp "$cp" io.quorumfs.bench.fuse.FsBench \
+# WARN-level logging: logback's default (DEBUG to the console) slowed the FUSE threads by 5-30 %.
+exec java -Xmx1g -XX:+UseG1GC -Dfile.encoding=UTF-8 \
+  -Dlogback.configurationFile=bench/src/main/resources/io/quorumfs/bench/fs/logback-bench.xml \
+  -cp "$cp" io.quorumfs.bench.fuse.FsBench \
   --native "${FSBENCH_NATIVE:-/var/tmp/fsbench}" "$@"

@@ -34,6 +34,10 @@ public final class CrashChild {
       off += buf.length;
       if (i % 3 == 2) {
         fs.fsync(data.fh(), false);
+        if (i > 5) {
+          System.out.println("FSYNCED " + i);
+          System.out.flush();
+        }
       }
       if (i == 5) {
         System.out.println("READY " + fs.sessionId());

@@ -52,8 +52,12 @@ class CrashTest {
       }
       assertTrue(line != null, "child died before READY:\n" + log);
       childSession = Long.parseLong(line.substring(6).trim());
-      // Let it get into the middle of more writes, then kill -9.
-      Thread.sleep(300);
+      // Kill -9 once it has committed two more fsyncs, so it dies in the middle of writing.
+      int fsyncs = 0;
+      while (fsyncs < 2 && (line = out.readLine()) != null) {
+        fsyncs += line.startsWith("FSYNCED") ? 1 : 0;
+      }
+      assertTrue(fsyncs == 2, "child died before two more fsyncs");
     } finally {
       child.destroyForcibly();
       assertTrue(child.waitFor(30, TimeUnit.SECONDS));

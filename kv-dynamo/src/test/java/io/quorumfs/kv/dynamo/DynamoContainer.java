@@ -1,5 +1,6 @@
 package io.quorumfs.kv.dynamo;
 
+import io.quorumfs.kv.FixtureMode;
 import java.time.Duration;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;

@@ -1,5 +1,6 @@
 package io.quorumfs.kv.dynamo;
 
+import io.quorumfs.kv.FixtureMode;
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
 import java.io.IOException;

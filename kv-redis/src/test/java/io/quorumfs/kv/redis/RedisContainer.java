@@ -1,5 +1,6 @@
 package io.quorumfs.kv.redis;
 
+import io.quorumfs.kv.FixtureMode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,31 +1,18 @@
 package io.quorumfs.kv.redis;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.quorumfs.kv.FixtureMode;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** {@code -Dquorumfs.fixtures}: parsing, and the testcontainers mode failing clearly without Docker. */
+/** {@code -Dquorumfs.fixtures=testcontainers} failing clearly without Docker (parsing: kv-spi's FixtureModeTest). */
 final class RedisFixtureModeTest {
 
   @Test
-  void parse_defaultsToProcess_andRejectsOtherValues_namingThePropertyAndTheAllowedValues() {
-    assertEquals(FixtureMode.PROCESS, FixtureMode.parse(null));
-    assertEquals(FixtureMode.PROCESS, FixtureMode.parse(" "));
-    assertEquals(FixtureMode.PROCESS, FixtureMode.parse("process"));
-    assertEquals(FixtureMode.TESTCONTAINERS, FixtureMode.parse(" TestContainers "));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FixtureMode.parse("docker"));
-    assertTrue(e.getMessage().contains("-Dquorumfs.fixtures=docker") && e.getMessage().contains("process")
-        && e.getMessage().contains("testcontainers"), e.getMessage());
-  }
-
-  @Test
   void testcontainersMode_withoutADockerEngine_failsWithAClearMessage_andProcessOnlyCallsAreUnsupported() {
-    Assumptions.assumeFalse(dockerEngineVisible(),
+    Assumptions.assumeFalse(FixtureMode.dockerEngineVisible(),
         "a Docker engine is visible (DOCKER_HOST or a docker.sock): the no-Docker failure cannot be shown here");
     RedisServerExtension redis = new RedisServerExtension().withMode(FixtureMode.TESTCONTAINERS);
     try {
@@ -40,11 +27,5 @@ final class RedisFixtureModeTest {
     } finally {
       redis.stop();
     }
-  }
-
-  static boolean dockerEngineVisible() {
-    String runtime = System.getenv("XDG_RUNTIME_DIR");
-    return System.getenv("DOCKER_HOST") != null || Files.exists(Path.of("/var/run/docker.sock"))
-        || (runtime != null && Files.exists(Path.of(runtime, "docker.sock")));
   }
 }

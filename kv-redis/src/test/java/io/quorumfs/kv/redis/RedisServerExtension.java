@@ -1,5 +1,6 @@
 package io.quorumfs.kv.redis;
 
+import io.quorumfs.kv.FixtureMode;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,32 +1,34 @@
-package io.quorumfs.kv.dynamo;
+package io.quorumfs.kv;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
  * How the test fixtures start their server, chosen with {@code -Dquorumfs.fixtures=process|testcontainers}.
  * {@link #PROCESS} (the default) needs no Docker; {@link #TESTCONTAINERS} needs a Docker engine and the
- * Testcontainers library on the test classpath.
+ * Testcontainers library on the test classpath. Shared by the server fixtures of every backend module.
  */
-enum FixtureMode {
+public enum FixtureMode {
   PROCESS("process"),
   TESTCONTAINERS("testcontainers");
 
-  static final String PROPERTY = "quorumfs.fixtures";
-  static final String GENERIC_CONTAINER = "org.testcontainers.containers.GenericContainer";
+  public static final String PROPERTY = "quorumfs.fixtures";
+  public static final String GENERIC_CONTAINER = "org.testcontainers.containers.GenericContainer";
 
-  final String value;
+  public final String value;
 
   FixtureMode(String value) {
     this.value = value;
   }
 
   /** The mode from {@code -Dquorumfs.fixtures}, {@link #PROCESS} when unset or blank. */
-  static FixtureMode current() {
+  public static FixtureMode current() {
     return parse(System.getProperty(PROPERTY));
   }
 
   /** Parses a property value; anything but {@code process} or {@code testcontainers} is an error. */
-  static FixtureMode parse(String raw) {
+  public static FixtureMode parse(String raw) {
     if (raw == null || raw.isBlank()) {
       return PROCESS;
     }
@@ -41,17 +43,24 @@ enum FixtureMode {
   }
 
   /** "-Dquorumfs.fixtures=testcontainers", for messages. */
-  String flag() {
+  public String flag() {
     return "-D" + PROPERTY + "=" + value;
   }
 
   /** Fails clearly when Testcontainers is not on the classpath (a module using the test-jar without it). */
-  void requireTestcontainersOnClasspath(String fixture) {
+  public void requireTestcontainersOnClasspath(String fixture) {
     try {
       Class.forName(GENERIC_CONTAINER, false, FixtureMode.class.getClassLoader());
     } catch (ClassNotFoundException e) {
       throw new IllegalStateException(fixture + " with " + flag() + " needs org.testcontainers:testcontainers"
           + " on the test classpath; add it with test scope to this module's pom", e);
     }
+  }
+
+  /** True when a Docker engine is visible (DOCKER_HOST or a docker.sock), as Testcontainers looks. */
+  public static boolean dockerEngineVisible() {
+    String runtime = System.getenv("XDG_RUNTIME_DIR");
+    return System.getenv("DOCKER_HOST") != null || Files.exists(Path.of("/var/run/docker.sock"))
+        || (runtime != null && Files.exists(Path.of(runtime, "docker.sock")));
   }
 }

@@ -1,7 +1,5 @@
 package io.quorumfs.kv;
 
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -9,14 +7,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link KvUnavailableException} (an unreachable server), so tests can hold back a
  * {@link PairedStore}'s propagation. Reads always pass. Shipped in the test-jar.
  */
-public final class GatedKvStore implements KvStore {
+public final class GatedKvStore extends ForwardingKvStore {
 
-  private final KvStore inner;
   private volatile boolean open;
   private final AtomicInteger refused = new AtomicInteger();
 
   public GatedKvStore(KvStore inner, boolean open) {
-    this.inner = inner;
+    super(inner);
     this.open = open;
   }
 
@@ -38,57 +35,12 @@ public final class GatedKvStore implements KvStore {
   }
 
   @Override
-  public Versioned get(byte[] key) {
-    return inner.get(key);
-  }
-
-  @Override
-  public List<Versioned> getAll(List<byte[]> keys) {
-    return inner.getAll(keys);
-  }
-
-  @Override
-  public ScanPage scan(KeyRange range, int limit, byte[] after) {
-    return inner.scan(range, limit, after);
-  }
-
-  @Override
   public CommitResult commit(Txn txn) {
     if (!open) {
       refused.incrementAndGet();
       throw new KvUnavailableException("gate shut: " + inner + " refuses commits");
     }
     return inner.commit(txn);
-  }
-
-  @Override
-  public long revision() {
-    return inner.revision();
-  }
-
-  @Override
-  public Watch watch(long fromRevision, WatchListener listener) {
-    return inner.watch(fromRevision, listener);
-  }
-
-  @Override
-  public int maxWatchValueBytes() {
-    return inner.maxWatchValueBytes();
-  }
-
-  @Override
-  public int maxTxnSize() {
-    return inner.maxTxnSize();
-  }
-
-  @Override
-  public Set<Capability> capabilities() {
-    return inner.capabilities();
-  }
-
-  @Override
-  public void close() {
-    inner.close();
   }
 
   @Override

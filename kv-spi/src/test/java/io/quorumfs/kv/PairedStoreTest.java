@@ -54,14 +54,9 @@ final class PairedStoreTest {
   }
 
   private static void await(BooleanSupplier cond, String what) {
-    long deadline = System.nanoTime() + 20_000_000_000L;
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("timed out waiting for " + what);
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
-    }
+    Poll.until(Duration.ofSeconds(20), what, cond);
   }
+
 
   @Test
   void read_missingInFast_fallsBackToSlow_andFillsFast() {

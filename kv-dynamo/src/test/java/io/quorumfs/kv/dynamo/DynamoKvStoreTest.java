@@ -1,5 +1,7 @@
 package io.quorumfs.kv.dynamo;
 
+import java.time.Duration;
+import io.quorumfs.kv.Poll;
 import static io.quorumfs.kv.Bytes.utf8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -315,13 +317,8 @@ class DynamoKvStoreTest {
     }
   }
 
-  static void waitFor(BooleanSupplier cond) throws InterruptedException {
-    long deadline = System.nanoTime() + 20_000_000_000L;
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 20 s");
-      }
-      Thread.sleep(10);
-    }
+  static void waitFor(BooleanSupplier cond) {
+    Poll.until(Duration.ofSeconds(20), "the watch to deliver", cond);
   }
+
 }

@@ -1,5 +1,7 @@
 package io.quorumfs.kv.redis;
 
+import java.time.Duration;
+import io.quorumfs.kv.Poll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -241,15 +243,10 @@ final class RedisKvStoreTest {
     return Bytes.utf8(s);
   }
 
-  private static void await(BooleanSupplier cond, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("timed out waiting for " + what);
-      }
-      Thread.sleep(10); // poll interval inside a deadline loop
-    }
+  private static void await(BooleanSupplier cond, String what) {
+    Poll.until(Duration.ofSeconds(30), what, cond);
   }
+
 
   static final class Events implements WatchListener {
     final List<Long> revisions = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -1,5 +1,7 @@
 package io.quorumfs.kv.redis;
 
+import java.time.Duration;
+import io.quorumfs.kv.Poll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -128,15 +130,10 @@ final class RedisRestartTest {
     }
   }
 
-  private static void awaitTrue(BooleanSupplier cond, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + DEADLINE_MS * 1_000_000;
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("timed out after " + DEADLINE_MS + " ms waiting for " + what);
-      }
-      Thread.sleep(10); // poll interval inside a deadline loop
-    }
+  private static void awaitTrue(BooleanSupplier cond, String what) {
+    Poll.until(Duration.ofMillis(DEADLINE_MS), what, cond);
   }
+
 
   private static final class WatchLog implements WatchListener {
     private volatile long last;

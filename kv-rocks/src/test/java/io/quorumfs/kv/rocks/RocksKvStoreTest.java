@@ -1,5 +1,7 @@
 package io.quorumfs.kv.rocks;
 
+import java.time.Duration;
+import io.quorumfs.kv.Poll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -184,14 +186,9 @@ final class RocksKvStoreTest {
   }
 
   private static void await(BooleanSupplier cond, String what) {
-    long deadline = System.nanoTime() + 20_000_000_000L;
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("timed out waiting for " + what);
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
-    }
+    Poll.until(Duration.ofSeconds(20), what, cond);
   }
+
 
   private static final class Events implements WatchListener {
     final List<Long> resyncs = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -65,13 +65,18 @@ public final class MetaServer implements AutoCloseable {
             + " does not exist; refusing to start on a store whose log is gone (restore the raft dir or remove the store)");
       }
       MetaStateMachine sm = new MetaStateMachine(store, config, timer);
+      org.apache.ratis.conf.Parameters params =
+          config.tls() == null ? new org.apache.ratis.conf.Parameters() : config.tls().parameters();
+      MetaRpc rpc = new MetaRpc();
+      addServices(rpc, sm);
+      rpc.install(params);
       RaftServer server = RaftServer.newBuilder()
           .setServerId(RaftPeerId.valueOf(config.id()))
           .setGroup(group)
           .setStateMachine(sm)
           .setProperties(RaftSettings.server(config))
           .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
-          .setParameters(config.tls() == null ? new org.apache.ratis.conf.Parameters() : config.tls().parameters())
+          .setParameters(params)
           .build();
       server.start();
       sm.startFeedHealthChecks();
@@ -83,6 +88,13 @@ public final class MetaServer implements AutoCloseable {
       store.close();
       throw e;
     }
+  }
+
+  /**
+   * quorumfs's own gRPC services on this replica's Ratis port ({@link MetaRpc}); they exist before
+   * the Ratis server does, so they reach it through the state machine ({@link MetaStateMachine#division}).
+   */
+  private static void addServices(MetaRpc rpc, MetaStateMachine sm) {
   }
 
   private static void checkStorageDir(Path dir, UUID ours, String groupName) throws IOException {

@@ -29,9 +29,12 @@ public final class MetaServer implements AutoCloseable {
   private final RaftServer server;
   private final MetaStateMachine stateMachine;
   private final ScheduledExecutorService timer;
+  private final FeedService feed;
   private volatile boolean closed;
 
-  private MetaServer(MetaServerConfig config, RaftServer server, MetaStateMachine sm, ScheduledExecutorService timer) {
+  private MetaServer(MetaServerConfig config, RaftServer server, MetaStateMachine sm, ScheduledExecutorService timer,
+                     FeedService feed) {
+    this.feed = feed;
     this.config = config;
     this.server = server;
     this.stateMachine = sm;
@@ -53,6 +56,7 @@ public final class MetaServer implements AutoCloseable {
     checkStorageDir(dir, ours, config.group());
     boolean fresh = !Files.isDirectory(dir.resolve(ours.toString()));
     ReplicaStore store = ReplicaStores.open(config.storeUri(), config.maxWatchValueBytes());
+    FeedService feed = null;
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "meta-" + config.id() + "-timer");
       t.setDaemon(true);
@@ -68,6 +72,8 @@ public final class MetaServer implements AutoCloseable {
       org.apache.ratis.conf.Parameters params =
           config.tls() == null ? new org.apache.ratis.conf.Parameters() : config.tls().parameters();
       MetaRpc rpc = new MetaRpc();
+      feed = new FeedService(config.id(), sm.ring(), sm::feedProblem, sm::appliedIndex, timer);
+      rpc.add(feed.definition());
       addServices(rpc, sm);
       rpc.install(params);
       RaftServer server = RaftServer.newBuilder()
@@ -82,8 +88,11 @@ public final class MetaServer implements AutoCloseable {
       sm.startFeedHealthChecks();
       LOG.info("meta replica {} started on {} (group '{}' {}, storage {}, store {}, {})", config.id(), config.address(),
           config.group(), ours, dir, config.storeUri(), config.tls() == null ? "plain gRPC" : "mutual TLS");
-      return new MetaServer(config, server, sm, timer);
+      return new MetaServer(config, server, sm, timer, feed);
     } catch (IOException | RuntimeException e) {
+      if (feed != null) {
+        feed.close();
+      }
       timer.shutdownNow();
       store.close();
       throw e;
@@ -158,6 +167,7 @@ public final class MetaServer implements AutoCloseable {
       return;
     }
     closed = true;
+    feed.close();
     try {
       server.close();
     } catch (IOException e) {

@@ -73,7 +73,7 @@ final class RaftKvStore implements KvStore {
   /** Parsed {@code raft://} query parameters, with their defaults. */
   record Options(String group, Duration timeout, Duration requestTimeout, boolean followerReads,
                  long lingerMicros, int batchTxns, int inflight, long pollWaitMillis, Tls tls,
-                 boolean feedFromLeader) {
+                 String feed) {
 
     static Options parse(String query) {
       String group = "meta";
@@ -88,7 +88,7 @@ final class RaftKvStore implements KvStore {
       String trustStore = null;
       String passwordEnv = null;
       String password = null;
-      boolean feedLeader = true;
+      String feed = "leader";
       if (query != null && !query.isEmpty()) {
         for (String kv : query.split("&")) {
           int eq = kv.indexOf('=');
@@ -114,10 +114,10 @@ final class RaftKvStore implements KvStore {
               case "tlsPasswordEnv" -> passwordEnv = v;
               case "tlsPassword" -> password = v;
               case "feed" -> {
-                if (!v.equals("leader") && !v.equals("any")) {
-                  throw new IllegalArgumentException("feed must be leader or any, got '" + v + "'");
+                if (!v.equals("leader") && !v.equals("follower") && !v.equals("any")) {
+                  throw new IllegalArgumentException("feed must be leader, follower or any, got '" + v + "'");
                 }
-                feedLeader = v.equals("leader");
+                feed = v;
               }
               default -> throw new IllegalArgumentException("unknown raft:// parameter '" + k
                   + "'; known: group, timeout, requestTimeout, reads, lingerMicros, batch, inflight, pollMillis,"
@@ -132,7 +132,7 @@ final class RaftKvStore implements KvStore {
         throw new IllegalArgumentException("raft:// batch and inflight must be >= 1, lingerMicros and pollMillis >= 0");
       }
       return new Options(group, timeout, request, follower, linger, batch, inflight, poll,
-          Tls.of(keyStore, trustStore, passwordEnv, password), feedLeader);
+          Tls.of(keyStore, trustStore, passwordEnv, password), feed);
     }
 
     private static Duration duration(String v) {
@@ -372,9 +372,7 @@ final class RaftKvStore implements KvStore {
       ids.add(p.toString());
       addresses.add(group.getPeer(p).getAddress());
     }
-    RaftPeerId leader = options.feedFromLeader() ? client.getLeaderId() : null;
-    int start = leader != null && peers.contains(leader) ? peers.indexOf(leader)
-        : ThreadLocalRandom.current().nextInt(peers.size());
+    int start = RaftWatch.startAt(peers, client.getLeaderId(), options.feed());
     long heartbeat = Math.max(250, options.pollWaitMillis());
     RaftWatch w = new RaftWatch(ids, addresses, start, fromRevision, listener, options.tls(), heartbeat,
         Math.max(options.requestTimeout().toMillis(), 3 * heartbeat));

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.thirdparty.io.grpc.CallOptions;
 import org.apache.ratis.thirdparty.io.grpc.ClientCall;
 import org.apache.ratis.thirdparty.io.grpc.ManagedChannel;
@@ -73,6 +74,20 @@ final class RaftWatch implements Watch {
 
   void start() {
     thread.start();
+  }
+
+  /**
+   * Which replica a new watch reads from first: the leader (it applies an entry first; a follower
+   * learns the commit index only with the next AppendEntries), a follower (off-loads the leader), or
+   * any (random).
+   */
+  static int startAt(List<RaftPeerId> peers, RaftPeerId leader, String feed) {
+    int random = java.util.concurrent.ThreadLocalRandom.current().nextInt(peers.size());
+    int l = leader == null ? -1 : peers.indexOf(leader);
+    if (l < 0 || feed.equals("any") || peers.size() == 1) {
+      return random;
+    }
+    return feed.equals("leader") ? l : (l + 1 + random % (peers.size() - 1)) % peers.size();
   }
 
   /** How one stream ended. */

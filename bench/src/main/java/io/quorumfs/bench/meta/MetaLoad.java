@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * committers (throughput, p50/p99), linearizable reads/s, watch delivery latency (commit
  * acknowledged to subscriber), and the time from SIGKILL of the leader to the next successful
  * commit. Run: {@code java -cp <bench classpath> io.quorumfs.bench.meta.MetaLoad [seconds-per-phase]
- * [extra raft:// parameters, e.g. inflight=16&batch=1024]}.
+ * [extra raft:// parameters, e.g. inflight=16&batch=1024, or ""] [phases: commits,reads,watch,failover (all)]}.
  */
 public final class MetaLoad {
 
@@ -59,23 +59,39 @@ public final class MetaLoad {
       for (String id : peers.keySet()) {
         procs.put(id, startReplica(root, id, spec.toString()));
       }
-      String extra = args.length > 1 ? "&" + args[1] : "";
+      String extra = args.length > 1 && !args[1].isEmpty() ? "&" + args[1] : "";
+      String phases = args.length > 2 ? args[2] : "commits,reads,watch,failover";
       String uri = "raft://" + String.join(",", peers.values()) + "?timeout=30s" + extra;
       String leader = awaitLeader(uri);
       System.out.printf("cluster up, leader %s; %d s per phase%n", leader, seconds);
       try (KvStore store = KvStores.open(uri)) {
         commits(store, 1, 3);
         for (int c : new int[] {1, 16, 64}) {
+          if (!phases.contains("commits")) {
+            break;
+          }
           Result r = commits(store, c, seconds);
           System.out.printf("commits  committers=%-3d %8.0f/s  p50 %6.2f ms  p99 %6.2f ms  (%d ok)%n",
               c, r.perSecond, r.p50, r.p99, r.count);
         }
-        Result reads = reads(store, 16, seconds);
-        System.out.printf("reads    readers=16      %8.0f/s  p50 %6.2f ms  p99 %6.2f ms%n",
-            reads.perSecond, reads.p50, reads.p99);
-        Result watch = watch(store, 16, seconds);
-        System.out.printf("watch    delivery (ack -> subscriber)  p50 %6.2f ms  p99 %6.2f ms  (%d events)%n",
-            watch.p50, watch.p99, watch.count);
+        if (phases.contains("reads")) {
+          Result reads = reads(store, 16, seconds);
+          System.out.printf("reads    readers=16      %8.0f/s  p50 %6.2f ms  p99 %6.2f ms%n",
+              reads.perSecond, reads.p50, reads.p99);
+        }
+        for (int c : new int[] {16, 1}) {
+          if (!phases.contains("watch")) {
+            break;
+          }
+          Result[] watch = watch(store, c, seconds);
+          System.out.printf("watch    committers=%-3d delivery (ack -> subscriber)  p50 %6.2f ms  p99 %6.2f ms  (%d events)%n",
+              c, watch[0].p50, watch[0].p99, watch[0].count);
+          System.out.printf("watch    committers=%-3d delivery (commit call -> subscriber)  p50 %6.2f ms  p99 %6.2f ms%n",
+              c, watch[1].p50, watch[1].p99);
+        }
+        if (!phases.contains("failover")) {
+          return;
+        }
         Duration failover = failover(store, procs, uri);
         System.out.printf("failover SIGKILL leader -> next successful commit: %d ms%n", failover.toMillis());
       }
@@ -169,9 +185,12 @@ public final class MetaLoad {
     return timed(readers, seconds, (t, i) -> store.get(Bytes.utf8("bench/" + t + "/" + (i % 1000))));
   }
 
-  private static Result watch(KvStore store, int committers, int seconds) throws InterruptedException {
+  /** Watch delivery: from the ack to the committer, and from the start of the commit call, to the subscriber. */
+  private static Result[] watch(KvStore store, int committers, int seconds) throws InterruptedException {
     Map<Long, Long> ackedAt = new ConcurrentHashMap<>();
+    Map<Long, Long> sentAt = new ConcurrentHashMap<>();
     long[] lat = new long[4_000_000];
+    long[] full = new long[4_000_000];
     AtomicLong n = new AtomicLong();
     Map<Long, Long> arrivedAt = new ConcurrentHashMap<>();
     try (Watch w = store.watch(store.revision(), new WatchListener() {
@@ -186,18 +205,21 @@ public final class MetaLoad {
       }
     })) {
       timed(committers, seconds, (t, i) -> {
+        long sent = System.nanoTime();
         long rev = store.commit(Txn.builder().put(Bytes.utf8("watch/" + t), new byte[64]).build()).revision();
         ackedAt.put(rev, System.nanoTime());
+        sentAt.put(rev, sent);
       });
       Thread.sleep(2000);
     }
     for (Map.Entry<Long, Long> e : ackedAt.entrySet()) {
       Long arrived = arrivedAt.get(e.getKey());
       if (arrived != null && n.get() < lat.length) {
+        full[(int) n.get()] = arrived - sentAt.get(e.getKey());
         lat[(int) n.getAndIncrement()] = Math.max(0, arrived - e.getValue());
       }
     }
-    return summarize(lat, (int) n.get(), seconds);
+    return new Result[] {summarize(lat, (int) n.get(), seconds), summarize(full, (int) n.get(), seconds)};
   }
 
   private static Duration failover(KvStore store, Map<String, Process> procs, String uri) throws Exception {

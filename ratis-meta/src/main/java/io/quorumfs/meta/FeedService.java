@@ -26,11 +26,15 @@ import org.slf4j.LoggerFactory;
  * replica's Ratis port ({@link MetaRpc}).
  *
  * <pre>
- * request     long fromRevision, int maxValueBytes (-1: the replica's own limit), int heartbeatMillis
+ * request     long fromRevision, int maxValueBytes (-1: the replica's own limit), int heartbeatMillis,
+ *             [byte flags: 1 = the subscriber prefers the leader]
  * messages    'E' long head, long appliedIndex, int n, n × event   events after the last one sent
  *             'H' long head, long appliedIndex                      heartbeat (sent at once, then when idle)
  *             'R' long resyncTo, long head                          the ring no longer holds fromRevision;
  *                                                                   the stream then completes
+ *             'L' bytes leaderId                                    (flag 1, on a follower that knows a
+ *                                                                   leader) read from the leader; the
+ *                                                                   stream then completes
  * </pre>
  *
  * The ring pushes: every apply wakes the streams ({@link ChangeRing#addListener}), which send on
@@ -47,6 +51,8 @@ final class FeedService implements AutoCloseable {
   static final byte EVENTS = 'E';
   static final byte HEARTBEAT = 'H';
   static final byte RESYNC = 'R';
+  static final byte LEADER = 'L';
+  static final byte PREFER_LEADER = 1;
 
   static final int MAX_EVENTS_PER_MESSAGE = 1000;
   static final int MAX_MESSAGE_BYTES = 1 << 20;
@@ -56,6 +62,7 @@ final class FeedService implements AutoCloseable {
   private final ChangeRing ring;
   private final Supplier<String> health;
   private final LongSupplier appliedIndex;
+  private final Supplier<String> leaderElsewhere;
   private final ExecutorService executor;
   private final ScheduledFuture<?> ticker;
   private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
@@ -63,10 +70,12 @@ final class FeedService implements AutoCloseable {
 
   /**
    * @param health why this replica must not serve the feed now, or null
+   * @param leaderElsewhere the leader's id when this replica is a follower that knows one, else null
    * @param timer runs the heartbeat / health tick
    */
   FeedService(String id, ChangeRing ring, Supplier<String> health, LongSupplier appliedIndex,
-              ScheduledExecutorService timer) {
+              Supplier<String> leaderElsewhere, ScheduledExecutorService timer) {
+    this.leaderElsewhere = leaderElsewhere;
     this.id = id;
     this.ring = ring;
     this.health = health;
@@ -96,11 +105,13 @@ final class FeedService implements AutoCloseable {
     long from;
     int maxValueBytes;
     long heartbeatMillis;
+    boolean preferLeader;
     try {
       Wire.In in = new Wire.In(request);
       from = in.l();
       maxValueBytes = in.i();
       heartbeatMillis = Math.max(TICK_MILLIS, Math.min(in.i(), 60_000));
+      preferLeader = in.hasMore() && (in.b() & PREFER_LEADER) != 0;
       if (from < 0) {
         throw new Wire.MalformedException("fromRevision " + from + " is negative");
       }
@@ -114,7 +125,7 @@ final class FeedService implements AutoCloseable {
       out.onError(Status.UNAVAILABLE.withDescription(problem).asRuntimeException());
       return;
     }
-    Stream s = new Stream(out, from, maxValueBytes, TimeUnit.MILLISECONDS.toNanos(heartbeatMillis));
+    Stream s = new Stream(out, from, maxValueBytes, TimeUnit.MILLISECONDS.toNanos(heartbeatMillis), preferLeader);
     out.setOnCancelHandler(s::cancelled);
     out.setOnReadyHandler(s::signal);
     streams.add(s);
@@ -133,10 +144,13 @@ final class FeedService implements AutoCloseable {
     } catch (RuntimeException e) {
       problem = "feed health check failed on " + id + ": " + e;
     }
+    String leader = problem == null ? leaderElsewhere.get() : null;
     long now = System.nanoTime();
     for (Stream s : streams) {
       if (problem != null) {
         s.failure = problem;
+      } else if (leader != null && s.preferLeader) {
+        s.redirect = leader;
       } else if (now - s.lastSentNanos >= s.heartbeatNanos) {
         s.heartbeatDue = true;
       } else {
@@ -168,9 +182,14 @@ final class FeedService implements AutoCloseable {
     private volatile long lastSentNanos = System.nanoTime();
     private volatile boolean heartbeatDue;
     private volatile String failure;
+    private final boolean preferLeader;
+    /** Set when the subscriber prefers the leader and this replica follows a known one. */
+    private volatile String redirect;
     private volatile boolean done;
 
-    Stream(ServerCallStreamObserver<byte[]> out, long from, int maxValueBytes, long heartbeatNanos) {
+    Stream(ServerCallStreamObserver<byte[]> out, long from, int maxValueBytes, long heartbeatNanos,
+           boolean preferLeader) {
+      this.preferLeader = preferLeader;
       this.out = out;
       this.after = from;
       this.maxValueBytes = maxValueBytes;
@@ -225,6 +244,13 @@ final class FeedService implements AutoCloseable {
       if (f != null) {
         finish();
         out.onError(Status.UNAVAILABLE.withDescription(f).asRuntimeException());
+        return;
+      }
+      String r = redirect;
+      if (r != null) {
+        out.onNext(new Wire.Out(16 + r.length()).b(LEADER).str(r).bytes());
+        finish();
+        out.onCompleted();
         return;
       }
       while (out.isReady() && !done) {

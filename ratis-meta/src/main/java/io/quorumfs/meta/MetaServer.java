@@ -72,7 +72,7 @@ public final class MetaServer implements AutoCloseable {
       org.apache.ratis.conf.Parameters params =
           config.tls() == null ? new org.apache.ratis.conf.Parameters() : config.tls().parameters();
       MetaRpc rpc = new MetaRpc();
-      feed = new FeedService(config.id(), sm.ring(), sm::feedProblem, sm::appliedIndex, timer);
+      feed = new FeedService(config.id(), sm.ring(), sm::feedProblem, sm::appliedIndex, sm::leaderElsewhere, timer);
       rpc.add(feed.definition());
       addServices(rpc, sm);
       rpc.install(params);

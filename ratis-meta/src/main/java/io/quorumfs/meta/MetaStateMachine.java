@@ -445,6 +445,15 @@ final class MetaStateMachine extends BaseStateMachine {
     return ring;
   }
 
+  /** The leader's id while this replica is a follower that knows one (for the feed), else null. */
+  String leaderElsewhere() {
+    RaftServer.Division d = division();
+    if (d == null || !d.getInfo().isFollower() || d.getInfo().getLeaderId() == null) {
+      return null;
+    }
+    return d.getInfo().getLeaderId().toString();
+  }
+
   /** The last applied log index, -1 before the first. */
   long appliedIndex() {
     TermIndex ti = getLastAppliedTermIndex();

@@ -375,7 +375,7 @@ final class RaftKvStore implements KvStore {
     int start = RaftWatch.startAt(peers, client.getLeaderId(), options.feed());
     long heartbeat = Math.max(250, options.pollWaitMillis());
     RaftWatch w = new RaftWatch(ids, addresses, start, fromRevision, listener, options.tls(), heartbeat,
-        Math.max(options.requestTimeout().toMillis(), 3 * heartbeat));
+        Math.max(options.requestTimeout().toMillis(), 3 * heartbeat), options.feed().equals("leader"));
     synchronized (watches) {
       checkOpen();
       watches.add(w);

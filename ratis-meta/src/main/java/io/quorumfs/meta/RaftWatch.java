@@ -42,6 +42,11 @@ final class RaftWatch implements Watch {
   private final WatchListener listener;
   private final long heartbeatMillis;
   private final long silenceMillis;
+  private final boolean preferLeader;
+  /** After a redirect to a leader that did not serve, the leader preference rests until then. */
+  private long leaderOffUntilNanos = System.nanoTime();
+  /** RESYNCs in a row (supervisor only): while asking every replica, no leader redirects. */
+  private int resyncs;
   private final Map<String, ManagedChannel> channels = new HashMap<>();
   private final Thread thread;
   private final Object lock = new Object();
@@ -57,9 +62,11 @@ final class RaftWatch implements Watch {
   /**
    * @param ids replica ids, parallel to {@code addresses} ({@code host:port} of each replica's Ratis port)
    * @param silenceMillis a stream with no message for this long is given up (the replica is stuck)
+   * @param preferLeader ask followers to send this watch to the leader (they apply later)
    */
   RaftWatch(List<String> ids, List<String> addresses, int startAt, long from, WatchListener listener, Tls tls,
-            long heartbeatMillis, long silenceMillis) {
+            long heartbeatMillis, long silenceMillis, boolean preferLeader) {
+    this.preferLeader = preferLeader;
     this.ids = new ArrayList<>(ids);
     this.addresses = new ArrayList<>(addresses);
     this.current = Math.floorMod(startAt, addresses.size());
@@ -91,15 +98,17 @@ final class RaftWatch implements Watch {
   }
 
   /** How one stream ended. */
-  private enum End { FAILED, UNAVAILABLE, RESYNC, COMPLETED, SILENT, STOPPED }
+  private enum End { FAILED, UNAVAILABLE, RESYNC, LEADER, COMPLETED, SILENT, STOPPED }
 
   private void run() {
     Throwable cause = null;
-    int resyncs = 0;
     int failures = 0;
+    boolean redirected = false;
     try {
       while (!stopped && listenerFailure == null) {
         Stream s = open(current);
+        boolean wasRedirected = redirected;
+        redirected = false;
         End end = s.await();
         synchronized (lock) {
           s.current = false; // nothing of this stream is delivered from here on
@@ -108,7 +117,20 @@ final class RaftWatch implements Watch {
         if (stopped || listenerFailure != null) {
           break;
         }
+        if (wasRedirected && !s.progressed) {
+          // The leader a follower named did not serve us: stay with followers for a while.
+          leaderOffUntilNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        }
         switch (end) {
+          case LEADER -> {
+            int to = ids.indexOf(s.leader);
+            if (to >= 0 && to != current) {
+              current = to;
+              redirected = true;
+            } else {
+              leaderOffUntilNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            }
+          }
           case RESYNC -> {
             failures = 0;
             if (++resyncs < addresses.size()) {
@@ -151,7 +173,7 @@ final class RaftWatch implements Watch {
     for (ManagedChannel c : channels.values()) {
       c.shutdownNow();
     }
-    if (cause == null) {
+    if (listenerFailure != null) {
       cause = listenerFailure;
     }
     listener.onClose(stopped && listenerFailure == null ? null : cause);
@@ -165,7 +187,9 @@ final class RaftWatch implements Watch {
     }
     Stream s = new Stream(ch.newCall(FeedService.WATCH, CallOptions.DEFAULT));
     stream = s;
-    byte[] request = new Wire.Out(16).l(from).i(-1).i((int) heartbeatMillis).bytes();
+    boolean leader = preferLeader && resyncs == 0 && System.nanoTime() - leaderOffUntilNanos >= 0;
+    byte[] request = new Wire.Out(17).l(from).i(-1).i((int) heartbeatMillis)
+        .b(leader ? FeedService.PREFER_LEADER : 0).bytes();
     ClientCalls.asyncServerStreamingCall(s.call, request, s);
     return s;
   }
@@ -203,6 +227,7 @@ final class RaftWatch implements Watch {
     volatile End end;
     volatile String problem;
     volatile long resyncTo = -1;
+    volatile String leader;
     volatile long lastMessageNanos = System.nanoTime();
     volatile boolean progressed;
 
@@ -248,6 +273,11 @@ final class RaftWatch implements Watch {
         byte kind = in.b();
         synchronized (lock) {
           if (!current || stopped) {
+            return;
+          }
+          if (kind == FeedService.LEADER) {
+            leader = in.str();
+            ended(End.LEADER, "the leader is " + leader);
             return;
           }
           progressed = true;

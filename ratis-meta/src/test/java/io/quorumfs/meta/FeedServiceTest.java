@@ -35,10 +35,14 @@ class FeedServiceTest {
     volatile Status status;
 
     Raw(String address, long from, int request) {
+      this(address, from, request, 0);
+    }
+
+    Raw(String address, long from, int request, int flags) {
       channel = MetaRpc.channel(address, null);
       call = channel.newCall(FeedService.WATCH, CallOptions.DEFAULT);
       call.start(this, new Metadata());
-      call.sendMessage(new Wire.Out(16).l(from).i(-1).i(250).bytes());
+      call.sendMessage(new Wire.Out(17).l(from).i(-1).i(250).b(flags).bytes());
       call.halfClose();
       call.request(request);
     }
@@ -82,7 +86,7 @@ class FeedServiceTest {
   }
 
   @Test
-  void stream_heartbeatsAtOnce_pushesCommits_andEndsUnavailableWhenTheReplicaLosesItsLeader() throws Exception {
+  void stream_heartbeatsAtOnce_pushesCommits_redirectsToTheLeader_andEndsUnavailableWhenTheReplicaLosesItsLeader() throws Exception {
     try (LocalCluster c = new LocalCluster(dir, 3, "mem", b -> b.feedLeaderLossBound(Duration.ofMillis(1500)))) {
       String leader = c.awaitLeader(Duration.ofSeconds(60));
       String follower = c.peers.keySet().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
@@ -103,6 +107,16 @@ class FeedServiceTest {
         assertEquals(revs, raw.events().stream().map(ChangeEvent::revision).toList());
         LocalCluster.poll(Duration.ofSeconds(10), "an idle heartbeat",
             () -> raw.kind(raw.messages.size() - 1) == FeedService.HEARTBEAT && raw.messages.size() > 2);
+
+        // A subscriber that prefers the leader is sent there by a follower.
+        try (Raw toLeader = new Raw(c.peers.get(follower), s.revision(), 100, FeedService.PREFER_LEADER)) {
+          LocalCluster.poll(Duration.ofSeconds(10), "the redirect", () -> toLeader.status != null);
+          assertTrue(toLeader.status.isOk(), toLeader.status.toString());
+          byte[] last = toLeader.messages.get(toLeader.messages.size() - 1);
+          Wire.In in = new Wire.In(last);
+          assertEquals(FeedService.LEADER, in.b());
+          assertEquals(leader, in.str());
+        }
 
         for (String id : c.peers.keySet()) {
           if (!id.equals(follower)) {

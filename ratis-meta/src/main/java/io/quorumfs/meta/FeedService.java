@@ -129,7 +129,12 @@ final class FeedService implements AutoCloseable {
     out.setOnCancelHandler(s::cancelled);
     out.setOnReadyHandler(s::signal);
     streams.add(s);
+    if (s.done) {
+      streams.remove(s); // cancelled already
+      return;
+    }
     s.heartbeatDue = true; // the first message says "connected" at once, events or not
+    s.redirect = preferLeader ? leaderElsewhere.get() : null;
     s.signal();
   }
 
@@ -139,12 +144,13 @@ final class FeedService implements AutoCloseable {
       return;
     }
     String problem;
+    String leader = null;
     try {
       problem = health.get();
+      leader = problem == null ? leaderElsewhere.get() : null;
     } catch (RuntimeException e) {
       problem = "feed health check failed on " + id + ": " + e;
     }
-    String leader = problem == null ? leaderElsewhere.get() : null;
     long now = System.nanoTime();
     for (Stream s : streams) {
       if (problem != null) {

@@ -11,7 +11,8 @@ import java.util.Set;
  * read may wait for a quorum, default 15s), {@code requestTimeout} (one RPC, default 4s),
  * {@code reads} (linearizable | follower), {@code lingerMicros} (group-commit wait, default 200),
  * {@code batch} (txns per log entry, default 512), {@code inflight} (batches in flight, default 4),
- * {@code pollMillis} (change-feed long-poll wait, default 1000).
+ * {@code pollMillis} (change-feed heartbeat interval, default 1000), {@code feed} (leader | follower |
+ * any: the replica a watch streams from first, default leader).
  */
 public final class RaftKvStoreProvider implements KvStoreProvider {
 

@@ -70,6 +70,8 @@ public final class MdTest {
     System.out.printf("%-6s %3s %9s %10s %9s %9s %8s %8s %8s%n", "layout", "thr", "phase", "ops/s",
         "cpu-us/op", "other-us", "commits", "retries", "misses");
     int run = 0;
+    // Fresh key prefixes per invocation, so runs can repeat on one store.
+    String tag = "md" + Long.toString(System.currentTimeMillis(), 36);
     try (KvStore store = KvStores.open(uri)) {
       awaitReady(store);
       if (warmup > 0) {
@@ -79,7 +81,7 @@ public final class MdTest {
         for (String t : threadList.split(",")) {
           most = Math.max(most, Integer.parseInt(t));
         }
-        FsConfig cfg = FsConfig.builder().keyPrefix("mdwarm/").build();
+        FsConfig cfg = FsConfig.builder().keyPrefix(tag + "w/").build();
         try (FileSystem fs = FileSystems.open(store, cfg)) {
           Run w = new Run(fs, warmup, most, false, 2, new Probe(new MetricRegistry(), pids));
           w.quiet = true;
@@ -89,7 +91,7 @@ public final class MdTest {
       for (String layout : layouts.split(",")) {
         for (String t : threadList.split(",")) {
           MetricRegistry metrics = new MetricRegistry();
-          FsConfig cfg = FsConfig.builder().keyPrefix("md" + (run++) + "/").metrics(metrics)
+          FsConfig cfg = FsConfig.builder().keyPrefix(tag + (run++) + "/").metrics(metrics)
               .build();
           try (FileSystem fs = FileSystems.open(store, cfg)) {
             new Run(fs, files, Integer.parseInt(t), layout.equals("tree"), statRounds,

@@ -245,31 +245,34 @@ final class MetaCache implements WatchListener {
     }
   }
 
-  /** Keeps the map within capacity: a CLOCK sweep down to the low-water mark. */
+  /**
+   * Keeps the map within capacity: a CLOCK sweep down to the low-water mark. Within one sweep, an
+   * entry's reference bit saves it only during the first pass over the map (so readers re-setting
+   * bits cannot stall it). Re-checked after unlocking, so an insert made while another thread
+   * swept is not left over capacity.
+   */
   private void bound() {
-    if (map.size() <= capacity || !sweepLock.tryLock()) {
-      return;
-    }
-    try {
-      // Each entry is passed at most twice per sweep (clear its bit, then evict it).
-      long budget = 2L * map.size() + 2;
-      while (map.size() > lowWater && budget-- > 0) {
-        if (hand == null || !hand.hasNext()) {
-          hand = map.entrySet().iterator();
-          if (!hand.hasNext()) {
-            return;
+    while (map.size() > capacity && sweepLock.tryLock()) {
+      try {
+        long secondChances = map.size() + 1L;
+        while (map.size() > lowWater) {
+          if (hand == null || !hand.hasNext()) {
+            hand = map.entrySet().iterator();
+            if (!hand.hasNext()) {
+              return;
+            }
+          }
+          Map.Entry<Key, Entry> me = hand.next();
+          Entry e = me.getValue();
+          if (e.used && secondChances-- > 0) {
+            e.used = false;
+          } else if (map.remove(me.getKey(), e)) {
+            evictions.inc();
           }
         }
-        Map.Entry<Key, Entry> me = hand.next();
-        Entry e = me.getValue();
-        if (e.used) {
-          e.used = false;
-        } else if (map.remove(me.getKey(), e)) {
-          evictions.inc();
-        }
+      } finally {
+        sweepLock.unlock();
       }
-    } finally {
-      sweepLock.unlock();
     }
   }
 

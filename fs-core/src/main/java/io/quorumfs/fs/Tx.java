@@ -108,6 +108,11 @@ final class Tx {
 
   /** Puts the effect of this txn, committed as {@code r}, into the cache. */
   void applyTo(MetaCache c, CommitResult r) {
+    applyOps(c, ops, r);
+  }
+
+  /** Puts the effect of {@code ops}, committed as {@code r}, into the cache. */
+  static void applyOps(MetaCache c, List<Op> ops, CommitResult r) {
     int n = ops.size();
     List<byte[]> keys = new ArrayList<>(n);
     List<byte[]> values = new ArrayList<>(n);
@@ -120,7 +125,7 @@ final class Tx {
     }
     for (int i = 0; i < n; i++) {
       Op op = ops.get(i);
-      if (lastIndex != null ? lastIndex.get(new Key(op.key())) != i : laterOpOnSameKey(i)) {
+      if (lastIndex != null ? lastIndex.get(new Key(op.key())) != i : laterOpOnSameKey(ops, i)) {
         continue; // only a key's last value in the txn is ever visible
       }
       byte[] v;
@@ -137,7 +142,7 @@ final class Tx {
     c.applyOwn(r.revision(), keys, values);
   }
 
-  private boolean laterOpOnSameKey(int i) {
+  private static boolean laterOpOnSameKey(List<Op> ops, int i) {
     byte[] key = ops.get(i).key();
     for (int j = i + 1; j < ops.size(); j++) {
       if (Arrays.equals(key, ops.get(j).key())) {

@@ -142,7 +142,7 @@ class MetaCacheTest {
       for (int t = 0; t < 8; t++) {
         int tt = t;
         fs.add(pool.submit(() -> {
-          for (int i = 0; i < 5000; i++) {
+          for (int i = 0; i < 2000; i++) {
             int n = (i * 7 + tt) % 300;
             Versioned v = cache.get(b("k" + n));
             if (n < 50) {

@@ -45,6 +45,7 @@ public final class MdTest {
     int statRounds = 5;
     String cpuPids = "";
     int warmup = 4000;
+    int commitBatch = FsConfig.builder().build().commitBatch();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--store": uri = args[++i]; break;
@@ -54,9 +55,10 @@ public final class MdTest {
         case "--stat-rounds": statRounds = Integer.parseInt(args[++i]); break;
         case "--cpu-pids": cpuPids = args[++i]; break;
         case "--warmup": warmup = Integer.parseInt(args[++i]); break;
+        case "--commit-batch": commitBatch = Integer.parseInt(args[++i]); break;
         default: throw new IllegalArgumentException("unknown option " + args[i]
             + " (known: --store URI --files N --threads 1,16 --layout dir,tree --stat-rounds R"
-            + " --cpu-pids PID,PID --warmup FILES)");
+            + " --cpu-pids PID,PID --warmup FILES --commit-batch N)");
       }
     }
     System.out.printf("# MdTest store=%s files=%d java=%s cpus=%d%n", uri, files,
@@ -67,8 +69,8 @@ public final class MdTest {
         pids.add(Long.parseLong(p.trim()));
       }
     }
-    System.out.printf("%-6s %3s %9s %10s %9s %9s %8s %8s %8s%n", "layout", "thr", "phase", "ops/s",
-        "cpu-us/op", "other-us", "commits", "retries", "misses");
+    System.out.printf("%-6s %3s %9s %10s %9s %9s %8s %8s %8s %8s%n", "layout", "thr", "phase", "ops/s",
+        "cpu-us/op", "other-us", "commits", "retries", "misses", "merged");
     int run = 0;
     // Fresh key prefixes per invocation, so runs can repeat on one store.
     String tag = "md" + Long.toString(System.currentTimeMillis(), 36);
@@ -81,7 +83,8 @@ public final class MdTest {
         for (String t : threadList.split(",")) {
           most = Math.max(most, Integer.parseInt(t));
         }
-        FsConfig cfg = FsConfig.builder().keyPrefix(tag + "w/").build();
+        FsConfig cfg = FsConfig.builder().keyPrefix(tag + "w/").commitBatch(commitBatch)
+            .build();
         try (FileSystem fs = FileSystems.open(store, cfg)) {
           Run w = new Run(fs, warmup, most, false, 2, new Probe(new MetricRegistry(), pids));
           w.quiet = true;
@@ -92,7 +95,7 @@ public final class MdTest {
         for (String t : threadList.split(",")) {
           MetricRegistry metrics = new MetricRegistry();
           FsConfig cfg = FsConfig.builder().keyPrefix(tag + (run++) + "/").metrics(metrics)
-              .build();
+              .commitBatch(commitBatch).build();
           try (FileSystem fs = FileSystems.open(store, cfg)) {
             new Run(fs, files, Integer.parseInt(t), layout.equals("tree"), statRounds,
                 new Probe(metrics, pids)).go(layout);
@@ -129,6 +132,7 @@ public final class MdTest {
     long commits;
     long retries;
     long misses;
+    long merged;
 
     Probe(MetricRegistry metrics, List<Long> pids) {
       this.metrics = metrics;
@@ -141,16 +145,18 @@ public final class MdTest {
       commits = count("quorumfs.fs.txn.commits");
       retries = count("quorumfs.fs.txn.retries");
       misses = count("quorumfs.fs.cache.misses");
+      merged = count("quorumfs.fs.txn.merged");
     }
 
     String line(long ops) {
       double n = Math.max(1, ops);
-      return String.format(Locale.ROOT, "%9.1f %9.1f %8.2f %8.3f %8.3f",
+      return String.format(Locale.ROOT, "%9.1f %9.1f %8.2f %8.3f %8.3f %8.3f",
           (os.getProcessCpuTime() - cpu) / 1e3 / n,
           pids.isEmpty() ? 0.0 : (otherCpuNanos() - other) / 1e3 / n,
           (count("quorumfs.fs.txn.commits") - commits) / n,
           (count("quorumfs.fs.txn.retries") - retries) / n,
-          (count("quorumfs.fs.cache.misses") - misses) / n);
+          (count("quorumfs.fs.cache.misses") - misses) / n,
+          (count("quorumfs.fs.txn.merged") - merged) / n);
     }
 
     long count(String name) {

@@ -95,6 +95,9 @@ final class CommitBatcher {
           if (inflight < inflightMax && queue.peekFirst() == me) {
             batch = take();
             inflight++;
+            if (inflight < inflightMax && !queue.isEmpty()) {
+              notifyAll(); // the new head may take the next free slot now
+            }
             break;
           }
           try {

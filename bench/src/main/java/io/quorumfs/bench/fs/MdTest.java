@@ -46,6 +46,7 @@ public final class MdTest {
     String cpuPids = "";
     int warmup = 4000;
     int commitBatch = FsConfig.builder().build().commitBatch();
+    int commitInflight = FsConfig.builder().build().commitInflight();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--store": uri = args[++i]; break;
@@ -56,9 +57,10 @@ public final class MdTest {
         case "--cpu-pids": cpuPids = args[++i]; break;
         case "--warmup": warmup = Integer.parseInt(args[++i]); break;
         case "--commit-batch": commitBatch = Integer.parseInt(args[++i]); break;
+        case "--commit-inflight": commitInflight = Integer.parseInt(args[++i]); break;
         default: throw new IllegalArgumentException("unknown option " + args[i]
             + " (known: --store URI --files N --threads 1,16 --layout dir,tree --stat-rounds R"
-            + " --cpu-pids PID,PID --warmup FILES --commit-batch N)");
+            + " --cpu-pids PID,PID --warmup FILES --commit-batch N --commit-inflight N)");
       }
     }
     System.out.printf("# MdTest store=%s files=%d java=%s cpus=%d%n", uri, files,
@@ -84,7 +86,7 @@ public final class MdTest {
           most = Math.max(most, Integer.parseInt(t));
         }
         FsConfig cfg = FsConfig.builder().keyPrefix(tag + "w/").commitBatch(commitBatch)
-            .build();
+            .commitInflight(commitInflight).build();
         try (FileSystem fs = FileSystems.open(store, cfg)) {
           Run w = new Run(fs, warmup, most, false, 2, new Probe(new MetricRegistry(), pids));
           w.quiet = true;
@@ -95,7 +97,7 @@ public final class MdTest {
         for (String t : threadList.split(",")) {
           MetricRegistry metrics = new MetricRegistry();
           FsConfig cfg = FsConfig.builder().keyPrefix(tag + (run++) + "/").metrics(metrics)
-              .commitBatch(commitBatch).build();
+              .commitBatch(commitBatch).commitInflight(commitInflight).build();
           try (FileSystem fs = FileSystems.open(store, cfg)) {
             new Run(fs, files, Integer.parseInt(t), layout.equals("tree"), statRounds,
                 new Probe(metrics, pids)).go(layout);

@@ -26,6 +26,8 @@ public final class FsConfig {
   private final long capacityBytes;
   private final long maxInodes;
   private final int inodeBatch;
+  private final int commitBatch;
+  private final int commitInflight;
   private final int rootUid;
   private final int rootGid;
   private final int rootMode;
@@ -49,6 +51,8 @@ public final class FsConfig {
     this.capacityBytes = b.capacityBytes;
     this.maxInodes = b.maxInodes;
     this.inodeBatch = b.inodeBatch;
+    this.commitBatch = b.commitBatch;
+    this.commitInflight = b.commitInflight;
     this.rootUid = b.rootUid;
     this.rootGid = b.rootGid;
     this.rootMode = b.rootMode;
@@ -82,6 +86,8 @@ public final class FsConfig {
     b.capacityBytes = capacityBytes;
     b.maxInodes = maxInodes;
     b.inodeBatch = inodeBatch;
+    b.commitBatch = commitBatch;
+    b.commitInflight = commitInflight;
     b.rootUid = rootUid;
     b.rootGid = rootGid;
     b.rootMode = rootMode;
@@ -119,6 +125,10 @@ public final class FsConfig {
   public long maxInodes() { return maxInodes; }
   /** Inode numbers reserved per counter op. Default 1024. */
   public int inodeBatch() { return inodeBatch; }
+  /** Most txns of concurrent operations merged into one store commit (1 = never). Default 64. */
+  public int commitBatch() { return commitBatch; }
+  /** Store commits of one client running at once before operations queue to merge. Default 4. */
+  public int commitInflight() { return commitInflight; }
   public int rootUid() { return rootUid; }
   public int rootGid() { return rootGid; }
   /** Permission bits of the root directory at format. Default 0755. */
@@ -149,6 +159,8 @@ public final class FsConfig {
     private long capacityBytes = 1L << 50;
     private long maxInodes = 1L << 40;
     private int inodeBatch = 1024;
+    private int commitBatch = 64;
+    private int commitInflight = 4;
     private int rootUid = 0;
     private int rootGid = 0;
     private int rootMode = 0755;
@@ -181,6 +193,11 @@ public final class FsConfig {
     public Builder capacityBytes(long v) { capacityBytes = positive("capacityBytes", v); return this; }
     public Builder maxInodes(long v) { maxInodes = positive("maxInodes", v); return this; }
     public Builder inodeBatch(int v) { inodeBatch = positive("inodeBatch", v); return this; }
+    public Builder commitBatch(int v) { commitBatch = positive("commitBatch", v); return this; }
+    public Builder commitInflight(int v) {
+      commitInflight = positive("commitInflight", v);
+      return this;
+    }
     public Builder rootOwner(int uid, int gid) { rootUid = uid; rootGid = gid; return this; }
     public Builder rootMode(int v) { rootMode = v & Mode.PERM_MASK; return this; }
     public Builder formatIfEmpty(boolean v) { formatIfEmpty = v; return this; }

@@ -61,9 +61,14 @@ final class Keys {
   static final byte SESSION_LOCK = 'k';
 
   private final byte[] p;
+  // Precomputed: every create and unlink touches one of these.
+  private final java.util.List<byte[]> inodeShards;
+  private final java.util.List<byte[]> bytesShards;
 
   Keys(String prefix) {
     this.p = prefix.getBytes(StandardCharsets.UTF_8);
+    this.inodeShards = shards("inodes/");
+    this.bytesShards = shards("bytes/");
   }
 
   byte[] prefix() {
@@ -90,27 +95,28 @@ final class Keys {
   static final int SHARDS = 16;
 
   byte[] usedInodes(long ino) {
-    return global("inodes/" + (ino & (SHARDS - 1)));
+    return inodeShards.get((int) (ino & (SHARDS - 1)));
   }
 
   byte[] usedBytes(long ino) {
-    return global("bytes/" + (ino & (SHARDS - 1)));
+    return bytesShards.get((int) (ino & (SHARDS - 1)));
   }
 
+  /** The 16 shard keys of the inodes-in-use counter (shared arrays: do not modify). */
   java.util.List<byte[]> usedInodesShards() {
-    java.util.List<byte[]> out = new java.util.ArrayList<>();
-    for (int i = 0; i < SHARDS; i++) {
-      out.add(usedInodes(i));
-    }
-    return out;
+    return inodeShards;
   }
 
   java.util.List<byte[]> usedBytesShards() {
-    java.util.List<byte[]> out = new java.util.ArrayList<>();
+    return bytesShards;
+  }
+
+  private java.util.List<byte[]> shards(String name) {
+    byte[][] out = new byte[SHARDS][];
     for (int i = 0; i < SHARDS; i++) {
-      out.add(usedBytes(i));
+      out[i] = global(name + i);
     }
-    return out;
+    return java.util.List.of(out);
   }
 
   // ---- inodes ----
@@ -218,7 +224,13 @@ final class Keys {
 
   // ---- dentries ----
   byte[] dentry(long parent, String name) {
-    return Bytes.concat(dirPrefix(parent), utf8(name));
+    byte[] n = utf8(name);
+    byte[] k = new byte[p.length + 9 + n.length];
+    System.arraycopy(p, 0, k, 0, p.length);
+    k[p.length] = DENTRY;
+    putLong(k, p.length + 1, parent);
+    System.arraycopy(n, 0, k, p.length + 9, n.length);
+    return k;
   }
 
   byte[] dirPrefix(long parent) {

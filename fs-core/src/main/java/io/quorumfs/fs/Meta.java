@@ -27,6 +27,7 @@ final class Meta {
   private final Random random;
   private final Counter retries;
   private final Counter commits;
+  private final CommitBatcher batcher;
 
   Meta(KvStore store, MetaCache cache, Keys keys, FsConfig config) {
     this.store = store;
@@ -36,6 +37,8 @@ final class Meta {
     this.random = config.random().get();
     this.retries = config.metrics().counter("quorumfs.fs.txn.retries");
     this.commits = config.metrics().counter("quorumfs.fs.txn.commits");
+    this.batcher = new CommitBatcher(store, cache, config.commitBatch(), config.commitInflight(),
+        config.metrics());
   }
 
   /** Runs {@code body} until its txn commits (or it has nothing to write); returns its result. */
@@ -64,13 +67,12 @@ final class Meta {
       }
       CommitResult r;
       try {
-        r = store.commit(tx.build());
+        r = batcher.commit(tx); // applies a success to the cache
       } catch (KvException e) {
         throw new FsException(Errno.EIO, what + ": metadata store failed: " + e.getMessage(), e);
       }
       if (r.ok()) {
         commits.inc();
-        tx.applyTo(cache, r);
         return new Done<>(value, r.revision());
       }
       retries.inc();

@@ -9,11 +9,12 @@ import io.quorumfs.kv.Versioned;
 import io.quorumfs.kv.Watch;
 import io.quorumfs.kv.WatchListener;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,20 +29,43 @@ import org.slf4j.LoggerFactory;
  * fed too, so a load racing an event cannot install a stale value. Own commits are applied at
  * their revision right away (read-your-writes before the feed catches up). A stale entry is
  * harmless for writes (the txn compare catches it) and bounded by the feed latency for reads.
+ *
+ * <p>Concurrency: a {@link ConcurrentHashMap}; a hit is one lock-free map read. Every change to
+ * one key (load, feed event, own commit) is one atomic {@code compute} on that key, which is all
+ * the stamp rule needs; a load installs its value before it stops being "loading", so an event
+ * arriving in between is never skipped. Bounded by a CLOCK sweep (an approximate LRU): a hit sets
+ * the entry's reference bit, the sweep (one thread at a time, when the map is over capacity)
+ * clears set bits and evicts entries whose bit is clear.
  */
 final class MetaCache implements WatchListener {
   private static final Logger log = LoggerFactory.getLogger(MetaCache.class);
 
-  private record Entry(byte[] value, long version, long stamp) {}
+  private static final class Entry {
+    final byte[] value;
+    final long version;
+    final long stamp;
+    /** CLOCK reference bit; racy on purpose (a lost update only makes eviction less exact). */
+    boolean used;
+
+    Entry(byte[] value, long version, long stamp) {
+      this.value = value;
+      this.version = version;
+      this.stamp = stamp;
+    }
+  }
 
   private final KvStore store;
   private final int capacity;
-  private final Map<Key, Entry> lru;
-  private final Map<Key, Integer> loading = new HashMap<>();
+  private final int lowWater;
+  private final ConcurrentHashMap<Key, Entry> map;
+  private final ConcurrentHashMap<Key, Integer> loading = new ConcurrentHashMap<>();
+  private final ReentrantLock sweepLock = new ReentrantLock();
+  private Iterator<Map.Entry<Key, Entry>> hand;
   private final Object feedLock = new Object();
   private final Counter hits;
   private final Counter misses;
   private final Counter invalidations;
+  private final Counter evictions;
   private volatile long fed;
   private volatile Watch watch;
   private volatile boolean closed;
@@ -50,17 +74,13 @@ final class MetaCache implements WatchListener {
   MetaCache(KvStore store, int capacity, MetricRegistry metrics) {
     this.store = store;
     this.capacity = capacity;
-    this.lru = new LinkedHashMap<>(1024, 0.75f, true) {
-      private static final long serialVersionUID = 1L;
-
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<Key, Entry> eldest) {
-        return size() > MetaCache.this.capacity;
-      }
-    };
+    this.lowWater = capacity - Math.max(1, Math.min(1024, capacity / 64));
+    // Sized up front (up to 2^18 entries): resizing under 16 writers showed in profiles.
+    this.map = new ConcurrentHashMap<>(Math.min(capacity, 1 << 18), 0.75f, 16);
     this.hits = metrics.counter("quorumfs.fs.cache.hits");
     this.misses = metrics.counter("quorumfs.fs.cache.misses");
     this.invalidations = metrics.counter("quorumfs.fs.cache.invalidations");
+    this.evictions = metrics.counter("quorumfs.fs.cache.evictions");
   }
 
   /** Starts following the feed from the store's current revision. */
@@ -78,101 +98,117 @@ final class MetaCache implements WatchListener {
     return fed;
   }
 
+  /** A present entry (version &ge; 0) or null; marks it referenced and counts the hit. */
+  private Entry hit(Key k) {
+    Entry e = map.get(k);
+    if (e == null || e.version < 0) {
+      return null;
+    }
+    if (!e.used) {
+      e.used = true;
+    }
+    hits.inc();
+    return e;
+  }
+
   Versioned get(byte[] key) {
     Key k = new Key(key);
-    long before;
-    synchronized (this) {
-      Entry e = lru.get(k);
-      if (e != null && e.version >= 0) {
-        hits.inc();
-        return new Versioned(key, e.value, e.version);
-      }
-      misses.inc();
-      loading.merge(k, 1, Integer::sum);
-      before = fed;
+    Entry e = hit(k);
+    if (e != null) {
+      return new Versioned(key, e.value, e.version);
     }
+    misses.inc();
+    loading.merge(k, 1, Integer::sum);
+    long before = fed;
     Versioned v;
     try {
       v = store.get(key);
     } catch (RuntimeException ex) {
-      synchronized (this) {
-        unload(k);
-      }
+      unload(k);
       throw ex;
     }
-    synchronized (this) {
-      unload(k);
-      return install(k, v, before);
-    }
+    Versioned out = install(k, v, before);
+    unload(k);
+    return out;
   }
 
   /** The cached state of {@code key}, or null if not cached (no store read). */
-  synchronized Versioned peek(byte[] key) {
-    Entry e = lru.get(new Key(key));
-    if (e == null || e.version < 0) {
-      return null;
-    }
-    hits.inc();
-    return new Versioned(key, e.value, e.version);
+  Versioned peek(byte[] key) {
+    Entry e = hit(new Key(key));
+    return e == null ? null : new Versioned(key, e.value, e.version);
   }
 
   /** Reads several keys: hits from the cache, the misses in one consistent store read. */
   List<Versioned> getAll(List<byte[]> keys) {
     List<Versioned> out = new ArrayList<>(keys.size());
-    List<Integer> missIdx = new ArrayList<>();
-    List<byte[]> missKeys = new ArrayList<>();
-    long before;
-    synchronized (this) {
-      for (byte[] key : keys) {
-        Entry e = lru.get(new Key(key));
-        if (e != null && e.version >= 0) {
-          hits.inc();
-          out.add(new Versioned(key, e.value, e.version));
-        } else {
-          misses.inc();
-          loading.merge(new Key(key), 1, Integer::sum);
-          missIdx.add(out.size());
-          missKeys.add(key);
-          out.add(null);
+    List<Integer> missIdx = null;
+    List<Key> missKeys = null;
+    for (byte[] key : keys) {
+      Key k = new Key(key);
+      Entry e = hit(k);
+      if (e != null) {
+        out.add(new Versioned(key, e.value, e.version));
+      } else {
+        if (missKeys == null) {
+          missIdx = new ArrayList<>();
+          missKeys = new ArrayList<>();
         }
+        misses.inc();
+        loading.merge(k, 1, Integer::sum);
+        missIdx.add(out.size());
+        missKeys.add(k);
+        out.add(null);
       }
-      before = fed;
     }
-    if (missKeys.isEmpty()) {
+    if (missKeys == null) {
       return out;
     }
+    long before = fed;
+    List<byte[]> raw = new ArrayList<>(missKeys.size());
+    missKeys.forEach(k -> raw.add(k.bytes));
     List<Versioned> loaded;
     try {
-      loaded = store.getAll(missKeys);
+      loaded = store.getAll(raw);
     } catch (RuntimeException ex) {
-      synchronized (this) {
-        missKeys.forEach(key -> unload(new Key(key)));
-      }
+      missKeys.forEach(this::unload);
       throw ex;
     }
-    synchronized (this) {
-      for (int i = 0; i < missKeys.size(); i++) {
-        Key k = new Key(missKeys.get(i));
-        unload(k);
-        out.set(missIdx.get(i), install(k, loaded.get(i), before));
-      }
+    for (int i = 0; i < missKeys.size(); i++) {
+      Key k = missKeys.get(i);
+      out.set(missIdx.get(i), install(k, loaded.get(i), before));
+      unload(k);
     }
     return out;
   }
 
   /** Installs what a scan returned (entries present at least as of {@code before}). */
-  synchronized void installScanned(Versioned v, long before) {
+  void installScanned(Versioned v, long before) {
     install(new Key(v.key()), v, before);
   }
 
   private Versioned install(Key k, Versioned v, long before) {
     long stamp = Math.max(v.version(), before);
-    Entry cur = lru.get(k);
-    if (cur != null && cur.stamp >= stamp) {
-      return cur.version >= 0 ? new Versioned(k.bytes, cur.value, cur.version) : v;
+    Entry now = map.get(k);
+    if (now != null && (now.stamp >= stamp || now.version == v.version() && v.version() > 0)) {
+      // Newer, or the same version (nothing changed in between: raising its stamp is not needed).
+      return now.version >= 0 ? new Versioned(k.bytes, now.value, now.version) : v;
     }
-    lru.put(k, new Entry(v.value(), v.version(), stamp));
-    return v;
+    Versioned[] out = {v};
+    boolean[] added = {false};
+    map.compute(k, (kk, cur) -> {
+      if (cur != null && cur.stamp >= stamp) {
+        if (cur.version >= 0) {
+          out[0] = new Versioned(kk.bytes, cur.value, cur.version);
+        }
+        return cur;
+      }
+      added[0] = cur == null;
+      return new Entry(v.value(), v.version(), stamp);
+    });
+    if (added[0]) {
+      bound();
+    }
+    return out[0];
   }
 
   private void unload(Key k) {
@@ -180,20 +216,62 @@ final class MetaCache implements WatchListener {
   }
 
   /** Drops one key (after a failed compare): the next read goes to the store. */
-  synchronized void invalidate(byte[] key) {
-    if (lru.remove(new Key(key)) != null) {
+  void invalidate(byte[] key) {
+    if (map.remove(new Key(key)) != null) {
       invalidations.inc();
     }
   }
 
   /** Applies the writes of a commit of this client at its revision. */
-  synchronized void applyOwn(long revision, List<byte[]> keys, List<byte[]> values) {
+  void applyOwn(long revision, List<byte[]> keys, List<byte[]> values) {
+    boolean[] added = {false};
     for (int i = 0; i < keys.size(); i++) {
-      Key k = new Key(keys.get(i));
-      Entry cur = lru.get(k);
-      if (cur == null || cur.stamp < revision) {
-        byte[] v = values.get(i);
-        lru.put(k, new Entry(v, v == null ? 0 : revision, revision));
+      byte[] v = values.get(i);
+      Key key = new Key(keys.get(i));
+      Entry now = map.get(key);
+      if (now != null && now.stamp >= revision) {
+        continue; // the feed was faster (lock-free check first: counters are hot keys)
+      }
+      map.compute(key, (kk, cur) -> {
+        if (cur != null && cur.stamp >= revision) {
+          return cur;
+        }
+        added[0] |= cur == null;
+        return new Entry(v, v == null ? 0 : revision, revision);
+      });
+    }
+    if (added[0]) {
+      bound();
+    }
+  }
+
+  /**
+   * Keeps the map within capacity: a CLOCK sweep down to the low-water mark. Within one sweep, an
+   * entry's reference bit saves it only during the first pass over the map (so readers re-setting
+   * bits cannot stall it). Re-checked after unlocking, so an insert made while another thread
+   * swept is not left over capacity.
+   */
+  private void bound() {
+    while (map.size() > capacity && sweepLock.tryLock()) {
+      try {
+        long secondChances = map.size() + 1L;
+        while (map.size() > lowWater) {
+          if (hand == null || !hand.hasNext()) {
+            hand = map.entrySet().iterator();
+            if (!hand.hasNext()) {
+              return;
+            }
+          }
+          Map.Entry<Key, Entry> me = hand.next();
+          Entry e = me.getValue();
+          if (e.used && secondChances-- > 0) {
+            e.used = false;
+          } else if (map.remove(me.getKey(), e)) {
+            evictions.inc();
+          }
+        }
+      } finally {
+        sweepLock.unlock();
       }
     }
   }
@@ -231,29 +309,34 @@ final class MetaCache implements WatchListener {
   @Override
   public void onEvent(ChangeEvent event) {
     long r = event.revision();
-    synchronized (this) {
-      for (Change c : event.changes()) {
-        Key k = new Key(c.key());
-        Entry cur = lru.get(k);
+    for (Change c : event.changes()) {
+      Key key = new Key(c.key());
+      Entry now = map.get(key);
+      if (now == null ? !loading.containsKey(key) : now.stamp >= r) {
+        // Lock-free skip (most events are this client's own commits, already applied). A load
+        // that registers after this check reads the store after the event was committed.
+        continue;
+      }
+      map.compute(key, (k, cur) -> {
         if (cur == null && !loading.containsKey(k)) {
-          continue;
+          return null;
         }
         if (cur != null && cur.stamp >= r) {
-          continue;
+          return cur;
         }
         if (c.valueOmitted()) {
           // Unknown value: a marker (version -1) that reads as a miss and that only a load at
           // least as new as this event can replace.
-          lru.put(k, new Entry(null, -1, r));
           invalidations.inc();
-        } else {
-          lru.put(k, new Entry(c.value(), c.deleted() ? 0 : c.version(), r));
-          if (cur != null) {
-            invalidations.inc();
-          }
+          return new Entry(null, -1, r);
         }
-      }
+        if (cur != null) {
+          invalidations.inc();
+        }
+        return new Entry(c.value(), c.deleted() ? 0 : c.version(), r);
+      });
     }
+    bound();
     observer.accept(event);
     advance(r);
   }
@@ -265,10 +348,8 @@ final class MetaCache implements WatchListener {
 
   @Override
   public void onResync(long revision) {
-    synchronized (this) {
-      invalidations.inc(lru.size());
-      lru.clear();
-    }
+    invalidations.inc(map.size());
+    map.clear();
     log.warn("metadata change feed resynced at revision {}: cache dropped", revision);
     observer.accept(new ChangeEvent(revision, List.of()));
     advance(revision);
@@ -280,9 +361,7 @@ final class MetaCache implements WatchListener {
       return;
     }
     log.warn("metadata change feed ended at revision {}; resubscribing", fed, cause);
-    synchronized (this) {
-      lru.clear();
-    }
+    map.clear();
     try {
       watch = store.watch(fed, this);
     } catch (RuntimeException e) {
@@ -299,8 +378,8 @@ final class MetaCache implements WatchListener {
     }
   }
 
-  synchronized int size() {
-    return lru.size();
+  int size() {
+    return map.size();
   }
 
   void close() {

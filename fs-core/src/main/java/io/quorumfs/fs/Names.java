@@ -20,6 +20,9 @@ final class Names {
     if (name.indexOf('\0') >= 0) {
       throw new FsException(Errno.EINVAL, "name contains NUL: '" + name.replace('\0', '?') + "'");
     }
+    if (name.length() * 3 <= FileSystem.NAME_MAX) {
+      return; // at most 3 UTF-8 bytes per char: short names need no encoding to check
+    }
     int n = name.getBytes(StandardCharsets.UTF_8).length;
     if (n > FileSystem.NAME_MAX) {
       throw new FsException(Errno.ENAMETOOLONG, "name of " + n + " bytes exceeds "

@@ -38,7 +38,12 @@ final class Renamer {
       Inode src = ns.inodeRequired(tx, Names.dentryIno(sd.value()));
       ns.dirRequired(tx, newParent);
       byte[] tkey = k.dentry(newParent, newName);
-      Versioned td = tx.get(tkey);
+      // An uncached target is assumed absent on the first attempt (the compare checks it, a
+      // conflict reads it): a rename to a new name costs one commit and no read.
+      Versioned td = exchange ? tx.get(tkey) : tx.getOptimistic(tkey);
+      if (td == null) {
+        td = Versioned.absent(tkey);
+      }
       tx.require(td);
       boolean same = oldParent == newParent && oldName.equals(newName);
       if (td.exists() && noReplace) {

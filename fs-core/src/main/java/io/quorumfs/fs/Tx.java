@@ -6,6 +6,7 @@ import io.quorumfs.kv.Op;
 import io.quorumfs.kv.Txn;
 import io.quorumfs.kv.Versioned;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +18,9 @@ import java.util.Map;
 final class Tx {
   private final MetaCache cache;
   private final int attempt;
-  private final Map<Key, Long> compares = new LinkedHashMap<>();
-  private final List<Op> ops = new ArrayList<>();
+  // Allocated on first use: most operations (getattr, lookup) only read.
+  private Map<Key, Long> compares;
+  private List<Op> ops;
 
   Tx(MetaCache cache, int attempt) {
     this.cache = cache;
@@ -50,53 +52,82 @@ final class Tx {
   }
 
   void require(Versioned v) {
-    compares.put(new Key(v.key()), v.version());
+    requireVersion(v.key(), v.version());
   }
 
   void requireVersion(byte[] key, long version) {
+    if (compares == null) {
+      compares = new LinkedHashMap<>();
+    }
     compares.put(new Key(key), version);
   }
 
   void requireAbsent(byte[] key) {
-    compares.put(new Key(key), 0L);
+    requireVersion(key, 0L);
+  }
+
+  private void op(Op op) {
+    if (ops == null) {
+      ops = new ArrayList<>(8);
+    }
+    ops.add(op);
   }
 
   void put(byte[] key, byte[] value) {
-    ops.add(new Op.Put(key, value));
+    op(new Op.Put(key, value));
   }
 
   void delete(byte[] key) {
-    ops.add(new Op.Delete(key));
+    op(new Op.Delete(key));
   }
 
   void add(byte[] key, long delta) {
-    ops.add(new Op.Add(key, delta));
+    op(new Op.Add(key, delta));
   }
 
   void max(byte[] key, long value) {
-    ops.add(new Op.Max(key, value));
+    op(new Op.Max(key, value));
   }
 
   boolean hasWrites() {
-    return !ops.isEmpty();
+    return ops != null && !ops.isEmpty();
   }
 
   int size() {
-    return ops.size() + compares.size();
+    return (ops == null ? 0 : ops.size()) + (compares == null ? 0 : compares.size());
   }
 
   Txn build() {
     Txn.Builder b = Txn.builder();
-    compares.forEach((k, v) -> b.requireVersion(k.bytes, v));
+    if (compares != null) {
+      compares.forEach((k, v) -> b.requireVersion(k.bytes, v));
+    }
     ops.forEach(b::op);
     return b.build();
   }
 
   /** Puts the effect of this txn, committed as {@code r}, into the cache. */
   void applyTo(MetaCache c, CommitResult r) {
-    Map<Key, byte[]> last = new LinkedHashMap<>();
-    for (int i = 0; i < ops.size(); i++) {
+    applyOps(c, ops, r);
+  }
+
+  /** Puts the effect of {@code ops}, committed as {@code r}, into the cache. */
+  static void applyOps(MetaCache c, List<Op> ops, CommitResult r) {
+    int n = ops.size();
+    List<byte[]> keys = new ArrayList<>(n);
+    List<byte[]> values = new ArrayList<>(n);
+    Map<Key, Integer> lastIndex = null;
+    if (n > 16) { // big batches: a map instead of the pairwise scan
+      lastIndex = new java.util.HashMap<>(n * 2);
+      for (int i = 0; i < n; i++) {
+        lastIndex.put(new Key(ops.get(i).key()), i);
+      }
+    }
+    for (int i = 0; i < n; i++) {
       Op op = ops.get(i);
+      if (lastIndex != null ? lastIndex.get(new Key(op.key())) != i : laterOpOnSameKey(ops, i)) {
+        continue; // only a key's last value in the txn is ever visible
+      }
       byte[] v;
       if (op instanceof Op.Put) {
         v = ((Op.Put) op).value();
@@ -105,14 +136,19 @@ final class Tx {
       } else {
         v = Bytes.ofLong(r.opResult(i));
       }
-      last.put(new Key(op.key()), v);
-    }
-    List<byte[]> keys = new ArrayList<>(last.size());
-    List<byte[]> values = new ArrayList<>(last.size());
-    last.forEach((k, v) -> {
-      keys.add(k.bytes);
+      keys.add(op.key());
       values.add(v);
-    });
+    }
     c.applyOwn(r.revision(), keys, values);
+  }
+
+  private static boolean laterOpOnSameKey(List<Op> ops, int i) {
+    byte[] key = ops.get(i).key();
+    for (int j = i + 1; j < ops.size(); j++) {
+      if (Arrays.equals(key, ops.get(j).key())) {
+        return true;
+      }
+    }
+    return false;
   }
 }

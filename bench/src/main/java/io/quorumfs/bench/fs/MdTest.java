@@ -1,5 +1,6 @@
 package io.quorumfs.bench.fs;
 
+import com.codahale.metrics.MetricRegistry;
 import io.quorumfs.fs.Attr;
 import io.quorumfs.fs.DirPage;
 import io.quorumfs.fs.FileSystem;
@@ -7,6 +8,11 @@ import io.quorumfs.fs.FileSystems;
 import io.quorumfs.fs.FsConfig;
 import io.quorumfs.kv.KvStore;
 import io.quorumfs.kv.KvStores;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,7 +24,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * An mdtest-like metadata load generator on fs-core directly (no FUSE): N files created, stat'ed
  * (warm cache), listed, renamed and unlinked, by T threads, either all in one directory or spread
- * over one directory per thread ("tree"). Prints one line per phase with ops/s.
+ * over one directory per thread ("tree"). Prints one line per phase with ops/s, the CPU time per op
+ * of this JVM (and of the processes named by {@code --cpu-pids}, e.g. the replicas of a raft://
+ * cluster, read from /proc), and per op: commits, retries and cache misses. An unreported
+ * warm-up run ({@code --warmup} files, default 4000) goes first.
  *
  * <pre>
  * java -cp ... io.quorumfs.bench.fs.MdTest --store mem: --files 20000 --threads 1,16 --layout dir,tree
@@ -34,6 +43,10 @@ public final class MdTest {
     String threadList = "1,16";
     String layouts = "dir,tree";
     int statRounds = 5;
+    String cpuPids = "";
+    int warmup = 4000;
+    int commitBatch = FsConfig.builder().build().commitBatch();
+    int commitInflight = FsConfig.builder().build().commitInflight();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--store": uri = args[++i]; break;
@@ -41,21 +54,53 @@ public final class MdTest {
         case "--threads": threadList = args[++i]; break;
         case "--layout": layouts = args[++i]; break;
         case "--stat-rounds": statRounds = Integer.parseInt(args[++i]); break;
+        case "--cpu-pids": cpuPids = args[++i]; break;
+        case "--warmup": warmup = Integer.parseInt(args[++i]); break;
+        case "--commit-batch": commitBatch = Integer.parseInt(args[++i]); break;
+        case "--commit-inflight": commitInflight = Integer.parseInt(args[++i]); break;
         default: throw new IllegalArgumentException("unknown option " + args[i]
-            + " (known: --store URI --files N --threads 1,16 --layout dir,tree --stat-rounds R)");
+            + " (known: --store URI --files N --threads 1,16 --layout dir,tree --stat-rounds R"
+            + " --cpu-pids PID,PID --warmup FILES --commit-batch N --commit-inflight N)");
       }
     }
     System.out.printf("# MdTest store=%s files=%d java=%s cpus=%d%n", uri, files,
         System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
-    System.out.printf("%-6s %-4s %3s %10s %12s%n", "layout", "", "thr", "phase", "ops/s");
+    List<Long> pids = new ArrayList<>();
+    for (String p : cpuPids.split(",")) {
+      if (!p.isBlank()) {
+        pids.add(Long.parseLong(p.trim()));
+      }
+    }
+    System.out.printf("%-6s %3s %9s %10s %9s %9s %8s %8s %8s %8s%n", "layout", "thr", "phase", "ops/s",
+        "cpu-us/op", "other-us", "commits", "retries", "misses", "merged");
     int run = 0;
+    // Fresh key prefixes per invocation, so runs can repeat on one store.
+    String tag = "md" + Long.toString(System.currentTimeMillis(), 36);
     try (KvStore store = KvStores.open(uri)) {
       awaitReady(store);
+      if (warmup > 0) {
+        // One unreported run first: JIT, connections and the cluster warm up (the first measured
+        // configuration was otherwise 2-4x slower than the same one run later).
+        int most = 1;
+        for (String t : threadList.split(",")) {
+          most = Math.max(most, Integer.parseInt(t));
+        }
+        FsConfig cfg = FsConfig.builder().keyPrefix(tag + "w/").commitBatch(commitBatch)
+            .commitInflight(commitInflight).build();
+        try (FileSystem fs = FileSystems.open(store, cfg)) {
+          Run w = new Run(fs, warmup, most, false, 2, new Probe(new MetricRegistry(), pids));
+          w.quiet = true;
+          w.go("dir");
+        }
+      }
       for (String layout : layouts.split(",")) {
         for (String t : threadList.split(",")) {
-          FsConfig cfg = FsConfig.builder().keyPrefix("md" + (run++) + "/").build();
+          MetricRegistry metrics = new MetricRegistry();
+          FsConfig cfg = FsConfig.builder().keyPrefix(tag + (run++) + "/").metrics(metrics)
+              .commitBatch(commitBatch).commitInflight(commitInflight).build();
           try (FileSystem fs = FileSystems.open(store, cfg)) {
-            new Run(fs, files, Integer.parseInt(t), layout.equals("tree"), statRounds).go(layout);
+            new Run(fs, files, Integer.parseInt(t), layout.equals("tree"), statRounds,
+                new Probe(metrics, pids)).go(layout);
           }
         }
       }
@@ -78,16 +123,77 @@ public final class MdTest {
     }
   }
 
+  /** CPU time (this JVM and other processes) and fs-core counters, sampled around a phase. */
+  private static final class Probe {
+    final MetricRegistry metrics;
+    final List<Long> pids;
+    final com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    long cpu;
+    long other;
+    long commits;
+    long retries;
+    long misses;
+    long merged;
+
+    Probe(MetricRegistry metrics, List<Long> pids) {
+      this.metrics = metrics;
+      this.pids = pids;
+    }
+
+    void start() {
+      cpu = os.getProcessCpuTime();
+      other = otherCpuNanos();
+      commits = count("quorumfs.fs.txn.commits");
+      retries = count("quorumfs.fs.txn.retries");
+      misses = count("quorumfs.fs.cache.misses");
+      merged = count("quorumfs.fs.txn.merged");
+    }
+
+    String line(long ops) {
+      double n = Math.max(1, ops);
+      return String.format(Locale.ROOT, "%9.1f %9.1f %8.2f %8.3f %8.3f %8.3f",
+          (os.getProcessCpuTime() - cpu) / 1e3 / n,
+          pids.isEmpty() ? 0.0 : (otherCpuNanos() - other) / 1e3 / n,
+          (count("quorumfs.fs.txn.commits") - commits) / n,
+          (count("quorumfs.fs.txn.retries") - retries) / n,
+          (count("quorumfs.fs.cache.misses") - misses) / n,
+          (count("quorumfs.fs.txn.merged") - merged) / n);
+    }
+
+    long count(String name) {
+      return metrics.counter(name).getCount();
+    }
+
+    /** utime + stime of the other processes, from /proc/PID/stat (clock ticks of 10 ms). */
+    long otherCpuNanos() {
+      long ticks = 0;
+      for (long pid : pids) {
+        try {
+          String st = Files.readString(Path.of("/proc/" + pid + "/stat"));
+          String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+          ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot read the CPU time of process " + pid, e);
+        }
+      }
+      return ticks * 10_000_000L;
+    }
+  }
+
   private static final class Run {
     final FileSystem fs;
+    final Probe probe;
     final int files;
     final int threads;
     final boolean tree;
     final int statRounds;
     final long[] dirs;
+    boolean quiet;
 
-    Run(FileSystem fs, int files, int threads, boolean tree, int statRounds) {
+    Run(FileSystem fs, int files, int threads, boolean tree, int statRounds, Probe probe) {
       this.fs = fs;
+      this.probe = probe;
       this.files = files;
       this.threads = threads;
       this.tree = tree;
@@ -146,6 +252,7 @@ public final class MdTest {
 
     long phase(int per, Op op) throws Exception {
       ExecutorService pool = Executors.newFixedThreadPool(threads);
+      probe.start();
       long start = System.nanoTime();
       try {
         List<Future<?>> fut = new ArrayList<>();
@@ -169,8 +276,11 @@ public final class MdTest {
     }
 
     void report(String layout, String phase, long ops, long nanos) {
-      System.out.printf(Locale.ROOT, "%-6s %-4s %3d %10s %12.0f%n", layout, "", threads, phase,
-          ops / (nanos / 1e9));
+      if (quiet) {
+        return;
+      }
+      System.out.printf(Locale.ROOT, "%-6s %3d %9s %10.0f %s%n", layout, threads, phase,
+          ops / (nanos / 1e9), probe.line(ops));
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.quorumfs.cli;
 
 import io.quorumfs.blob.BlobServer;
+import io.quorumfs.blob.BlobServerTls;
 import io.quorumfs.fs.FileSystem;
 import io.quorumfs.fs.FileSystems;
 import io.quorumfs.fs.FsConfig;
@@ -39,7 +40,7 @@ final class Parts {
 
   /** What one metadata replica needs to start. */
   record MetaSpec(String id, String group, List<Peer> peers, String storeUri, Path raftDir,
-      boolean tls, Optional<Path> cert, Optional<Path> key, Optional<Path> ca) {}
+      Optional<TlsOptions.Settings> tls) {}
 
   /** One replica of the group: id and host:port of its Raft endpoint. */
   record Peer(String id, String host, int port) {
@@ -81,16 +82,14 @@ final class Parts {
 
   /** Starts one replica; returns once it listens (a leader may not be elected yet). */
   static Running startMeta(MetaSpec spec) {
-    if (spec.tls()) {
-      throw new NotAvailableException("mutual TLS between replicas is not implemented in the "
-          + "ratis-meta module yet; run the replicas on a private network (docs/deploy.md)");
-    }
     Map<String, String> peers = new LinkedHashMap<>();
     for (Peer p : spec.peers()) {
       peers.put(p.id(), p.address());
     }
-    MetaServerConfig config = MetaServerConfig.builder().id(spec.id()).peers(peers)
-        .storageDir(spec.raftDir()).storeUri(spec.storeUri()).group(spec.group()).build();
+    MetaServerConfig.Builder b = MetaServerConfig.builder().id(spec.id()).peers(peers)
+        .storageDir(spec.raftDir()).storeUri(spec.storeUri()).group(spec.group());
+    spec.tls().ifPresent(t -> b.tls(t.keyStore(), t.trustStore(), t.password()));
+    MetaServerConfig config = b.build();
     MetaServer server;
     try {
       server = MetaServer.start(config);
@@ -100,8 +99,9 @@ final class Parts {
       throw new CommandFailedException("cannot start replica " + spec.id() + ": " + e.getMessage(),
           ExitCode.USAGE, e);
     }
-    Logging.CONN.info("replica {} of group {} listening on {}, peers {}", spec.id(), spec.group(),
-        peers.get(spec.id()), peers);
+    Logging.CONN.info("replica {} of group {} listening on {} ({}), peers {}", spec.id(),
+        spec.group(), peers.get(spec.id()), spec.tls().isPresent() ? "mutual TLS" : "plain gRPC",
+        peers);
     return new Running() {
       @Override
       public void close() {
@@ -123,17 +123,23 @@ final class Parts {
 
   static final String DEFAULT_GROUP = "meta";
 
-  /** Serves {@code storeUri} over HTTP; the bearer token comes from QUORUMFS_BLOB_TOKEN. */
-  static Running startBlobServer(String storeUri, String listen) {
+  /**
+   * Serves {@code storeUri} over HTTP, or HTTPS with client certificates when {@code tls} is
+   * given; the bearer token comes from QUORUMFS_BLOB_TOKEN.
+   */
+  static Running startBlobServer(String storeUri, String listen,
+      Optional<TlsOptions.Settings> tls) {
     int colon = listen.lastIndexOf(':');
     InetSocketAddress addr = new InetSocketAddress(listen.substring(0, colon),
         Integer.parseInt(listen.substring(colon + 1)));
     BlobStore blobs = openBlobs(storeUri);
     try {
       BlobServer server = BlobServer.builder(blobs).listen(addr)
-          .token(System.getenv("QUORUMFS_BLOB_TOKEN")).start();
-      Logging.CONN.info("blob server listening on {} (auth {})", server.uri(),
-          System.getenv("QUORUMFS_BLOB_TOKEN") == null ? "off" : "bearer token");
+          .token(System.getenv("QUORUMFS_BLOB_TOKEN"))
+          .tls(tls.map(t -> new BlobServerTls(t.keyStore(), t.trustStore(), t.password()))
+              .orElse(null))
+          .start();
+      Logging.CONN.info("blob server listening on {} (auth {})", server.uri(), server.auth());
       return new Running() {
         @Override
         public void close() {
@@ -146,6 +152,10 @@ final class Parts {
           return server.uri().toString();
         }
       };
+    } catch (IllegalArgumentException e) {
+      blobs.close();
+      throw new CommandFailedException("cannot start the blob server: " + e.getMessage(),
+          ExitCode.USAGE, e);
     } catch (IOException e) {
       blobs.close();
       throw new CommandFailedException("cannot listen on " + listen + ": " + e.getMessage(), e);
@@ -160,14 +170,14 @@ final class Parts {
     }
   }
 
-  /** Asks every replica named in {@code metaUri} (raft://...) for its state. */
-  static ClusterStatus status(String metaUri, String defaultGroup, Duration timeout) {
+  /** Asks every replica named in {@code metaUri} (raft://...?group=&tls...) for its state. */
+  static ClusterStatus status(String metaUri, Duration timeout) {
     if (!metaUri.startsWith("raft://")) {
       throw new CommandFailedException("status needs a raft:// metadata URI, got '" + metaUri
           + "' (a single-node store has no replicas to show)", ExitCode.USAGE, null);
     }
-    String group = queryParam(metaUri, "group").orElse(defaultGroup);
-    MetaStatus st = MetaStatus.query(metaUri, group, timeout);
+    String group = queryParam(metaUri, "group").orElse(DEFAULT_GROUP);
+    MetaStatus st = MetaStatus.query(metaUri, timeout);
     List<ReplicaStatus> out = new ArrayList<>();
     for (MetaStatus.Replica r : st.replicas()) {
       out.add(new ReplicaStatus(r.id(), r.address(), r.role(), r.term(), r.commitIndex(),
@@ -185,11 +195,10 @@ final class Parts {
     if (!metaUri.startsWith("raft://")) {
       return;
     }
-    String group = queryParam(metaUri, "group").orElse(DEFAULT_GROUP);
     long deadline = System.nanoTime() + timeout.toNanos();
     MetaStatus last;
     do {
-      last = MetaStatus.query(metaUri, group, Duration.ofSeconds(2));
+      last = MetaStatus.query(metaUri, Duration.ofSeconds(2));
       if (last.leaderId() != null) {
         return;
       }

@@ -45,7 +45,7 @@ final class StatusCommand implements Callable<Integer> {
     Config cfg = client.apply(config.builder()).build();
     Logging.apply(cfg);
     String metaUri = Endpoints.metaUri(cfg);
-    Parts.ClusterStatus st = Parts.status(metaUri, cfg.get(io.quorumfs.cli.config.ConfigKeys.META_GROUP),
+    Parts.ClusterStatus st = Parts.status(metaUri,
         java.time.Duration.ofMillis((long) (Math.max(0.1, timeout) * 1000)));
     PrintWriter out = spec.commandLine().getOut();
     long leaderCommit = st.replicas().stream()
@@ -54,7 +54,7 @@ final class StatusCommand implements Callable<Integer> {
         .orElse(st.replicas().stream().mapToLong(Parts.ReplicaStatus::commitIndex).max().orElse(0));
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("meta", metaUri);
+      m.put("meta", Endpoints.shown(metaUri));
       m.put("group", st.group());
       m.put("leader", st.leader());
       List<Object> reps = new ArrayList<>();
@@ -77,7 +77,7 @@ final class StatusCommand implements Callable<Integer> {
       m.put("replicas", reps);
       out.println(Json.write(m));
     } else {
-      out.println("metadata " + metaUri);
+      out.println("metadata " + Endpoints.shown(metaUri));
       out.println("group " + st.group() + ", leader " + st.leader().orElse("NONE"));
       Table t = new Table("REPLICA", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "LAG",
           "SNAPSHOT", "FEED", "ERROR");

@@ -132,7 +132,7 @@ final class UpCommand implements Callable<Integer> {
         Path raftDir = raftBase.resolve(p.id()).resolve("raft");
         Files.createDirectories(raftDir);
         started.push(Parts.startMeta(new Parts.MetaSpec(p.id(), cfg.get(ConfigKeys.META_GROUP),
-            peers, store, raftDir, false, Optional.empty(), Optional.empty(), Optional.empty())));
+            peers, store, raftDir, Optional.empty())));
       }
       String metaUri = Parts.raftUri(peers, cfg.get(ConfigKeys.META_GROUP));
       Path blobDir = (ephemeral ? raftBase : data).resolve("blobs");

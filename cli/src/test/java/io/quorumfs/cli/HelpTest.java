@@ -120,7 +120,7 @@ class HelpTest {
   void tlsWithoutFiles_isAConfigError() {
     Result r = run("meta", "start", "--peers", "n1=127.0.0.1:1", "--tls");
     assertEquals(ExitCode.USAGE, r.code());
-    assertTrue(r.err().contains("tls.enabled is true but tls.cert is not set"), r.err());
+    assertTrue(r.err().contains("tls.enabled is true but tls.key-store is not set"), r.err());
   }
 
   @Test

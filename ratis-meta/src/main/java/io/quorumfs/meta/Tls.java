@@ -15,7 +15,8 @@ import org.apache.ratis.grpc.GrpcTlsConfig;
 /**
  * Mutual TLS for every gRPC channel of a replica (server-server, client-server, admin) and of a
  * client: a PKCS12 key store with this side's key and certificate, and a PKCS12 trust store with the
- * certificates (or CA) it accepts from the other side.
+ * certificates (or CA) it accepts from the other side. A refused certificate is logged on the
+ * {@code quorumfs.conn} logger (connection and authentication events).
  */
 record Tls(Path keyStore, Path trustStore, String password) {
 
@@ -28,7 +29,8 @@ record Tls(Path keyStore, Path trustStore, String password) {
       kmf.init(keys, password.toCharArray());
       TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(load(trustStore));
-      conf = new GrpcTlsConfig(kmf.getKeyManagers()[0], tmf.getTrustManagers()[0], true);
+      conf = new GrpcTlsConfig(kmf.getKeyManagers()[0],
+          new LoggedTrustManager((javax.net.ssl.X509TrustManager) tmf.getTrustManagers()[0]), true);
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalArgumentException("TLS set-up from key store " + keyStore + " and trust store " + trustStore
           + " failed: " + e.getMessage(), e);
@@ -67,5 +69,50 @@ record Tls(Path keyStore, Path trustStore, String password) {
       throw new IllegalArgumentException("TLS needs tlsPasswordEnv (or tlsPassword) for the key stores");
     }
     return new Tls(Path.of(keyStore), Path.of(trustStore), pw);
+  }
+
+  /** Logs each certificate the trust store refuses on quorumfs.conn, then refuses it. */
+  static final class LoggedTrustManager implements javax.net.ssl.X509TrustManager {
+    private static final org.slf4j.Logger CONN = org.slf4j.LoggerFactory.getLogger("quorumfs.conn");
+    private final javax.net.ssl.X509TrustManager d;
+
+    LoggedTrustManager(javax.net.ssl.X509TrustManager d) {
+      this.d = d;
+    }
+
+    private static String subject(java.security.cert.X509Certificate[] chain) {
+      return chain == null || chain.length == 0 ? "(none)" : chain[0].getSubjectX500Principal().getName();
+    }
+
+    @Override
+    public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String auth)
+        throws java.security.cert.CertificateException {
+      try {
+        d.checkClientTrusted(chain, auth);
+      } catch (java.security.cert.CertificateException e) {
+        CONN.warn("TLS: refused client certificate '{}' on a replica channel: {}", subject(chain), e.getMessage());
+        throw e;
+      }
+    }
+
+    @Override
+    public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String auth)
+        throws java.security.cert.CertificateException {
+      try {
+        d.checkServerTrusted(chain, auth);
+      } catch (java.security.cert.CertificateException e) {
+        CONN.warn("TLS: refused server certificate '{}' of a replica: {}", subject(chain), e.getMessage());
+        throw e;
+      }
+    }
+
+    /**
+     * None: a server then asks for "any certificate", so a client whose certificate another CA
+     * signed still presents it and is refused (and logged) here, instead of sending none.
+     */
+    @Override
+    public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+      return new java.security.cert.X509Certificate[0];
+    }
   }
 }

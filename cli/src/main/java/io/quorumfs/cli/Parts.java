@@ -8,6 +8,7 @@ import io.quorumfs.fs.FsConfig;
 import io.quorumfs.fs.FsException;
 import io.quorumfs.fs.Fsck;
 import io.quorumfs.fs.GcMark;
+import io.quorumfs.fs.LiveSessions;
 import io.quorumfs.blob.BlobId;
 import io.quorumfs.blob.BlobInfo;
 import io.quorumfs.blob.BlobPage;
@@ -63,10 +64,14 @@ final class Parts {
   /** One replica's view for {@code status}. */
   record ReplicaStatus(String id, String address, String role, long term, long commitIndex,
       long appliedIndex, long revision, long snapshotIndex, String feedProblem,
-      Optional<String> error) {}
+      Optional<String> error, long storeBytes, long raftBytes) {}
 
-  /** The cluster at a glance. */
-  record ClusterStatus(String group, Optional<String> leader, List<ReplicaStatus> replicas) {}
+  /**
+   * The cluster at a glance; {@code clients} are the file system's live sessions (mounts and
+   * other open file systems), or {@code clientsError} says why they could not be read.
+   */
+  record ClusterStatus(String group, Optional<String> leader, List<ReplicaStatus> replicas,
+      List<LiveSessions.Session> clients, Optional<String> clientsError) {}
 
   /** What fsck found: the problems, summary lines, and how many were repaired. */
   record FsckReport(long inodes, long directories, long files, long blocksRead, long bytes,
@@ -182,9 +187,26 @@ final class Parts {
     for (MetaStatus.Replica r : st.replicas()) {
       out.add(new ReplicaStatus(r.id(), r.address(), r.role(), r.term(), r.commitIndex(),
           r.appliedIndex(), r.revision(), r.snapshotIndex(),
-          r.feedProblem() == null ? "" : r.feedProblem(), Optional.ofNullable(r.error())));
+          r.feedProblem() == null ? "" : r.feedProblem(), Optional.ofNullable(r.error()),
+          r.storeBytes(), r.raftBytes()));
     }
-    return new ClusterStatus(group, Optional.ofNullable(st.leaderId()), out);
+    List<LiveSessions.Session> clients = List.of();
+    Optional<String> clientsError = Optional.of("no leader");
+    if (st.leaderId() != null) {
+      String t = timeout.toMillis() + "ms";
+      String uri = metaUri.contains("timeout=") ? metaUri : metaUri
+          + (metaUri.contains("?") ? "&" : "?") + "timeout=" + t + "&requestTimeout=" + t;
+      try (KvStore meta = KvStores.open(uri)) {
+        Instant now = Instant.now();
+        clients = LiveSessions.list(meta, FsConfig.defaults()).stream()
+            .filter(s -> s.live(now)).toList();
+        clientsError = Optional.empty();
+      } catch (RuntimeException e) {
+        clientsError = Optional.of(String.valueOf(e.getMessage()));
+      }
+    }
+    return new ClusterStatus(group, Optional.ofNullable(st.leaderId()), out, clients,
+        clientsError);
   }
 
   /**

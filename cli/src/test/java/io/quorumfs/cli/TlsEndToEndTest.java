@@ -132,7 +132,8 @@ class TlsEndToEndTest {
         new Parts.Peer("n2", "127.0.0.1", Endpoints.freePort()),
         new Parts.Peer("n3", "127.0.0.1", Endpoints.freePort()));
     for (Parts.Peer p : peers) {
-      running.add(Parts.startMeta(new Parts.MetaSpec(p.id(), "meta", peers, "mem:",
+      running.add(Parts.startMeta(new Parts.MetaSpec(p.id(), "meta", peers,
+          "rocks://" + dir.resolve(p.id() + "-store"),
           dir.resolve(p.id()), Optional.of(settings("node.p12")))));
     }
     Parts.Running blob = Parts.startBlobServer("file://" + dir.resolve("blobs"), "127.0.0.1:0",
@@ -166,6 +167,17 @@ class TlsEndToEndTest {
         assertEquals(data.length, fs.read(fh, 0, back, 0, back.length));
         fs.release(fh);
         assertArrayEquals(data, back);
+
+        // status shows this open file system as a connected client, and the stores' sizes
+        HelpTest.Result st = HelpTest.run(concat(new String[] {"status", "--json"}, client));
+        assertEquals(0, st.code(), st.err());
+        assertEquals(1, st.out().split("\"session\":").length - 1, st.out());
+        assertTrue(st.out().contains("\"session\":" + fs.sessionId() + ","), st.out());
+        assertTrue(st.out().matches("(?s).*\"storeBytes\":[1-9][0-9]*,\"raftBytes\":[1-9].*"),
+            st.out());
+        HelpTest.Result table = HelpTest.run(concat(new String[] {"status"}, client));
+        assertTrue(table.out().contains("clients: 1 connected"), table.out());
+        assertTrue(table.out().contains(" STORE ") && table.out().contains(" RAFT "), table.out());
       } finally {
         fs.close();
       }

@@ -27,10 +27,9 @@ record Tls(Path keyStore, Path trustStore, String password) {
       KeyStore keys = load(keyStore);
       KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(keys, password.toCharArray());
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf = LoggedTrustManager.factory();
       tmf.init(load(trustStore));
-      conf = new GrpcTlsConfig(kmf.getKeyManagers()[0],
-          new LoggedTrustManager((javax.net.ssl.X509TrustManager) tmf.getTrustManagers()[0]), true);
+      conf = new GrpcTlsConfig(kmf.getKeyManagers()[0], tmf.getTrustManagers()[0], true);
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalArgumentException("TLS set-up from key store " + keyStore + " and trust store " + trustStore
           + " failed: " + e.getMessage(), e);
@@ -73,6 +72,35 @@ record Tls(Path keyStore, Path trustStore, String password) {
 
   /** Logs each certificate the trust store refuses on quorumfs.conn, then refuses it. */
   static final class LoggedTrustManager implements javax.net.ssl.X509TrustManager {
+
+    /** The default trust manager factory, its X.509 trust managers wrapped in this class. */
+    static TrustManagerFactory factory() throws java.security.NoSuchAlgorithmException {
+      TrustManagerFactory d = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      return new TrustManagerFactory(new javax.net.ssl.TrustManagerFactorySpi() {
+        @Override
+        protected void engineInit(KeyStore ks) throws java.security.KeyStoreException {
+          d.init(ks);
+        }
+
+        @Override
+        protected void engineInit(javax.net.ssl.ManagerFactoryParameters p)
+            throws java.security.InvalidAlgorithmParameterException {
+          d.init(p);
+        }
+
+        @Override
+        protected javax.net.ssl.TrustManager[] engineGetTrustManagers() {
+          javax.net.ssl.TrustManager[] tms = d.getTrustManagers().clone();
+          for (int i = 0; i < tms.length; i++) {
+            if (tms[i] instanceof javax.net.ssl.X509TrustManager) {
+              tms[i] = new LoggedTrustManager((javax.net.ssl.X509TrustManager) tms[i]);
+            }
+          }
+          return tms;
+        }
+      }, d.getProvider(), d.getAlgorithm()) { };
+    }
+
     private static final org.slf4j.Logger CONN = org.slf4j.LoggerFactory.getLogger("quorumfs.conn");
     private final javax.net.ssl.X509TrustManager d;
 

@@ -16,9 +16,11 @@ import picocli.CommandLine.Option;
 
 /** {@code quorumfs meta}: metadata replicas. */
 @Command(name = "meta", mixinStandardHelpOptions = true,
-    header = "Metadata replicas: meta start.",
-    description = "Metadata replicas (the Raft group). See: quorumfs meta start --help.",
-    subcommands = MetaCommand.Start.class)
+    header = "Metadata replicas: meta start, add-peer, remove-peer.",
+    description = "Metadata replicas (the Raft group): run one (start), change which replicas "
+        + "form the group (add-peer, remove-peer). See: quorumfs meta start --help.",
+    subcommands = {MetaCommand.Start.class, MembershipCommands.AddPeer.class,
+        MembershipCommands.RemovePeer.class})
 final class MetaCommand extends GroupCommand {
 
   /** {@code quorumfs meta start}: one replica, in the foreground. */

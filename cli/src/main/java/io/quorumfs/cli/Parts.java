@@ -71,7 +71,8 @@ final class Parts {
    * other open file systems), or {@code clientsError} says why they could not be read.
    */
   record ClusterStatus(String group, Optional<String> leader, List<ReplicaStatus> replicas,
-      List<LiveSessions.Session> clients, Optional<String> clientsError) {}
+      Map<String, String> members, List<LiveSessions.Session> clients,
+      Optional<String> clientsError) {}
 
   /** What fsck found: the problems, summary lines, and how many were repaired. */
   record FsckReport(long inodes, long directories, long files, long blocksRead, long bytes,
@@ -183,6 +184,17 @@ final class Parts {
     }
     String group = queryParam(metaUri, "group").orElse(DEFAULT_GROUP);
     MetaStatus st = MetaStatus.query(metaUri, timeout);
+    // the membership as the leader (else the first replica that answered) reports it
+    Map<String, String> members = members(st);
+    List<String> asked = st.replicas().stream().map(MetaStatus.Replica::address).toList();
+    List<String> more = members.values().stream().filter(a -> !asked.contains(a)).toList();
+    if (!more.isEmpty()) { // members the URI does not name (added since): ask them too
+      int q = metaUri.indexOf('?');
+      List<String> all = new ArrayList<>(asked);
+      all.addAll(more);
+      st = MetaStatus.query("raft://" + String.join(",", all) + (q < 0 ? "" : metaUri.substring(q)),
+          timeout);
+    }
     List<ReplicaStatus> out = new ArrayList<>();
     for (MetaStatus.Replica r : st.replicas()) {
       out.add(new ReplicaStatus(r.id(), r.address(), r.role(), r.term(), r.commitIndex(),
@@ -205,8 +217,14 @@ final class Parts {
         clientsError = Optional.of(String.valueOf(e.getMessage()));
       }
     }
-    return new ClusterStatus(group, Optional.ofNullable(st.leaderId()), out, clients,
+    return new ClusterStatus(group, Optional.ofNullable(st.leaderId()), out, members, clients,
         clientsError);
+  }
+
+  private static Map<String, String> members(MetaStatus st) {
+    return st.replicas().stream().filter(MetaStatus.Replica::reachable)
+        .sorted(java.util.Comparator.comparing(r -> "LEADER".equals(r.role()) ? 0 : 1))
+        .map(MetaStatus.Replica::peers).findFirst().orElse(Map.of());
   }
 
   /**

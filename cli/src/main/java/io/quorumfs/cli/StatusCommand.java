@@ -66,12 +66,14 @@ final class StatusCommand implements Callable<Integer> {
       m.put("meta", Endpoints.shown(metaUri));
       m.put("group", st.group());
       m.put("leader", st.leader());
+      m.put("members", st.members());
       List<Object> reps = new ArrayList<>();
       for (Parts.ReplicaStatus r : st.replicas()) {
         Map<String, Object> rm = new LinkedHashMap<>();
         rm.put("id", r.id());
         rm.put("address", r.address());
         rm.put("role", r.role());
+        rm.put("member", r.error().isPresent() ? null : st.members().containsKey(r.id()));
         rm.put("term", r.term());
         rm.put("commitIndex", r.commitIndex());
         rm.put("appliedIndex", r.appliedIndex());
@@ -99,12 +101,14 @@ final class StatusCommand implements Callable<Integer> {
       out.println(Json.write(m));
     } else {
       out.println("metadata " + Endpoints.shown(metaUri));
-      out.println("group " + st.group() + ", leader " + st.leader().orElse("NONE"));
+      out.println("group " + st.group() + ", leader " + st.leader().orElse("NONE") + ", members "
+          + (st.members().isEmpty() ? "unknown" : MembershipCommands.peers(st.members())));
       Table t = new Table("REPLICA", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "LAG",
           "SNAPSHOT", "STORE", "RAFT", "FEED", "ERROR");
       for (Parts.ReplicaStatus r : st.replicas()) {
         boolean down = r.error().isPresent();
-        t.row(r.id(), r.address(), r.role(), down ? "-" : r.term(), down ? "-" : r.commitIndex(),
+        boolean removed = !down && !st.members().isEmpty() && !st.members().containsKey(r.id());
+        t.row(r.id(), r.address(), r.role() + (removed ? " (not a member)" : ""), down ? "-" : r.term(), down ? "-" : r.commitIndex(),
             down ? "-" : r.appliedIndex(),
             down ? "-" : Math.max(0, leaderCommit - r.appliedIndex()),
             down ? "-" : r.snapshotIndex(), size(down, r.storeBytes()), size(down, r.raftBytes()),

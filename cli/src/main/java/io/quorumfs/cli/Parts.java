@@ -55,6 +55,11 @@ final class Parts {
     @Override
     void close();
 
+    /** Whether it is a replica that leads its group now (stopped last, see UpCommand). */
+    default boolean leader() {
+      return false;
+    }
+
     /** Where it can be reached (a URI or address), if anywhere. */
     default String where() {
       return "";
@@ -112,6 +117,11 @@ final class Parts {
       @Override
       public void close() {
         server.close();
+      }
+
+      @Override
+      public boolean leader() {
+        return server.isLeader();
       }
 
       @Override

@@ -8,10 +8,13 @@ import java.nio.channels.ClosedByInterruptException;
 import org.slf4j.Marker;
 
 /**
- * Drops WARN and ERROR events caused by closing a client while its background work was in flight:
- * a Ratis {@code AlreadyClosedException}, or an interrupt (what closing does to background
- * threads) anywhere in the cause chain. Commands close their stores as they exit; such errors say
- * nothing about the data. Installed by logback.xml; {@code log.level=DEBUG} lets them through.
+ * Drops the WARN and ERROR events that closing a client causes while its background work is in
+ * flight, and only those: from Ratis' own loggers and quorumfs' raft client (io.quorumfs.meta),
+ * events whose cause chain holds a Ratis {@code AlreadyClosedException} or an interrupt; from
+ * fs-core, "session maintenance failed" and "background task failed" with such a cause (close
+ * interrupts the background pool). Anything else, notably a failed flush at close, passes.
+ * Installed by logback.xml; a logger at DEBUG ({@code log.level} / {@code log.libraries}) lets
+ * them all through.
  */
 public final class ShutdownNoise extends TurboFilter {
 
@@ -26,7 +29,19 @@ public final class ShutdownNoise extends TurboFilter {
         && params[params.length - 1] instanceof Throwable) {
       e = (Throwable) params[params.length - 1];
     }
-    return fromClosing(e) ? FilterReply.DENY : FilterReply.NEUTRAL;
+    return noise(logger.getName(), format, e) ? FilterReply.DENY : FilterReply.NEUTRAL;
+  }
+
+  static boolean noise(String logger, String format, Throwable e) {
+    if (!fromClosing(e)) {
+      return false;
+    }
+    if (logger.startsWith("org.apache.ratis.") || logger.startsWith("io.quorumfs.meta.")) {
+      return true;
+    }
+    return logger.startsWith("io.quorumfs.fs.") && format != null
+        && (format.startsWith("session maintenance failed")
+            || format.startsWith("background task failed"));
   }
 
   static boolean fromClosing(Throwable t) {

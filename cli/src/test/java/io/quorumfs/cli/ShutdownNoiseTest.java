@@ -28,14 +28,20 @@ class ShutdownNoiseTest {
     assertEquals(FilterReply.DENY, f.decide(null, logger, Level.WARN,
         "session maintenance failed; will retry", null,
         new KvUnavailableException("interrupted", new InterruptedException())));
-    assertEquals(FilterReply.DENY, f.decide(null, logger, Level.WARN, "failed {}",
+    Logger ratis = logger.getLoggerContext().getLogger("org.apache.ratis.client.impl.RaftClientImpl");
+    ratis.setLevel(Level.WARN);
+    assertEquals(FilterReply.DENY, f.decide(null, ratis, Level.WARN, "failed {}",
         new Object[] {"x", new AlreadyClosedException("closed")}, null));
+    // a lost flush at close is never noise, whatever its cause
+    assertEquals(FilterReply.NEUTRAL, f.decide(null, logger, Level.WARN,
+        "flushing handle {} of inode {} at close failed; its writes are lost", null,
+        new KvUnavailableException("interrupted", new InterruptedException())));
     assertEquals(FilterReply.NEUTRAL, f.decide(null, logger, Level.WARN, "failed", null,
         new IOException("disk full")));
-    assertEquals(FilterReply.NEUTRAL, f.decide(null, logger, Level.INFO, "closed", null,
+    assertEquals(FilterReply.NEUTRAL, f.decide(null, ratis, Level.INFO, "closed", null,
         new AlreadyClosedException("closed")));
-    logger.setLevel(Level.DEBUG);
-    assertEquals(FilterReply.NEUTRAL, f.decide(null, logger, Level.WARN, "failed", null,
+    ratis.setLevel(Level.DEBUG);
+    assertEquals(FilterReply.NEUTRAL, f.decide(null, ratis, Level.WARN, "failed", null,
         new AlreadyClosedException("closed")));
   }
 }

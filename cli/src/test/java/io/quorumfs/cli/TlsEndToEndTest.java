@@ -59,40 +59,7 @@ class TlsEndToEndTest {
 
   @BeforeAll
   static void makeCertificates() throws Exception {
-    String pw = System.getenv(PW_ENV);
-    // the deployment's CA; a node certificate it signs (SAN 127.0.0.1); a trust store with the CA
-    keytool("-genkeypair", "-alias", "ca", "-dname", "CN=quorumfs-test-ca", "-ext", "bc:c",
-        "-keystore", "ca.p12", "-storepass", pw);
-    keytool("-genkeypair", "-alias", "node", "-dname", "CN=node", "-keystore", "node.p12",
-        "-storepass", pw);
-    keytool("-certreq", "-alias", "node", "-keystore", "node.p12", "-storepass", pw, "-file",
-        "node.csr");
-    keytool("-gencert", "-alias", "ca", "-keystore", "ca.p12", "-storepass", pw, "-infile",
-        "node.csr", "-outfile", "node.crt", "-ext", "SAN=ip:127.0.0.1,dns:localhost");
-    keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", "ca.p12", "-storepass", pw,
-        "-file", "ca.crt");
-    keytool("-importcert", "-noprompt", "-alias", "ca", "-file", "ca.crt", "-keystore",
-        "node.p12", "-storepass", pw);
-    keytool("-importcert", "-noprompt", "-alias", "node", "-file", "node.crt", "-keystore",
-        "node.p12", "-storepass", pw);
-    keytool("-importcert", "-noprompt", "-alias", "ca", "-file", "ca.crt", "-keystore",
-        "trust.p12", "-storepass", pw);
-    // a client with a self-signed certificate the deployment's CA never signed
-    keytool("-genkeypair", "-alias", "rogue", "-dname", "CN=rogue",
-        "-ext", "SAN=ip:127.0.0.1", "-keystore", "rogue.p12", "-storepass", pw);
-  }
-
-  private static void keytool(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    cmd.addAll(List.of(args));
-    if (List.of(args).contains("-genkeypair")) {
-      cmd.addAll(List.of("-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
-          "-storetype", "PKCS12"));
-    }
-    Process p = new ProcessBuilder(cmd).directory(certs.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
+    TestCerts.make(certs, System.getenv(PW_ENV));
   }
 
   @AfterEach

@@ -36,9 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * TLS end to end, in one JVM: three replicas and a blob server with mutual TLS, certificates from
- * a CA made here with keytool; the CLI's status, fsck and gc with --tls reach them; a file written
- * through fs-core over TLS reads back; clients with a certificate from another CA, or none, are
+ * TLS end to end, in one JVM: three replicas and a blob server with mutual TLS, certificates
+ * made here with keytool ({@link TestCerts}); the CLI's status, fsck and gc with --tls reach them; a file written
+ * through fs-core over TLS reads back; clients with an untrusted certificate, or none, are
  * refused and the refusal is logged on quorumfs.conn.
  *
  * <p>The stores' password is the value of PATH: the password is always read from an environment
@@ -157,7 +157,7 @@ class TlsEndToEndTest {
     HelpTest.Result gc = HelpTest.run(concat(new String[] {"gc", "--dry-run"}, client));
     assertEquals(0, gc.code(), gc.out() + gc.err());
 
-    // a replica refuses a client whose certificate another CA signed, and logs it
+    // a replica refuses a client whose certificate it does not trust, and logs it
     String rogueMeta = settings("rogue.p12").decorate(plainMeta) + "&timeout=3s&requestTimeout=1s";
     assertThrows(RuntimeException.class, () -> {
       try (KvStore k = KvStores.open(rogueMeta)) {

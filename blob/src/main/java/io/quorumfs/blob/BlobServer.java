@@ -3,6 +3,10 @@ package io.quorumfs.blob;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * with 413 before their body is read. With a token set, every request must carry
  * {@code Authorization: Bearer <token>} (else 401).
  *
+ * <p>With {@link Builder#tls} it serves HTTPS and requires a client certificate that its trust
+ * store accepts: a handshake with an untrusted certificate fails, a request without one gets 401;
+ * both are logged on the {@code quorumfs.conn} logger. Clients open it as {@code https://host:port}
+ * with the {@code tlsKeyStore}, {@code tlsTrustStore} and {@code tlsPasswordEnv} parameters.
+ *
  * <p>Thread-safe; {@link #close} stops at once (requests in progress are cut off; clients retry)
  * and does not close the store.
  */
@@ -45,24 +55,43 @@ public final class BlobServer implements AutoCloseable {
   private final int maxBlobBytes;
   private final int maxIdsPerRequest;
   private final byte[] token;
+  private final BlobServerTls tls;
 
   private BlobServer(Builder b) throws IOException {
     this.store = b.store;
     this.maxBlobBytes = b.maxBlobBytes;
     this.maxIdsPerRequest = b.maxIdsPerRequest;
     this.token = b.token == null ? null : b.token.getBytes(StandardCharsets.UTF_8);
+    this.tls = b.tls;
     AtomicInteger n = new AtomicInteger();
     this.pool = Executors.newFixedThreadPool(b.threads, r -> {
       Thread t = new Thread(r, "blob-server-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
-    this.http = HttpServer.create(b.address, 128);
+    if (tls == null) {
+      this.http = HttpServer.create(b.address, 128);
+    } else {
+      HttpsServer https = HttpsServer.create(b.address, 128);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls.context()) {
+        @Override
+        public void configure(HttpsParameters params) {
+          // "want", not "need": a client without a certificate reaches handle() and is refused
+          // there with a logged 401 instead of a handshake failure nobody sees.
+          // (set on the SSLParameters: the server ignores HttpsParameters' own flags once
+          // SSLParameters are given)
+          javax.net.ssl.SSLParameters p = getSSLContext().getDefaultSSLParameters();
+          p.setWantClientAuth(true);
+          params.setSSLParameters(p);
+        }
+      });
+      this.http = https;
+    }
     http.setExecutor(pool);
     http.createContext("/", this::handle);
     http.start();
     LOG.info("blob server for {} listening on {} (max blob {} bytes, auth {})", store, uri(),
-        maxBlobBytes, token == null ? "off" : "bearer token");
+        maxBlobBytes, auth());
   }
 
   public static Builder builder(BlobStore store) {
@@ -74,10 +103,19 @@ public final class BlobServer implements AutoCloseable {
     return http.getAddress();
   }
 
-  /** The URI clients open: {@code http://host:port}. */
+  /** The URI clients open: {@code http://host:port}, or {@code https://host:port} with TLS. */
   public URI uri() {
     InetSocketAddress a = address();
-    return URI.create("http://" + a.getAddress().getHostAddress() + ":" + a.getPort());
+    return URI.create((tls == null ? "http" : "https") + "://" + a.getAddress().getHostAddress()
+        + ":" + a.getPort());
+  }
+
+  /** How clients are authenticated, for logs: "off", "bearer token", "mutual TLS", or both. */
+  public String auth() {
+    if (tls == null) {
+      return token == null ? "off" : "bearer token";
+    }
+    return token == null ? "mutual TLS" : "mutual TLS + bearer token";
   }
 
   @Override
@@ -90,6 +128,12 @@ public final class BlobServer implements AutoCloseable {
   private void handle(HttpExchange ex) throws IOException {
     try {
       try {
+        if (!certified(ex)) {
+          BlobServerTls.CONN.warn("TLS: refused {} {} from {}: no client certificate",
+              ex.getRequestMethod(), ex.getRequestURI(), ex.getRemoteAddress());
+          error(ex, 401, "a client certificate is required (mutual TLS)");
+          return;
+        }
         if (!authorized(ex)) {
           ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
           LOG.warn("refused unauthenticated {} {} from {}", ex.getRequestMethod(), ex.getRequestURI(), ex.getRemoteAddress());
@@ -117,6 +161,19 @@ public final class BlobServer implements AutoCloseable {
       }
     } finally {
       ex.close();
+    }
+  }
+
+  /** Without TLS true; with TLS whether the client showed a certificate (the handshake checked it). */
+  private boolean certified(HttpExchange ex) {
+    if (tls == null) {
+      return true;
+    }
+    try {
+      return ex instanceof HttpsExchange
+          && ((HttpsExchange) ex).getSSLSession().getPeerCertificates().length > 0;
+    } catch (SSLPeerUnverifiedException e) {
+      return false;
     }
   }
 
@@ -353,6 +410,7 @@ public final class BlobServer implements AutoCloseable {
     private int maxIdsPerRequest = 100_000;
     private String token;
     private int threads = 16;
+    private BlobServerTls tls;
 
     private Builder(BlobStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -382,6 +440,12 @@ public final class BlobServer implements AutoCloseable {
     /** Require {@code Authorization: Bearer token} on every request (null: no auth). */
     public Builder token(String token) {
       this.token = token;
+      return this;
+    }
+
+    /** Serve HTTPS and require client certificates the trust store accepts (null: plain HTTP). */
+    public Builder tls(BlobServerTls tls) {
+      this.tls = tls;
       return this;
     }
 

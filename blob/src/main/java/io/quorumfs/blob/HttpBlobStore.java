@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>URI parameters: {@code token} (bearer token; or the environment variable
  * {@code QUORUMFS_BLOB_TOKEN}), {@code retryFor} (seconds, e.g. {@code 10} or {@code 0.5}),
- * {@code timeout} (per-request seconds, default 60).
+ * {@code timeout} (per-request seconds, default 60); for {@code https://} (a server with mutual
+ * TLS, {@link BlobServerTls}) {@code tlsKeyStore} and {@code tlsTrustStore} (PKCS12 files) and
+ * {@code tlsPasswordEnv} (the environment variable holding their password) or {@code tlsPassword}.
  */
 final class HttpBlobStore implements BlobStore {
 
@@ -49,15 +51,18 @@ final class HttpBlobStore implements BlobStore {
   private final HttpClient client;
   private volatile boolean closed;
 
-  HttpBlobStore(URI base, String token, Duration retryFor, Duration timeout) {
+  HttpBlobStore(URI base, String token, Duration retryFor, Duration timeout, BlobServerTls tls) {
     this.base = base;
     this.token = token;
     this.retryFor = retryFor;
     this.timeout = timeout;
-    this.client = HttpClient.newBuilder()
+    HttpClient.Builder b = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5))
-        .build();
+        .connectTimeout(Duration.ofSeconds(5));
+    if (tls != null) {
+      b.sslContext(tls.context());
+    }
+    this.client = b.build();
   }
 
   static BlobStore open(URI uri) {
@@ -67,6 +72,10 @@ final class HttpBlobStore implements BlobStore {
     String token = System.getenv("QUORUMFS_BLOB_TOKEN");
     Duration retryFor = Duration.ofSeconds(30);
     Duration timeout = Duration.ofSeconds(60);
+    String keyStore = null;
+    String trustStore = null;
+    String passwordEnv = null;
+    String password = null;
     String q = uri.getRawQuery();
     if (q != null && !q.isEmpty()) {
       for (String kv : q.split("&")) {
@@ -83,14 +92,31 @@ final class HttpBlobStore implements BlobStore {
           case "timeout":
             timeout = seconds(uri, k, v);
             break;
+          case "tlsKeyStore":
+            keyStore = v;
+            break;
+          case "tlsTrustStore":
+            trustStore = v;
+            break;
+          case "tlsPasswordEnv":
+            passwordEnv = v;
+            break;
+          case "tlsPassword":
+            password = v;
+            break;
           default:
             throw new IllegalArgumentException("unknown parameter '" + k + "' in blob server URI '" + uri
-                + "'; known: token, retryFor, timeout");
+                + "'; known: token, retryFor, timeout, tlsKeyStore, tlsTrustStore, tlsPasswordEnv, tlsPassword");
         }
       }
     }
+    BlobServerTls tls = BlobServerTls.of(keyStore, trustStore, passwordEnv, password);
+    if (tls != null && !"https".equals(uri.getScheme())) {
+      throw new IllegalArgumentException("blob server URI '" + uri + "' has TLS parameters but scheme "
+          + uri.getScheme() + "; use https://host:port");
+    }
     URI base = URI.create(uri.getScheme() + "://" + uri.getRawAuthority());
-    return new HttpBlobStore(base, token, retryFor, timeout);
+    return new HttpBlobStore(base, token, retryFor, timeout, tls);
   }
 
   private static Duration seconds(URI uri, String k, String v) {

@@ -4,6 +4,7 @@ import io.quorumfs.cli.config.Config;
 import io.quorumfs.cli.config.ConfigKeys;
 import io.quorumfs.cli.metrics.ProcessMetrics;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,24 +15,18 @@ import picocli.CommandLine.Option;
     header = "The blob server: blob start.",
     description = "The blob server. See: quorumfs blob start --help.",
     subcommands = BlobCommand.Start.class)
-final class BlobCommand implements Callable<Integer> {
-
-  @picocli.CommandLine.Spec
-  picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getErr());
-    return ExitCode.USAGE;
-  }
+final class BlobCommand extends GroupCommand {
 
   /** {@code quorumfs blob start}. */
   @Command(name = "start", mixinStandardHelpOptions = true,
-      header = "Serve a blob store over HTTP in the foreground.",
+      header = "Serve a blob store over HTTP(S) in the foreground.",
       description = {
           "Serve a blob store over HTTP in the foreground, for deployments without Redis or "
               + "DynamoDB. Clients (mount, fsck, gc) use it as http://HOST:PORT. "
               + "SIGINT/SIGTERM stop it.",
+          "With --tls (tls.enabled) it serves HTTPS and requires a client certificate signed by "
+              + "a CA in the trust store; clients with --tls use https://HOST:PORT (an http:// "
+              + "blob URI is switched to https:// for them).",
           "With QUORUMFS_BLOB_TOKEN set (in the environment, never on the command line) every "
               + "request must carry that bearer token; clients read the same variable."})
   static final class Start implements Callable<Integer> {
@@ -68,16 +63,12 @@ final class BlobCommand implements Callable<Integer> {
       Logging.apply(cfg);
       Path data = cfg.path(ConfigKeys.DATA_DIR).toAbsolutePath();
       String storeUri = cfg.find(ConfigKeys.BLOB_STORE).orElse("file://" + data.resolve("blobs"));
-      if (TlsOptions.files(cfg).isPresent()) {
-        throw new NotAvailableException("TLS on the blob server is not implemented yet (the blob "
-            + "module serves plain HTTP with an optional bearer token, QUORUMFS_BLOB_TOKEN); put "
-            + "a TLS-terminating proxy in front of it");
-      }
+      Optional<TlsOptions.Settings> tlsSettings = TlsOptions.settings(cfg);
       ProcessMetrics pm = ProcessMetrics.start(cfg.find(ConfigKeys.METRICS_LISTEN),
           cfg.bool(ConfigKeys.METRICS_JMX));
       Parts.Running server;
       try {
-        server = Parts.startBlobServer(storeUri, cfg.get(ConfigKeys.BLOB_LISTEN));
+        server = Parts.startBlobServer(storeUri, cfg.get(ConfigKeys.BLOB_LISTEN), tlsSettings);
       } catch (RuntimeException e) {
         pm.close();
         throw e;

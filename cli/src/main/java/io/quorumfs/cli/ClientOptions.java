@@ -2,9 +2,13 @@ package io.quorumfs.cli;
 
 import io.quorumfs.cli.config.Config;
 import io.quorumfs.cli.config.ConfigKeys;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Where a client command finds the stores: options, config, else a running `quorumfs up`. */
+/**
+ * Where a client command finds the stores (options, config, else a running `quorumfs up`) and
+ * how it reaches them (TLS).
+ */
 final class ClientOptions {
 
   @Option(names = "--meta", paramLabel = "URI",
@@ -13,16 +17,21 @@ final class ClientOptions {
   String meta;
 
   @Option(names = "--blob", paramLabel = "URI",
-      description = "Blob store, e.g. http://host:7480 (config key blob.uri; default: the one a "
+      description = "Blob store: http://host:7480 (https:// with --tls), file:///dir, "
+          + "redis://host:port/db, dynamodb://table?... (config key blob.uri; default: the one a "
           + "running quorumfs up uses).")
   String blob;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
-      description = "Data dir of the quorumfs up to find (config key data-dir).")
+      description = "Base directory: where a running quorumfs up is found and local defaults "
+          + "(e.g. mount's cache) live (config key data-dir).")
   String dataDir;
 
+  @Mixin
+  TlsOptions tls;
+
   Config.Builder apply(Config.Builder b) {
-    return b.option(ConfigKeys.META_URI, meta, "--meta")
+    return tls.apply(b).option(ConfigKeys.META_URI, meta, "--meta")
         .option(ConfigKeys.BLOB_URI, blob, "--blob")
         .option(ConfigKeys.DATA_DIR, dataDir, "--data-dir");
   }

@@ -14,12 +14,32 @@ final class Endpoints {
 
   private Endpoints() {}
 
+  /**
+   * The metadata URI, with meta.group (when not the default and not in the URI) and, with
+   * tls.enabled, the TLS parameters added for raft:// URIs.
+   */
   static String metaUri(Config cfg) {
-    return find(cfg, ConfigKeys.META_URI, "meta.uri", "--meta raft://host:port,host:port,host:port");
+    String uri = find(cfg, ConfigKeys.META_URI, "meta.uri",
+        "--meta raft://host:port,host:port,host:port");
+    String group = cfg.get(ConfigKeys.META_GROUP);
+    if (uri.startsWith("raft://") && Parts.queryParam(uri, "group").isEmpty()
+        && !Parts.DEFAULT_GROUP.equals(group)) {
+      uri += (uri.contains("?") ? "&" : "?") + "group=" + group;
+    }
+    return TlsOptions.metaUri(uri, TlsOptions.settings(cfg));
   }
 
+  /** The blob URI; with tls.enabled an http:// URI becomes https:// with the TLS parameters. */
   static String blobUri(Config cfg) {
-    return find(cfg, ConfigKeys.BLOB_URI, "blob.uri", "--blob http://host:7480 (or file:///dir)");
+    return TlsOptions.blobUri(find(cfg, ConfigKeys.BLOB_URI, "blob.uri",
+        "--blob http://host:7480 (or file:///dir)"), TlsOptions.settings(cfg));
+  }
+
+  /** A URI for printing: the query parameters (TLS file paths, tokens) left out. */
+  static String shown(String uri) {
+    int q = uri.indexOf('?');
+    return q < 0 ? uri : uri.substring(0, q) + Parts.queryParam(uri, "group").map(g -> "?group=" + g)
+        .orElse("");
   }
 
   private static String find(Config cfg, ConfigKey key, String stateKey, String example) {

@@ -16,19 +16,12 @@ import picocli.CommandLine.Option;
 
 /** {@code quorumfs meta}: metadata replicas. */
 @Command(name = "meta", mixinStandardHelpOptions = true,
-    header = "Metadata replicas: meta start.",
-    description = "Metadata replicas (the Raft group). See: quorumfs meta start --help.",
-    subcommands = MetaCommand.Start.class)
-final class MetaCommand implements Callable<Integer> {
-
-  @picocli.CommandLine.Spec
-  picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getErr());
-    return ExitCode.USAGE;
-  }
+    header = "Metadata replicas: meta start, add-peer, remove-peer.",
+    description = "Metadata replicas (the Raft group): run one (start), change which replicas "
+        + "form the group (add-peer, remove-peer). See: quorumfs meta start --help.",
+    subcommands = {MetaCommand.Start.class, MembershipCommands.AddPeer.class,
+        MembershipCommands.RemovePeer.class})
+final class MetaCommand extends GroupCommand {
 
   /** {@code quorumfs meta start}: one replica, in the foreground. */
   @Command(name = "start", mixinStandardHelpOptions = true,
@@ -100,22 +93,22 @@ final class MetaCommand implements Callable<Integer> {
           .orElse("rocks://" + data.toAbsolutePath().resolve("meta").resolve(me).resolve("store"));
       Path raftDir = cfg.find(ConfigKeys.META_DIR).map(Path::of)
           .orElse(data.toAbsolutePath().resolve("meta").resolve(me).resolve("raft"));
-      Optional<Path[]> tlsFiles = TlsOptions.files(cfg);
+      Optional<TlsOptions.Settings> tlsSettings = TlsOptions.settings(cfg);
       Files.createDirectories(raftDir);
       ProcessMetrics pm = ProcessMetrics.start(cfg.find(ConfigKeys.METRICS_LISTEN),
           cfg.bool(ConfigKeys.METRICS_JMX));
       Parts.Running replica;
       try {
         replica = Parts.startMeta(new Parts.MetaSpec(me, cfg.get(ConfigKeys.META_GROUP), group,
-            storeUri, raftDir, tlsFiles.isPresent(), tlsFiles.map(f -> f[0]),
-            tlsFiles.map(f -> f[1]), tlsFiles.map(f -> f[2])));
+            storeUri, raftDir, tlsSettings));
       } catch (RuntimeException e) {
         pm.close();
         throw e;
       }
       String uri = Parts.raftUri(group, cfg.get(ConfigKeys.META_GROUP));
       System.out.println("quorumfs meta replica " + me + " of group " + cfg.get(ConfigKeys.META_GROUP)
-          + " running; store " + storeUri + ", raft dir " + raftDir + "; clients use " + uri
+          + " running" + (tlsSettings.isPresent() ? " with mutual TLS" : "") + "; store " + storeUri
+          + ", raft dir " + raftDir + "; clients use " + uri
           + pm.url().map(u -> "; metrics " + u).orElse(""));
       System.out.println("READY");
       System.out.flush();

@@ -25,15 +25,6 @@ final class MountCommand implements Callable<Integer> {
       description = "Directory to mount on (config key mount.point; default ~/quorumfs).")
   String mountPoint;
 
-  @Option(names = "--meta", paramLabel = "URI",
-      description = "Metadata store: raft://host:port,host:port,host:port (config key meta.uri).")
-  String meta;
-
-  @Option(names = "--blob", paramLabel = "URI",
-      description = "Blob store: http://host:7480, file:///dir, redis://host:port/db, "
-          + "dynamodb://table?... (config key blob.uri).")
-  String blob;
-
   @Option(names = "--cache-dir", paramLabel = "DIR",
       description = "Local chunk cache and write-back outbox (config key mount.cache-dir; "
           + "default <data-dir>/cache).")
@@ -54,12 +45,8 @@ final class MountCommand implements Callable<Integer> {
           + "/=,/projects=vol/projects (config key mount.table; default: the root at /).")
   String table;
 
-  @Option(names = "--data-dir", paramLabel = "DIR",
-      description = "Base directory for the default cache dir (config key data-dir).")
-  String dataDir;
-
   @Mixin
-  TlsOptions tls;
+  ClientOptions client;
 
   @Mixin
   MetricsOptions metrics;
@@ -69,17 +56,13 @@ final class MountCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Config cfg = tls.apply(metrics.apply(config.builder()
+    Config cfg = client.apply(metrics.apply(config.builder()
         .option(ConfigKeys.MOUNT_POINT, mountPoint, "MOUNTPOINT")
-        .option(ConfigKeys.META_URI, meta, "--meta")
-        .option(ConfigKeys.BLOB_URI, blob, "--blob")
         .option(ConfigKeys.MOUNT_CACHE_DIR, cacheDir, "--cache-dir")
         .option(ConfigKeys.MOUNT_CACHE_SIZE, cacheSize, "--cache-size")
         .option(ConfigKeys.MOUNT_WRITE_BACK, writeBack, "--write-back")
-        .option(ConfigKeys.MOUNT_TABLE, table, "--mount-table")
-        .option(ConfigKeys.DATA_DIR, dataDir, "--data-dir"))).build();
+        .option(ConfigKeys.MOUNT_TABLE, table, "--mount-table"))).build();
     Logging.apply(cfg);
-    TlsOptions.files(cfg);
     String metaUri = Endpoints.metaUri(cfg);
     String blobUri = Endpoints.blobUri(cfg);
     Path mnt = cfg.path(ConfigKeys.MOUNT_POINT).toAbsolutePath().normalize();
@@ -105,8 +88,8 @@ final class MountCommand implements Callable<Integer> {
       pm.close();
       throw e;
     }
-    System.out.println("quorumfs mounted at " + mnt + " (metadata " + metaUri + ", blobs "
-        + blobUri + ")" + pm.url().map(u -> "; metrics " + u).orElse(""));
+    System.out.println("quorumfs mounted at " + mnt + " (metadata " + Endpoints.shown(metaUri)
+        + ", blobs " + Endpoints.shown(blobUri) + ")" + pm.url().map(u -> "; metrics " + u).orElse(""));
     System.out.println("READY");
     System.out.flush();
     Foreground.runUntilStopped("mount " + mnt, () -> {

@@ -51,8 +51,8 @@ final class Mounts {
         throw new CommandFailedException("cannot mount " + spec.mountPoint() + ": " + e.getMessage(), e);
       }
       opened.push(handle::close);
-      Logging.CONN.info("mounted {} (metadata {}, blobs {})", spec.mountPoint(), spec.metaUri(),
-          spec.blobUri());
+      Logging.CONN.info("mounted {} (metadata {}, blobs {})", spec.mountPoint(),
+          Endpoints.shown(spec.metaUri()), Endpoints.shown(spec.blobUri()));
       return new Mounted() {
         @Override
         public void close() {

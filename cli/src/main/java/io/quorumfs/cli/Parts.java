@@ -1,12 +1,14 @@
 package io.quorumfs.cli;
 
 import io.quorumfs.blob.BlobServer;
+import io.quorumfs.blob.BlobServerTls;
 import io.quorumfs.fs.FileSystem;
 import io.quorumfs.fs.FileSystems;
 import io.quorumfs.fs.FsConfig;
 import io.quorumfs.fs.FsException;
 import io.quorumfs.fs.Fsck;
 import io.quorumfs.fs.GcMark;
+import io.quorumfs.fs.LiveSessions;
 import io.quorumfs.blob.BlobId;
 import io.quorumfs.blob.BlobInfo;
 import io.quorumfs.blob.BlobPage;
@@ -39,7 +41,7 @@ final class Parts {
 
   /** What one metadata replica needs to start. */
   record MetaSpec(String id, String group, List<Peer> peers, String storeUri, Path raftDir,
-      boolean tls, Optional<Path> cert, Optional<Path> key, Optional<Path> ca) {}
+      Optional<TlsOptions.Settings> tls) {}
 
   /** One replica of the group: id and host:port of its Raft endpoint. */
   record Peer(String id, String host, int port) {
@@ -53,6 +55,11 @@ final class Parts {
     @Override
     void close();
 
+    /** Whether it is a replica that leads its group now (stopped last, see UpCommand). */
+    default boolean leader() {
+      return false;
+    }
+
     /** Where it can be reached (a URI or address), if anywhere. */
     default String where() {
       return "";
@@ -62,10 +69,15 @@ final class Parts {
   /** One replica's view for {@code status}. */
   record ReplicaStatus(String id, String address, String role, long term, long commitIndex,
       long appliedIndex, long revision, long snapshotIndex, String feedProblem,
-      Optional<String> error) {}
+      Optional<String> error, long storeBytes, long raftBytes) {}
 
-  /** The cluster at a glance. */
-  record ClusterStatus(String group, Optional<String> leader, List<ReplicaStatus> replicas) {}
+  /**
+   * The cluster at a glance; {@code clients} are the file system's live sessions (mounts and
+   * other open file systems), or {@code clientsError} says why they could not be read.
+   */
+  record ClusterStatus(String group, Optional<String> leader, List<ReplicaStatus> replicas,
+      Map<String, String> members, List<LiveSessions.Session> clients,
+      Optional<String> clientsError) {}
 
   /** What fsck found: the problems, summary lines, and how many were repaired. */
   record FsckReport(long inodes, long directories, long files, long blocksRead, long bytes,
@@ -81,16 +93,14 @@ final class Parts {
 
   /** Starts one replica; returns once it listens (a leader may not be elected yet). */
   static Running startMeta(MetaSpec spec) {
-    if (spec.tls()) {
-      throw new NotAvailableException("mutual TLS between replicas is not implemented in the "
-          + "ratis-meta module yet; run the replicas on a private network (docs/deploy.md)");
-    }
     Map<String, String> peers = new LinkedHashMap<>();
     for (Peer p : spec.peers()) {
       peers.put(p.id(), p.address());
     }
-    MetaServerConfig config = MetaServerConfig.builder().id(spec.id()).peers(peers)
-        .storageDir(spec.raftDir()).storeUri(spec.storeUri()).group(spec.group()).build();
+    MetaServerConfig.Builder b = MetaServerConfig.builder().id(spec.id()).peers(peers)
+        .storageDir(spec.raftDir()).storeUri(spec.storeUri()).group(spec.group());
+    spec.tls().ifPresent(t -> b.tls(t.keyStore(), t.trustStore(), t.password()));
+    MetaServerConfig config = b.build();
     MetaServer server;
     try {
       server = MetaServer.start(config);
@@ -100,12 +110,18 @@ final class Parts {
       throw new CommandFailedException("cannot start replica " + spec.id() + ": " + e.getMessage(),
           ExitCode.USAGE, e);
     }
-    Logging.CONN.info("replica {} of group {} listening on {}, peers {}", spec.id(), spec.group(),
-        peers.get(spec.id()), peers);
+    Logging.CONN.info("replica {} of group {} listening on {} ({}), peers {}", spec.id(),
+        spec.group(), peers.get(spec.id()), spec.tls().isPresent() ? "mutual TLS" : "plain gRPC",
+        peers);
     return new Running() {
       @Override
       public void close() {
         server.close();
+      }
+
+      @Override
+      public boolean leader() {
+        return server.isLeader();
       }
 
       @Override
@@ -123,17 +139,23 @@ final class Parts {
 
   static final String DEFAULT_GROUP = "meta";
 
-  /** Serves {@code storeUri} over HTTP; the bearer token comes from QUORUMFS_BLOB_TOKEN. */
-  static Running startBlobServer(String storeUri, String listen) {
+  /**
+   * Serves {@code storeUri} over HTTP, or HTTPS with client certificates when {@code tls} is
+   * given; the bearer token comes from QUORUMFS_BLOB_TOKEN.
+   */
+  static Running startBlobServer(String storeUri, String listen,
+      Optional<TlsOptions.Settings> tls) {
     int colon = listen.lastIndexOf(':');
     InetSocketAddress addr = new InetSocketAddress(listen.substring(0, colon),
         Integer.parseInt(listen.substring(colon + 1)));
     BlobStore blobs = openBlobs(storeUri);
     try {
       BlobServer server = BlobServer.builder(blobs).listen(addr)
-          .token(System.getenv("QUORUMFS_BLOB_TOKEN")).start();
-      Logging.CONN.info("blob server listening on {} (auth {})", server.uri(),
-          System.getenv("QUORUMFS_BLOB_TOKEN") == null ? "off" : "bearer token");
+          .token(System.getenv("QUORUMFS_BLOB_TOKEN"))
+          .tls(tls.map(t -> new BlobServerTls(t.keyStore(), t.trustStore(), t.password()))
+              .orElse(null))
+          .start();
+      Logging.CONN.info("blob server listening on {} (auth {})", server.uri(), server.auth());
       return new Running() {
         @Override
         public void close() {
@@ -146,6 +168,10 @@ final class Parts {
           return server.uri().toString();
         }
       };
+    } catch (IllegalArgumentException e) {
+      blobs.close();
+      throw new CommandFailedException("cannot start the blob server: " + e.getMessage(),
+          ExitCode.USAGE, e);
     } catch (IOException e) {
       blobs.close();
       throw new CommandFailedException("cannot listen on " + listen + ": " + e.getMessage(), e);
@@ -160,21 +186,55 @@ final class Parts {
     }
   }
 
-  /** Asks every replica named in {@code metaUri} (raft://...) for its state. */
-  static ClusterStatus status(String metaUri, String defaultGroup, Duration timeout) {
+  /** Asks every replica named in {@code metaUri} (raft://...?group=&tls...) for its state. */
+  static ClusterStatus status(String metaUri, Duration timeout) {
     if (!metaUri.startsWith("raft://")) {
       throw new CommandFailedException("status needs a raft:// metadata URI, got '" + metaUri
           + "' (a single-node store has no replicas to show)", ExitCode.USAGE, null);
     }
-    String group = queryParam(metaUri, "group").orElse(defaultGroup);
-    MetaStatus st = MetaStatus.query(metaUri, group, timeout);
+    String group = queryParam(metaUri, "group").orElse(DEFAULT_GROUP);
+    MetaStatus st = MetaStatus.query(metaUri, timeout);
+    // the membership as the leader (else the first replica that answered) reports it
+    Map<String, String> members = members(st);
+    List<String> asked = st.replicas().stream().map(MetaStatus.Replica::address).toList();
+    List<String> more = members.values().stream().filter(a -> !asked.contains(a)).toList();
+    if (!more.isEmpty()) { // members the URI does not name (added since): ask them too
+      int q = metaUri.indexOf('?');
+      List<String> all = new ArrayList<>(asked);
+      all.addAll(more);
+      st = MetaStatus.query("raft://" + String.join(",", all) + (q < 0 ? "" : metaUri.substring(q)),
+          timeout);
+    }
     List<ReplicaStatus> out = new ArrayList<>();
     for (MetaStatus.Replica r : st.replicas()) {
       out.add(new ReplicaStatus(r.id(), r.address(), r.role(), r.term(), r.commitIndex(),
           r.appliedIndex(), r.revision(), r.snapshotIndex(),
-          r.feedProblem() == null ? "" : r.feedProblem(), Optional.ofNullable(r.error())));
+          r.feedProblem() == null ? "" : r.feedProblem(), Optional.ofNullable(r.error()),
+          r.storeBytes(), r.raftBytes()));
     }
-    return new ClusterStatus(group, Optional.ofNullable(st.leaderId()), out);
+    List<LiveSessions.Session> clients = List.of();
+    Optional<String> clientsError = Optional.of("no leader");
+    if (st.leaderId() != null) {
+      String t = timeout.toMillis() + "ms";
+      String uri = metaUri.contains("timeout=") ? metaUri : metaUri
+          + (metaUri.contains("?") ? "&" : "?") + "timeout=" + t + "&requestTimeout=" + t;
+      try (KvStore meta = KvStores.open(uri)) {
+        Instant now = Instant.now();
+        clients = LiveSessions.list(meta, FsConfig.defaults()).stream()
+            .filter(s -> s.live(now)).toList();
+        clientsError = Optional.empty();
+      } catch (RuntimeException e) {
+        clientsError = Optional.of(String.valueOf(e.getMessage()));
+      }
+    }
+    return new ClusterStatus(group, Optional.ofNullable(st.leaderId()), out, members, clients,
+        clientsError);
+  }
+
+  private static Map<String, String> members(MetaStatus st) {
+    return st.replicas().stream().filter(MetaStatus.Replica::reachable)
+        .sorted(java.util.Comparator.comparing(r -> "LEADER".equals(r.role()) ? 0 : 1))
+        .map(MetaStatus.Replica::peers).findFirst().orElse(Map.of());
   }
 
   /**
@@ -185,11 +245,10 @@ final class Parts {
     if (!metaUri.startsWith("raft://")) {
       return;
     }
-    String group = queryParam(metaUri, "group").orElse(DEFAULT_GROUP);
     long deadline = System.nanoTime() + timeout.toNanos();
     MetaStatus last;
     do {
-      last = MetaStatus.query(metaUri, group, Duration.ofSeconds(2));
+      last = MetaStatus.query(metaUri, Duration.ofSeconds(2));
       if (last.leaderId() != null) {
         return;
       }

@@ -1,6 +1,9 @@
 package io.quorumfs.cli;
 
 import io.quorumfs.cli.config.Config;
+import io.quorumfs.cli.config.Sizes;
+import io.quorumfs.fs.LiveSessions;
+import java.time.temporal.ChronoUnit;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,9 +21,11 @@ import picocli.CommandLine.Spec;
     header = "Leader, term, commit/applied index and lag per replica.",
     description = {
         "Show the metadata group: the leader and, per replica, its role, Raft term, commit and "
-            + "applied index, its lag behind the leader's commit index, its latest snapshot index "
-            + "and whether it serves the change feed. A replica that does not answer is shown "
-            + "with its error.",
+            + "applied index, its lag behind the leader's commit index, its latest snapshot index, "
+            + "whether it serves the change feed, and the bytes on disk of its store and of its "
+            + "Raft log and snapshots. A replica that does not answer is shown with its error.",
+        "Then the connected clients: the file system's live sessions (each mount or other "
+            + "open file system heartbeats one), with host/pid and start time.",
         "Exit code 0 when a leader is known, 1 otherwise."})
 final class StatusCommand implements Callable<Integer> {
 
@@ -40,12 +45,16 @@ final class StatusCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  private static String size(boolean down, long bytes) {
+    return down || bytes < 0 ? "-" : Sizes.format(bytes);
+  }
+
   @Override
   public Integer call() {
     Config cfg = client.apply(config.builder()).build();
     Logging.apply(cfg);
     String metaUri = Endpoints.metaUri(cfg);
-    Parts.ClusterStatus st = Parts.status(metaUri, cfg.get(io.quorumfs.cli.config.ConfigKeys.META_GROUP),
+    Parts.ClusterStatus st = Parts.status(metaUri,
         java.time.Duration.ofMillis((long) (Math.max(0.1, timeout) * 1000)));
     PrintWriter out = spec.commandLine().getOut();
     long leaderCommit = st.replicas().stream()
@@ -54,15 +63,17 @@ final class StatusCommand implements Callable<Integer> {
         .orElse(st.replicas().stream().mapToLong(Parts.ReplicaStatus::commitIndex).max().orElse(0));
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("meta", metaUri);
+      m.put("meta", Endpoints.shown(metaUri));
       m.put("group", st.group());
       m.put("leader", st.leader());
+      m.put("members", st.members());
       List<Object> reps = new ArrayList<>();
       for (Parts.ReplicaStatus r : st.replicas()) {
         Map<String, Object> rm = new LinkedHashMap<>();
         rm.put("id", r.id());
         rm.put("address", r.address());
         rm.put("role", r.role());
+        rm.put("member", r.error().isPresent() ? null : st.members().containsKey(r.id()));
         rm.put("term", r.term());
         rm.put("commitIndex", r.commitIndex());
         rm.put("appliedIndex", r.appliedIndex());
@@ -72,25 +83,51 @@ final class StatusCommand implements Callable<Integer> {
         rm.put("feed", r.error().isPresent() ? null : r.feedProblem().isEmpty() ? "serving"
             : r.feedProblem());
         rm.put("error", r.error());
+        rm.put("storeBytes", r.error().isPresent() || r.storeBytes() < 0 ? null : r.storeBytes());
+        rm.put("raftBytes", r.error().isPresent() || r.raftBytes() < 0 ? null : r.raftBytes());
         reps.add(rm);
       }
       m.put("replicas", reps);
+      List<Object> clients = new ArrayList<>();
+      for (LiveSessions.Session s : st.clients()) {
+        Map<String, Object> cm = new LinkedHashMap<>();
+        cm.put("session", s.id());
+        cm.put("host", s.host());
+        cm.put("started", s.started().toString());
+        clients.add(cm);
+      }
+      m.put("clients", st.clientsError().isPresent() ? null : clients);
+      m.put("clientsError", st.clientsError());
       out.println(Json.write(m));
     } else {
-      out.println("metadata " + metaUri);
-      out.println("group " + st.group() + ", leader " + st.leader().orElse("NONE"));
+      out.println("metadata " + Endpoints.shown(metaUri));
+      out.println("group " + st.group() + ", leader " + st.leader().orElse("NONE") + ", members "
+          + (st.members().isEmpty() ? "unknown" : MembershipCommands.peers(st.members())));
       Table t = new Table("REPLICA", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "LAG",
-          "SNAPSHOT", "FEED", "ERROR");
+          "SNAPSHOT", "STORE", "RAFT", "FEED", "ERROR");
       for (Parts.ReplicaStatus r : st.replicas()) {
         boolean down = r.error().isPresent();
-        t.row(r.id(), r.address(), r.role(), down ? "-" : r.term(), down ? "-" : r.commitIndex(),
+        boolean removed = !down && !st.members().isEmpty() && !st.members().containsKey(r.id());
+        t.row(r.id(), r.address(), r.role() + (removed ? " (not a member)" : ""), down ? "-" : r.term(), down ? "-" : r.commitIndex(),
             down ? "-" : r.appliedIndex(),
             down ? "-" : Math.max(0, leaderCommit - r.appliedIndex()),
-            down ? "-" : r.snapshotIndex(),
+            down ? "-" : r.snapshotIndex(), size(down, r.storeBytes()), size(down, r.raftBytes()),
             down ? "-" : r.feedProblem().isEmpty() ? "serving" : r.feedProblem(),
             r.error().orElse(""));
       }
       out.print(t);
+      if (st.clientsError().isPresent()) {
+        out.println("clients: unknown (" + st.clientsError().get() + ")");
+      } else {
+        out.println("clients: " + st.clients().size() + " connected");
+        if (!st.clients().isEmpty()) {
+          Table c = new Table("SESSION", "HOST/PID", "SINCE");
+          for (LiveSessions.Session s : st.clients()) {
+            c.row(s.id(), s.host(), s.started().truncatedTo(ChronoUnit.SECONDS));
+          }
+          out.print(c);
+        }
+      }
     }
     out.flush();
     return st.leader().isPresent() ? ExitCode.OK : ExitCode.FAILED;

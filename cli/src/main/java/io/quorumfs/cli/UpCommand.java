@@ -132,7 +132,7 @@ final class UpCommand implements Callable<Integer> {
         Path raftDir = raftBase.resolve(p.id()).resolve("raft");
         Files.createDirectories(raftDir);
         started.push(Parts.startMeta(new Parts.MetaSpec(p.id(), cfg.get(ConfigKeys.META_GROUP),
-            peers, store, raftDir, false, Optional.empty(), Optional.empty(), Optional.empty())));
+            peers, store, raftDir, Optional.empty())));
       }
       String metaUri = Parts.raftUri(peers, cfg.get(ConfigKeys.META_GROUP));
       Path blobDir = (ephemeral ? raftBase : data).resolve("blobs");
@@ -211,9 +211,19 @@ final class UpCommand implements Callable<Integer> {
     return peers;
   }
 
+  /**
+   * Stops in reverse start order (the mount before the replicas), the leader replica last: a
+   * leader stopping first makes its followers log the cancelled replication streams.
+   */
   private static void stopAllQuietly(Deque<Parts.Running> started) {
-    while (!started.isEmpty()) {
-      Parts.Running r = started.pop();
+    List<Parts.Running> order = new ArrayList<>();
+    List<Parts.Running> leaders = new ArrayList<>();
+    for (Parts.Running r : started) { // deque order: last started first
+      (r.leader() ? leaders : order).add(r);
+    }
+    order.addAll(leaders);
+    started.clear();
+    for (Parts.Running r : order) {
       try {
         r.close();
       } catch (RuntimeException e) {

@@ -24,12 +24,18 @@ import org.junit.jupiter.api.Test;
 /**
  * The documented 3-machine recipe on one host: three `quorumfs meta start` processes from one
  * config file, a `quorumfs blob start` server and two `quorumfs mount` clients; a replica is
- * killed and restarted and status follows; `quorumfs umount` ends a mount process.
+ * killed and restarted and status follows; `quorumfs umount` ends a mount process. Everything
+ * talks mutual TLS (tls.* in the config, certificates from {@link TestCerts}, the password in
+ * QUORUMFS_TLS_PASSWORD), as docs/deploy.md recommends.
  */
 class DeploymentIT {
 
   private Path dir;
   private String metaUri;
+  /** metaUri with the TLS parameters for in-process queries (password given directly). */
+  private String tlsMetaUri;
+  private static final String PASSWORD = "deployment-it-password";
+  private final Map<String, String> env = Map.of("QUORUMFS_TLS_PASSWORD", PASSWORD);
   private final List<Launcher.Started> started = new ArrayList<>();
   private final Map<String, Launcher.Started> replicas = new LinkedHashMap<>();
 
@@ -65,11 +71,17 @@ class DeploymentIT {
         + ports[2];
     metaUri = "raft://127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:"
         + ports[2];
+    Path certs = Files.createDirectories(dir.resolve("tls"));
+    TestCerts.make(certs, PASSWORD);
+    tlsMetaUri = metaUri + "?tlsKeyStore=" + certs.resolve("node.p12") + "&tlsTrustStore="
+        + certs.resolve("trust.p12") + "&tlsPassword=" + PASSWORD;
     Path config = dir.resolve("quorumfs.yaml");
     Files.writeString(config, "# one file for every process of the deployment\n"
         + "meta:\n  peers: " + peers + "\n  uri: " + metaUri + "\n"
         + "blob:\n  listen: 127.0.0.1:" + blobPort + "\n  uri: http://127.0.0.1:" + blobPort + "\n"
-        + "log:\n  level: INFO\n");
+        + "log:\n  level: INFO\n"
+        + "tls:\n  enabled: true\n  key-store: " + certs.resolve("node.p12") + "\n"
+        + "  trust-store: " + certs.resolve("trust.p12") + "\n");
     String cfg = config.toString();
 
     step("for (String id : List.of(n1,");
@@ -82,6 +94,8 @@ class DeploymentIT {
       awaitReady(s);
     }
     awaitStatus(cfg, 3, "all three replicas");
+    assertTrue(out(blob).contains("serving") && out(blob).contains(" at https://127.0.0.1:"),
+        out(blob));
 
     step("Launcher.Started m1 = start(");
     Launcher.Started m1 = start("m1", "mount", dir.resolve("m1").toString(), "--config", cfg,
@@ -113,7 +127,7 @@ class DeploymentIT {
     replicas.put(victim, startReplica(victim, cfg));
     awaitReady(replicas.get(victim));
     assertTrue(Launcher.waitFor(Duration.ofSeconds(180), () -> {
-      MetaStatus st = MetaStatus.query(metaUri, "meta", Duration.ofSeconds(10));
+      MetaStatus st = MetaStatus.query(tlsMetaUri, Duration.ofSeconds(10));
       long leaderCommit = st.replicas().stream().filter(r -> "LEADER".equals(r.role()))
           .mapToLong(MetaStatus.Replica::commitIndex).max().orElse(-1);
       return st.replicas().stream().allMatch(r -> r.reachable() && r.appliedIndex() >= leaderCommit);
@@ -122,13 +136,13 @@ class DeploymentIT {
 
     step("// quorumfs umount");
     // quorumfs umount ends the mount process
-    Launcher.Result um = Launcher.run(Duration.ofSeconds(180), "umount", b.toString());
+    Launcher.Result um = Launcher.run(Duration.ofSeconds(180), env, "umount", b.toString());
     assertEquals(0, um.code(), um.out() + um.err());
     assertTrue(m2.process().waitFor(60, TimeUnit.SECONDS), "mount process did not exit");
     assertTrue(!Launcher.mounted(b));
 
     step("Launcher.Result fsck =");
-    Launcher.Result fsck = Launcher.run(Duration.ofSeconds(180), "fsck", "--config", cfg);
+    Launcher.Result fsck = Launcher.run(Duration.ofSeconds(180), env, "fsck", "--config", cfg);
     assertEquals(0, fsck.code(), fsck.out() + fsck.err());
     step("assertTrue(blob.process().isAl");
     assertTrue(blob.process().isAlive());
@@ -147,7 +161,7 @@ class DeploymentIT {
   }
 
   private Launcher.Started start(String name, String... args) throws IOException {
-    Launcher.Started s = Launcher.start(dir, name, args);
+    Launcher.Started s = Launcher.start(dir, name, env, args);
     started.add(s);
     return s;
   }
@@ -158,9 +172,9 @@ class DeploymentIT {
     assertTrue(s.process().isAlive(), "exited: " + s.stdout() + s.stderr());
   }
 
-  private static Launcher.Result status(String cfg) {
+  private Launcher.Result status(String cfg) {
     try {
-      return Launcher.run(Duration.ofSeconds(120), "status", "--json", "--timeout", "15",
+      return Launcher.run(Duration.ofSeconds(120), env, "status", "--json", "--timeout", "15",
           "--config", cfg);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -179,7 +193,7 @@ class DeploymentIT {
     Launcher.Result[] cli = new Launcher.Result[1];
     // On a loaded machine a leader may step down for a moment: poll until both agree.
     boolean ok = Launcher.waitFor(Duration.ofSeconds(240), () -> {
-      last[0] = MetaStatus.query(metaUri, "meta", Duration.ofSeconds(10));
+      last[0] = MetaStatus.query(tlsMetaUri, Duration.ofSeconds(10));
       boolean inProcess = last[0].replicas().stream().filter(r -> "LEADER".equals(r.role()))
           .count() == 1
           && last[0].replicas().stream().filter(MetaStatus.Replica::reachable).count() == reachable;
@@ -196,7 +210,7 @@ class DeploymentIT {
   }
 
   private String follower() {
-    return MetaStatus.query(metaUri, "meta", Duration.ofSeconds(10)).replicas().stream()
+    return MetaStatus.query(tlsMetaUri, Duration.ofSeconds(10)).replicas().stream()
         .filter(r -> "FOLLOWER".equals(r.role())).map(MetaStatus.Replica::id).findFirst()
         .orElseThrow(() -> new AssertionError("no follower"));
   }

@@ -120,7 +120,35 @@ class HelpTest {
   void tlsWithoutFiles_isAConfigError() {
     Result r = run("meta", "start", "--peers", "n1=127.0.0.1:1", "--tls");
     assertEquals(ExitCode.USAGE, r.code());
-    assertTrue(r.err().contains("tls.enabled is true but tls.cert is not set"), r.err());
+    assertTrue(r.err().contains("tls.enabled is true but tls.key-store is not set"), r.err());
+  }
+
+  @Test
+  void tlsUnreadableStore_isAConfigErrorNamingTheKeyAndValue() {
+    Result r = run("blob", "start", "--tls", "--tls-key-store", "/nonexistent/node.p12",
+        "--tls-trust-store", "/nonexistent/trust.p12");
+    assertEquals(ExitCode.USAGE, r.code());
+    assertTrue(r.err().contains("config error in option --tls-key-store: key 'tls.key-store' has "
+        + "bad value '/nonexistent/node.p12' (not a readable file); allowed: a PKCS12 file path"),
+        r.err());
+  }
+
+  @Test
+  void tlsPasswordVariableUnset_isAConfigError() {
+    Result r = run("status", "--meta", "raft://127.0.0.1:1", "--tls", "--tls-key-store",
+        "/etc/hostname", "--tls-trust-store", "/etc/hostname", "--tls-password-env",
+        "QUORUMFS_TEST_NO_SUCH_VARIABLE");
+    assertEquals(ExitCode.USAGE, r.code());
+    assertTrue(r.err().contains("key 'tls.password-env' has bad value "
+        + "'QUORUMFS_TEST_NO_SUCH_VARIABLE' (the environment variable "
+        + "QUORUMFS_TEST_NO_SUCH_VARIABLE is not set)"), r.err());
+  }
+
+  @Test
+  void membershipChange_badPeer_isAUsageError() {
+    Result r = run("meta", "add-peer", "n4", "--meta", "raft://127.0.0.1:1");
+    assertEquals(ExitCode.USAGE, r.code());
+    assertTrue(r.err().contains("'n4' is not ID=HOST:PORT"), r.err());
   }
 
   @Test

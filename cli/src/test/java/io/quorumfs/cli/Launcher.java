@@ -31,7 +31,7 @@ final class Launcher {
     }
   }
 
-  private static ProcessBuilder builder(List<String> args) {
+  private static ProcessBuilder builder(List<String> args, Map<String, String> extraEnv) {
     List<String> cmd = new ArrayList<>();
     cmd.add(SCRIPT.toString());
     cmd.addAll(args);
@@ -43,15 +43,22 @@ final class Launcher {
     env.put("QUORUMFS_NO_BUILD", "1");
     // Up to six JVMs start at once on a small machine: C1 only, serial GC (start-up over peak).
     env.put("QUORUMFS_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
+    env.putAll(extraEnv);
     return pb;
   }
 
   static Result run(Duration timeout, String... args) throws IOException, InterruptedException {
+    return run(timeout, Map.of(), args);
+  }
+
+  /** As {@link #run(Duration, String...)} with {@code env} added to the environment. */
+  static Result run(Duration timeout, Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
     Path out = Files.createTempFile("quorumfs-out", ".txt");
     Path err = Files.createTempFile("quorumfs-err", ".txt");
     try {
-      Process p = builder(List.of(args)).redirectOutput(out.toFile()).redirectError(err.toFile())
-          .start();
+      Process p = builder(List.of(args), env).redirectOutput(out.toFile())
+          .redirectError(err.toFile()).start();
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
         p.waitFor(10, TimeUnit.SECONDS);
@@ -66,10 +73,16 @@ final class Launcher {
   }
 
   static Started start(Path logDir, String name, String... args) throws IOException {
+    return start(logDir, name, Map.of(), args);
+  }
+
+  /** As {@link #start(Path, String, String...)} with {@code env} added to the environment. */
+  static Started start(Path logDir, String name, Map<String, String> env, String... args)
+      throws IOException {
     Path out = logDir.resolve(name + ".out");
     Path err = logDir.resolve(name + ".err");
-    Process p = builder(List.of(args)).redirectOutput(out.toFile()).redirectError(err.toFile())
-        .start();
+    Process p = builder(List.of(args), env).redirectOutput(out.toFile())
+        .redirectError(err.toFile()).start();
     return new Started(p, out, err);
   }
 

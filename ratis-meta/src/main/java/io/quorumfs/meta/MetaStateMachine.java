@@ -437,6 +437,7 @@ final class MetaStateMachine extends BaseStateMachine {
     }
     o.i(peers.size());
     peers.forEach((k, v) -> o.str(k).str(v));
+    MetaStatus.encodeDisk(o, config); // last: older readers stop before it
     return o.bytes();
   }
 

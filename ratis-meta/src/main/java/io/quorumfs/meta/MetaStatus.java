@@ -1,10 +1,16 @@
 package io.quorumfs.meta;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * The state of every replica of a metadata group, as each one reports it: what
@@ -29,10 +35,12 @@ public record MetaStatus(List<Replica> replicas) {
    * @param snapshotIndex its latest snapshot's log index (-1 if none)
    * @param feedProblem why it does not serve the change feed now ("" if it does)
    * @param error why it could not be asked (null if it answered)
+   * @param storeBytes bytes on disk of its store (-1 if unknown: in memory, or an older replica)
+   * @param raftBytes bytes on disk of its raft log and snapshots (-1 if unknown)
    */
   public record Replica(String id, String address, String role, long term, String leaderId, long commitIndex,
                         long appliedIndex, long revision, long snapshotIndex, String group, String feedProblem,
-                        Map<String, String> peers, String error) {
+                        Map<String, String> peers, String error, long storeBytes, long raftBytes) {
 
     public boolean reachable() {
       return error == null;
@@ -70,7 +78,7 @@ public record MetaStatus(List<Replica> replicas) {
           out.add(decodeReplica(addr, ep.askAddress(addr, new byte[] {Wire.STATUS})));
         } catch (RuntimeException e) {
           out.add(new Replica("?", addr, "UNREACHABLE", 0, "", -1, -1, 0, -1, group, "", Map.of(),
-              String.valueOf(e.getMessage())));
+              String.valueOf(e.getMessage()), -1, -1));
         }
       }
     }
@@ -99,10 +107,49 @@ public record MetaStatus(List<Replica> replicas) {
       for (int i = 0; i < n; i++) {
         peers.put(in.str(), in.str());
       }
-      return new Replica(id, address, role, term, leader, commit, applied, revision, snapshot, group, feed, peers, null);
+      // fields added later come last; a replica of an older version leaves them out
+      long storeBytes = in.hasMore() ? in.l() : -1;
+      long raftBytes = in.hasMore() ? in.l() : -1;
+      return new Replica(id, address, role, term, leader, commit, applied, revision, snapshot, group, feed, peers, null,
+          storeBytes, raftBytes);
     } catch (Wire.MalformedException e) {
       throw new IllegalStateException("unreadable status from " + address + ": " + e.getMessage(), e);
     }
+  }
+
+  private static final Map<Path, long[]> DISK = new ConcurrentHashMap<>();
+
+  /**
+   * Appends what a replica adds at the end of its STATUS reply: bytes on disk of its store and of
+   * its raft storage. Sizes are walked at most once a second per directory.
+   */
+  static void encodeDisk(Wire.Out o, MetaServerConfig config) {
+    String uri = config.storeUri();
+    Path store = uri.startsWith("rocks://") ? Path.of(uri.substring("rocks://".length())) : null;
+    o.l(store == null ? -1 : diskBytes(store)).l(diskBytes(config.storageDir().resolve(config.groupUuid().toString())));
+  }
+
+  /** Bytes in the regular files under {@code dir} (-1 if it cannot be read), cached for a second. */
+  static long diskBytes(Path dir) {
+    long now = System.nanoTime();
+    long[] c = DISK.get(dir);
+    if (c != null && now - c[0] < 1_000_000_000L) {
+      return c[1];
+    }
+    long total;
+    try (Stream<Path> files = Files.walk(dir)) {
+      total = files.mapToLong(f -> {
+        try {
+          return Files.isRegularFile(f) ? Files.size(f) : 0;
+        } catch (IOException e) {
+          return 0; // deleted while walking (compaction, log purge)
+        }
+      }).sum();
+    } catch (IOException | UncheckedIOException e) {
+      total = -1;
+    }
+    DISK.put(dir, new long[] {now, total});
+    return total;
   }
 
   @Override

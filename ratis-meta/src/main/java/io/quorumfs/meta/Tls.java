@@ -15,7 +15,8 @@ import org.apache.ratis.grpc.GrpcTlsConfig;
 /**
  * Mutual TLS for every gRPC channel of a replica (server-server, client-server, admin) and of a
  * client: a PKCS12 key store with this side's key and certificate, and a PKCS12 trust store with the
- * certificates (or CA) it accepts from the other side.
+ * certificates (or CA) it accepts from the other side. A refused certificate is logged on the
+ * {@code quorumfs.conn} logger (connection and authentication events).
  */
 record Tls(Path keyStore, Path trustStore, String password) {
 
@@ -35,7 +36,7 @@ record Tls(Path keyStore, Path trustStore, String password) {
       KeyStore keys = load(keyStore);
       KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(keys, password.toCharArray());
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf = LoggedTrustManager.factory();
       tmf.init(load(trustStore));
       return new GrpcTlsConfig(kmf.getKeyManagers()[0], tmf.getTrustManagers()[0], true);
     } catch (IOException | GeneralSecurityException e) {
@@ -71,5 +72,79 @@ record Tls(Path keyStore, Path trustStore, String password) {
       throw new IllegalArgumentException("TLS needs tlsPasswordEnv (or tlsPassword) for the key stores");
     }
     return new Tls(Path.of(keyStore), Path.of(trustStore), pw);
+  }
+
+  /** Logs each certificate the trust store refuses on quorumfs.conn, then refuses it. */
+  static final class LoggedTrustManager implements javax.net.ssl.X509TrustManager {
+
+    /** The default trust manager factory, its X.509 trust managers wrapped in this class. */
+    static TrustManagerFactory factory() throws java.security.NoSuchAlgorithmException {
+      TrustManagerFactory d = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      return new TrustManagerFactory(new javax.net.ssl.TrustManagerFactorySpi() {
+        @Override
+        protected void engineInit(KeyStore ks) throws java.security.KeyStoreException {
+          d.init(ks);
+        }
+
+        @Override
+        protected void engineInit(javax.net.ssl.ManagerFactoryParameters p)
+            throws java.security.InvalidAlgorithmParameterException {
+          d.init(p);
+        }
+
+        @Override
+        protected javax.net.ssl.TrustManager[] engineGetTrustManagers() {
+          javax.net.ssl.TrustManager[] tms = d.getTrustManagers().clone();
+          for (int i = 0; i < tms.length; i++) {
+            if (tms[i] instanceof javax.net.ssl.X509TrustManager) {
+              tms[i] = new LoggedTrustManager((javax.net.ssl.X509TrustManager) tms[i]);
+            }
+          }
+          return tms;
+        }
+      }, d.getProvider(), d.getAlgorithm()) { };
+    }
+
+    private static final org.slf4j.Logger CONN = org.slf4j.LoggerFactory.getLogger("quorumfs.conn");
+    private final javax.net.ssl.X509TrustManager d;
+
+    LoggedTrustManager(javax.net.ssl.X509TrustManager d) {
+      this.d = d;
+    }
+
+    private static String subject(java.security.cert.X509Certificate[] chain) {
+      return chain == null || chain.length == 0 ? "(none)" : chain[0].getSubjectX500Principal().getName();
+    }
+
+    @Override
+    public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String auth)
+        throws java.security.cert.CertificateException {
+      try {
+        d.checkClientTrusted(chain, auth);
+      } catch (java.security.cert.CertificateException e) {
+        CONN.warn("TLS: refused client certificate '{}' on a replica channel: {}", subject(chain), e.getMessage());
+        throw e;
+      }
+    }
+
+    @Override
+    public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String auth)
+        throws java.security.cert.CertificateException {
+      try {
+        d.checkServerTrusted(chain, auth);
+      } catch (java.security.cert.CertificateException e) {
+        CONN.warn("TLS: refused server certificate '{}' of a replica: {}", subject(chain), e.getMessage());
+        throw e;
+      }
+    }
+
+    /**
+     * None: a server then asks for "any certificate", so a client whose certificate another CA
+     * signed still presents it and is refused (and logged) here, instead of sending none.
+     */
+    @Override
+    public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+      return new java.security.cert.X509Certificate[0];
+    }
   }
 }

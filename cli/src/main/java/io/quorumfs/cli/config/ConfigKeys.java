@@ -69,13 +69,16 @@ public final class ConfigKeys {
       "Mount with allow_other so every local user can use the mount.");
 
   public static final ConfigKey TLS_ENABLED = key("tls.enabled", new ValueType.Bool(), "false",
-      "Mutual TLS between replicas and from clients.");
-  public static final ConfigKey TLS_CERT = key("tls.cert", new ValueType.Text("a PEM file path"), "",
-      "This process's certificate chain (PEM).");
-  public static final ConfigKey TLS_KEY = key("tls.key", new ValueType.Text("a PEM file path"), "",
-      "This process's private key (PEM, PKCS#8).");
-  public static final ConfigKey TLS_CA = key("tls.ca", new ValueType.Text("a PEM file path"), "",
-      "CA certificate(s) peers must be signed by (PEM).");
+      "Mutual TLS between replicas, from clients, and on the blob server (https://).");
+  public static final ConfigKey TLS_KEY_STORE = key("tls.key-store",
+      new ValueType.Text("a PKCS12 file path"), "",
+      "This process's private key and certificate chain (PKCS12).");
+  public static final ConfigKey TLS_TRUST_STORE = key("tls.trust-store",
+      new ValueType.Text("a PKCS12 file path"), "",
+      "CA certificate(s) the other side must be signed by (PKCS12).");
+  public static final ConfigKey TLS_PASSWORD_ENV = key("tls.password-env",
+      new ValueType.Text("an environment variable name"), "QUORUMFS_TLS_PASSWORD",
+      "Environment variable holding the password of both stores.");
 
   public static final ConfigKey UP_REPLICAS = key("up.replicas", new ValueType.Int(1, 7), "3",
       "Number of metadata replicas quorumfs up runs in its JVM.");

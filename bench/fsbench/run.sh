@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cp_file=bench/target/fsbench.classpath
-mvn -B -ntp -q -pl bench -am package -DskipTests dependency:build-classpath \
+mvn -B -ntp -o -q -pl bench -am package -DskipTests dependency:build-classpath \
   -Dmdep.outputFile="$PWD/$cp_file" -Dmdep.includeScope=runtime >/dev/null
 # Reactor modules resolve to their freshly built jars.
 cp="bench/target/classes:$(cat "$cp_file")"

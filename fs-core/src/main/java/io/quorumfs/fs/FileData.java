@@ -346,7 +346,9 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     int n = (int) Math.min(len, size - offset);
     boolean sequential;
     synchronized (h) {
-      sequential = offset == h.lastReadEnd || offset == 0;
+      // Near the previous read counts as sequential: the kernel's read-ahead requests may arrive
+      // out of order on several FUSE threads.
+      sequential = offset == 0 || (h.lastReadEnd >= 0 && Math.abs(offset - h.lastReadEnd) <= 2L * cs);
       h.lastReadEnd = offset + n;
     }
     // A random reader of a file too big for the block cache reads ranges of chunks: caching whole

@@ -386,7 +386,7 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
       done += m;
     }
     if (sequential) {
-      readAhead(h, (offset + n) / cs, size);
+      readAhead(h, (offset + n - 1) / cs + 1, size); // the chunks after the one just read
     }
     return n;
   }
@@ -403,7 +403,7 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
   private void readAhead(OpenFile h, long fromIndex, long size) {
     int ahead = meta.config.readAheadChunks();
     long lastIndex = (size - 1) / cs;
-    long through = Math.min(lastIndex, fromIndex + ahead);
+    long through = Math.min(lastIndex, fromIndex + ahead - 1);
     long start;
     synchronized (h) {
       start = Math.max(fromIndex, h.prefetchedThrough + 1);

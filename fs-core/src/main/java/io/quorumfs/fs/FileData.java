@@ -178,31 +178,27 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
   }
 
   /**
-   * The write buffer is full. Commits the chunks whose background uploads have finished (waiting
-   * for the oldest if none has), so the writer keeps filling chunks while others upload; commits
-   * everything when most of the buffer is not being uploaded (random or partial writes).
+   * The write buffer is full. Waits for the older half of its background uploads and commits every
+   * chunk whose upload has finished, so the writer keeps filling chunks while the others upload and
+   * each commit carries several chunks (one metadata round trip per half buffer, not per chunk);
+   * commits everything when most of the buffer is not being uploaded (random or partial writes).
    */
   private void flushFull(OpenFile h) {
     synchronized (flushLocks.computeIfAbsent(h.ino, i -> new Object())) {
-      WriteBuffer.Dirty oldest;
+      List<WriteBuffer.Dirty> uploading;
       synchronized (h) {
         long limit = meta.config.writeBufferBytes();
         if (h.buffer.bytes() < limit) {
           return; // flushed meanwhile
         }
-        oldest = h.buffer.bytes() - h.buffer.uploadingBytes() >= limit / 2 ? null : h.buffer.oldestUpload();
+        uploading = h.buffer.bytes() - h.buffer.uploadingBytes() >= limit / 2 ? List.of() : h.buffer.uploads();
       }
-      if (oldest == null) {
+      if (uploading.isEmpty()) {
         flush(h);
         return;
       }
-      try {
-        oldest.upload.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new FsException(Errno.EINTR, "interrupted while waiting for a chunk upload");
-      } catch (java.util.concurrent.ExecutionException e) {
-        // its commit stores it again and reports a lasting error
+      for (WriteBuffer.Dirty d : uploading.subList(0, (uploading.size() + 1) / 2)) {
+        uploader.await(d); // a failed upload is stored again by its commit, which reports a lasting error
       }
       TreeMap<Long, WriteBuffer.Dirty> ready;
       synchronized (h) {

@@ -136,14 +136,15 @@ final class WriteBuffer {
     return n;
   }
 
-  /** The lowest chunk with a current background upload, or null. */
-  Dirty oldestUpload() {
+  /** The chunks with a current background upload, lowest first. */
+  List<Dirty> uploads() {
+    List<Dirty> out = new ArrayList<>();
     for (Dirty d : chunks.values()) {
       if (d.uploaded()) {
-        return d;
+        out.add(d);
       }
     }
-    return null;
+    return out;
   }
 
   /** Takes the chunks whose background uploads are current and finished. */

@@ -289,7 +289,12 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
           content = d.sealed;
           id = uploader.await(d); // null: the upload failed; stored again below
         } else if (d.covers(newLen)) {
-          content = newLen == d.data.length ? d.data : Arrays.copyOf(d.data, newLen);
+          if (newLen == d.data.length) {
+            content = d.data;
+            d.sealed = content; // shared with the block cache now: a write after a failed commit copies it
+          } else {
+            content = Arrays.copyOf(d.data, newLen);
+          }
         } else {
           content = new byte[newLen];
           if (validOld > 0) {

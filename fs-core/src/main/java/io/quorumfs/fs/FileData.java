@@ -5,6 +5,7 @@ import io.quorumfs.blob.BlobId;
 import io.quorumfs.blob.BlobStore;
 import io.quorumfs.kv.ScanPage;
 import io.quorumfs.kv.Versioned;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -33,6 +34,8 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     int handles;
     boolean held;
   }
+
+  private static final int MAP_BATCH = 32;
 
   private final Meta meta;
   private final Keys k;
@@ -355,6 +358,9 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     // A random reader of a file too big for the block cache reads ranges of chunks: caching whole
     // chunks would fetch ~1 MiB per small read and evict them before they are read again.
     boolean ranged = !sequential && size > blocks.capacity() / 2;
+    if (sequential) {
+      loadChunkMap(h, offset / cs, size);
+    }
     int done = 0;
     while (done < n) {
       long pos = offset + done;
@@ -390,6 +396,26 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
       readAhead(h, (offset + n - 1) / cs + 1, size); // the chunks after the one just read
     }
     return n;
+  }
+
+  /**
+   * A sequential reader loads the chunk map ahead in batches of {@value #MAP_BATCH} entries, one
+   * store round trip each, instead of one round trip per chunk on a cold cache (a Raft read each
+   * on raft://).
+   */
+  private void loadChunkMap(OpenFile h, long index, long size) {
+    long last = Math.min((size - 1) / cs, index + MAP_BATCH - 1);
+    synchronized (h) {
+      if (index <= h.chunkMapThrough || index > last) {
+        return;
+      }
+      h.chunkMapThrough = last;
+    }
+    List<byte[]> keys = new ArrayList<>();
+    for (long i = index; i <= last; i++) {
+      keys.add(k.chunk(h.ino, i));
+    }
+    meta.cache.getAll(keys);
   }
 
   private byte[] readRange(BlobId id, long ino, long index, int at, int length) {

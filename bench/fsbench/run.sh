@@ -14,13 +14,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cp_file=bench/target/fsbench.classpath
-mvn -B -ntp -q -pl bench -am package -DskipTests dependency:build-classpath \
+mvn -B -ntp -o -q -pl bench -am package -DskipTests dependency:build-classpath \
   -Dmdep.outputFile="$PWD/$cp_file" -Dmdep.includeScope=runtime >/dev/null
 # Reactor modules resolve to their freshly built jars.
 cp="bench/target/classes:$(cat "$cp_file")"
 for m in kv-spi kv-rocks ratis-meta blob fs-core fuse; do cp="$cp:$m/target/classes"; done
 # WARN-level logging: logback's default (DEBUG to the console) slowed the FUSE threads by 5-30 %.
-exec java -Xmx1g -XX:+UseG1GC -Dfile.encoding=UTF-8 \
+# FSBENCH_JAVA_OPTS: extra JVM options, e.g. -XX:StartFlightRecording:filename=/tmp/fsbench.jfr,settings=profile
+exec java -Xmx1g -XX:+UseG1GC -Dfile.encoding=UTF-8 ${FSBENCH_JAVA_OPTS:-} \
   -Dlogback.configurationFile=bench/src/main/resources/io/quorumfs/bench/fs/logback-bench.xml \
   -cp "$cp" io.quorumfs.bench.fuse.FsBench \
   --native "${FSBENCH_NATIVE:-/var/tmp/fsbench}" "$@"

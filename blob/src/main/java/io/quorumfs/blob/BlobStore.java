@@ -53,6 +53,20 @@ public interface BlobStore extends AutoCloseable {
   BlobId put(byte[] content);
 
   /**
+   * Stores {@code content} whose id the caller has just computed ({@code BlobId.of(content)}),
+   * saving a second SHA-256 pass where the store can take the id on trust (directory and KV
+   * stores); other stores hash again and refuse a mismatch. Otherwise as {@link #put}.
+   *
+   * @throws IllegalArgumentException if the store hashes the content and it is not {@code id}
+   */
+  default void putHashed(BlobId id, byte[] content) {
+    BlobId got = put(content);
+    if (!got.equals(id)) {
+      throw new IllegalArgumentException("content of " + content.length + " bytes hashes to " + got + ", not " + id);
+    }
+  }
+
+  /**
    * Reads a whole blob, verified against {@code id}.
    *
    * @throws BlobNotFoundException if absent
@@ -63,7 +77,9 @@ public interface BlobStore extends AutoCloseable {
   /**
    * Reads {@code length} bytes of a blob starting at {@code offset}; fewer if the blob ends first
    * (an empty array at the very end). The whole blob is verified before any byte is returned, so a
-   * range read costs a full read on the store's side (blobs are chunks of a few MiB).
+   * range read costs a full read on the store's side (blobs are chunks of a few MiB) — except in
+   * the directory store, which reads just the range of a blob it has verified (or written) since
+   * it was opened (see {@link DirBlobStore}).
    *
    * @throws IllegalArgumentException if {@code offset < 0}, {@code length < 0}, or {@code offset}
    *     is past the end of the blob (the message names the blob's size)

@@ -39,10 +39,18 @@ import java.util.concurrent.ThreadLocalRandom;
  * or no file under the id. A delete renames the blob into trash first, then re-checks its stamp,
  * so a put that refreshed the stamp concurrently wins. Several processes may share the directory on
  * one local file system.
+ *
+ * <p>Range reads: the first read of a blob through this instance (whole or ranged) reads and
+ * verifies all of it; after that, and for blobs this instance wrote (hashed by the writer), a
+ * {@link #get(BlobId, long, int)} reads only the range (one pread) as long as the file keeps the
+ * size it had when verified. The local disk is trusted from that point on, as the page cache
+ * is; a whole-blob {@link #get(BlobId)} always verifies. Up to {@value #MAX_VERIFIED} ids are
+ * remembered (then the memory starts over).
  */
 public final class DirBlobStore implements BlobStore, KnownIdPut {
 
   private static final Duration STALE_TMP = Duration.ofHours(1);
+  static final int MAX_VERIFIED = 1 << 20;
 
   private final Path root;
   private final Path tmp;
@@ -51,6 +59,8 @@ public final class DirBlobStore implements BlobStore, KnownIdPut {
   private final Duration refreshAfter;
   private final int maxBlobBytes;
   private final Set<String> knownDirs = ConcurrentHashMap.newKeySet();
+  /** Blobs verified or written by this instance, with the size they had then. */
+  private final ConcurrentHashMap<BlobId, Integer> verified = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   private DirBlobStore(Path root, Clock clock, Duration refreshAfter, int maxBlobBytes) {
@@ -104,6 +114,11 @@ public final class DirBlobStore implements BlobStore, KnownIdPut {
   }
 
   @Override
+  public void putHashed(BlobId id, byte[] content) {
+    putKnown(id, content);
+  }
+
+  @Override
   public boolean putKnown(BlobId id, byte[] content) {
     checkOpen();
     if (content.length > maxBlobBytes) {
@@ -132,6 +147,7 @@ public final class DirBlobStore implements BlobStore, KnownIdPut {
         Files.deleteIfExists(t);
       }
       fsyncDir(dir);
+      remember(id, content.length);
       return true;
     } catch (IOException e) {
       throw new BlobException("cannot write blob " + id + " to " + target + ": " + e, e);
@@ -174,14 +190,51 @@ public final class DirBlobStore implements BlobStore, KnownIdPut {
       throw new BlobException("cannot read blob " + id + " from " + p + ": " + e, e);
     }
     if (!id.matches(data)) {
+      verified.remove(id);
       throw new BlobCorruptException(id, "file " + p + " (" + data.length + " bytes) hashes to " + BlobId.of(data));
     }
+    remember(id, data.length);
     return data;
   }
 
   @Override
   public byte[] get(BlobId id, long offset, int length) {
-    return Ranges.slice(id, get(id), offset, length);
+    Objects.requireNonNull(id, "id");
+    Integer size = verified.get(id);
+    if (size == null) {
+      return Ranges.slice(id, get(id), offset, length);
+    }
+    checkOpen();
+    Path p = pathOf(id);
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+      if (ch.size() != size) {
+        verified.remove(id); // changed on disk since verified: read and verify it whole
+        return Ranges.slice(id, get(id), offset, length);
+      }
+      int n = Ranges.clip(id, size, offset, length);
+      ByteBuffer b = ByteBuffer.allocate(n);
+      while (b.hasRemaining()) {
+        if (ch.read(b, offset + b.position()) < 0) {
+          verified.remove(id);
+          throw new BlobCorruptException(id, "file " + p + " ended at " + (offset + b.position())
+              + " bytes while reading " + n + " bytes at " + offset);
+        }
+      }
+      return b.array();
+    } catch (NoSuchFileException e) {
+      verified.remove(id);
+      throw new BlobNotFoundException(id, toString());
+    } catch (IOException e) {
+      throw new BlobException("cannot read " + length + " bytes at " + offset + " of blob " + id + " from " + p
+          + ": " + e, e);
+    }
+  }
+
+  private void remember(BlobId id, int size) {
+    if (verified.size() >= MAX_VERIFIED) {
+      verified.clear();
+    }
+    verified.put(id, size);
   }
 
   @Override
@@ -226,6 +279,7 @@ public final class DirBlobStore implements BlobStore, KnownIdPut {
         }
         Path t = trash.resolve(id.hex() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         Files.move(p, t, StandardCopyOption.ATOMIC_MOVE);
+        verified.remove(id);
         if (Files.getLastModifiedTime(t).toInstant().isBefore(cutoff)) {
           Files.delete(t);
           deleted++;

@@ -115,6 +115,11 @@ public final class KvBlobStore implements BlobStore, KnownIdPut {
   }
 
   @Override
+  public void putHashed(BlobId id, byte[] content) {
+    putKnown(id, content);
+  }
+
+  @Override
   public boolean putKnown(BlobId id, byte[] content) {
     checkSize(content.length);
     byte[] infoKey = layout.infoKey(id);

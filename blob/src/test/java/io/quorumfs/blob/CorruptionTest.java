@@ -97,4 +97,34 @@ class CorruptionTest {
       assertCorrupt(store, id);
     }
   }
+
+  @Test
+  void dirStore_rangeReadOfABlobNotYetVerified_verifiesItWhole() throws Exception {
+    byte[] data = bytes(100_000);
+    BlobId id;
+    try (DirBlobStore store = DirBlobStore.open(dir)) {
+      id = store.put(data);
+    }
+    try (DirBlobStore reopened = DirBlobStore.open(dir)) {
+      Corruption.flipByte(reopened.pathOf(id), 99_000);
+      assertThrows(BlobCorruptException.class, () -> reopened.get(id, 0, 10));
+    }
+  }
+
+  @Test
+  void dirStore_rangeReadsAfterVerification_readTheRangeAndNoticeASizeChange() throws Exception {
+    byte[] data = bytes(100_000);
+    BlobId id;
+    try (DirBlobStore store = DirBlobStore.open(dir)) {
+      id = store.put(data);
+    }
+    try (DirBlobStore reopened = DirBlobStore.open(dir)) {
+      assertArrayEquals(java.util.Arrays.copyOfRange(data, 5, 15), reopened.get(id, 5, 10)); // verifies
+      assertArrayEquals(java.util.Arrays.copyOfRange(data, 99_990, 100_000), reopened.get(id, 99_990, 4096));
+      assertEquals(0, reopened.get(id, 100_000, 10).length);
+      assertThrows(IllegalArgumentException.class, () -> reopened.get(id, 100_001, 10));
+      Files.write(reopened.pathOf(id), java.util.Arrays.copyOf(data, 50_000)); // truncated after verification
+      assertThrows(BlobCorruptException.class, () -> reopened.get(id, 0, 10));
+    }
+  }
 }

@@ -2,21 +2,29 @@ package io.quorumfs.fs;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
+import io.quorumfs.blob.BlobException;
 import io.quorumfs.blob.BlobId;
 import io.quorumfs.blob.BlobStore;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A bounded LRU of chunk contents by blob id in front of the {@link BlobStore}. Content-addressed,
- * so entries never go stale.
+ * so entries never go stale. A chunk being loaded is loaded once: a reader that asks for it while
+ * another thread (e.g. read-ahead) fetches it waits for that fetch instead of reading it again.
  */
 final class BlockCache {
   private final BlobStore blobs;
   private final long capacity;
   private final LinkedHashMap<BlobId, byte[]> lru = new LinkedHashMap<>(256, 0.75f, true);
+  private final Map<BlobId, CompletableFuture<byte[]>> loading = new HashMap<>();
   private final Counter hits;
   private final Counter misses;
+  private final Counter ranged;
   private long bytes;
 
   BlockCache(BlobStore blobs, long capacity, MetricRegistry metrics) {
@@ -24,20 +32,90 @@ final class BlockCache {
     this.capacity = capacity;
     this.hits = metrics.counter("quorumfs.fs.blocks.hits");
     this.misses = metrics.counter("quorumfs.fs.blocks.misses");
+    this.ranged = metrics.counter("quorumfs.fs.blocks.ranged");
   }
 
   byte[] get(BlobId id) {
+    CompletableFuture<byte[]> mine = null;
+    CompletableFuture<byte[]> theirs;
     synchronized (this) {
       byte[] b = lru.get(id);
       if (b != null) {
         hits.inc();
         return b;
       }
+      theirs = loading.get(id);
+      if (theirs == null) {
+        mine = new CompletableFuture<>();
+        loading.put(id, mine);
+      }
+    }
+    if (mine == null) {
+      return await(id, theirs);
     }
     misses.inc();
-    byte[] b = blobs.get(id);
-    put(id, b);
-    return b;
+    try {
+      byte[] b = blobs.get(id);
+      put(id, b);
+      mine.complete(b);
+      return b;
+    } catch (RuntimeException | Error e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      synchronized (this) {
+        loading.remove(id);
+      }
+    }
+  }
+
+  /**
+   * {@code length} bytes of blob {@code id} from {@code offset} (fewer at its end): from the cache
+   * if the chunk is there or being loaded, else a ranged read of the store that is not cached (a
+   * small random read must not fetch and keep a whole chunk).
+   */
+  byte[] getRange(BlobId id, int offset, int length) {
+    CompletableFuture<byte[]> theirs;
+    synchronized (this) {
+      byte[] b = lru.get(id);
+      if (b != null) {
+        hits.inc();
+        return slice(b, offset, length);
+      }
+      theirs = loading.get(id);
+    }
+    if (theirs != null) {
+      return slice(await(id, theirs), offset, length);
+    }
+    ranged.inc();
+    return blobs.get(id, offset, length);
+  }
+
+  private static byte[] slice(byte[] b, int offset, int length) {
+    int from = Math.min(offset, b.length);
+    return Arrays.copyOfRange(b, from, from + Math.max(0, Math.min(length, b.length - from)));
+  }
+
+  private static byte[] await(BlobId id, CompletableFuture<byte[]> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FsException(Errno.EINTR, "interrupted while waiting for blob " + id);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RuntimeException) {
+        throw (RuntimeException) c;
+      }
+      if (c instanceof Error) {
+        throw (Error) c;
+      }
+      throw new BlobException("loading blob " + id + ": " + c, c);
+    }
+  }
+
+  long capacity() {
+    return capacity;
   }
 
   synchronized boolean contains(BlobId id) {

@@ -5,6 +5,7 @@ import io.quorumfs.blob.BlobId;
 import io.quorumfs.blob.BlobStore;
 import io.quorumfs.kv.ScanPage;
 import io.quorumfs.kv.Versioned;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -34,25 +35,29 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     boolean held;
   }
 
+  private static final int MAP_BATCH = 32;
+
   private final Meta meta;
   private final Keys k;
   private final BlobStore blobs;
   private final BlockCache blocks;
   private final int cs;
   private final ExecutorService prefetch;
+  private final Uploader uploader;
   private final Map<Long, OpenFile> handles = new ConcurrentHashMap<>();
   private final Map<Long, Local> locals = new HashMap<>();
   private final Map<Long, Object> flushLocks = new ConcurrentHashMap<>();
   private final AtomicLong nextFh = new AtomicLong(1);
   private volatile long sid;
 
-  FileData(Meta meta, BlobStore blobs, ExecutorService prefetch) {
+  FileData(Meta meta, BlobStore blobs, ExecutorService prefetch, ExecutorService uploads) {
     this.meta = meta;
     this.k = meta.keys;
     this.blobs = blobs;
     this.cs = meta.config.chunkSize();
     this.blocks = new BlockCache(blobs, meta.config.blockCacheBytes(), meta.config.metrics());
     this.prefetch = prefetch;
+    this.uploader = new Uploader(blobs, uploads);
   }
 
   void setSession(long sid) {
@@ -156,12 +161,54 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
             + " passes the maximum file size " + FileSystem.MAX_FILE_SIZE);
       }
       h.buffer.write(at, src, off, len);
+      startUploads(h, at, len);
       full = h.buffer.bytes() >= meta.config.writeBufferBytes();
     }
     if (full) {
-      flush(h);
+      flushFull(h);
     }
     return len;
+  }
+
+  /** Starts background uploads of the chunks this write filled entirely (caller holds {@code h}). */
+  private void startUploads(OpenFile h, long at, int len) {
+    for (long i = at / cs, last = (at + len - 1) / cs; i <= last; i++) {
+      WriteBuffer.Dirty d = h.buffer.chunk(i);
+      if (d != null && !d.uploaded() && d.data.length == cs && d.covers(cs)) {
+        uploader.start(d);
+      }
+    }
+  }
+
+  /**
+   * The write buffer is full. Waits for the older half of its background uploads and commits every
+   * chunk whose upload has finished, so the writer keeps filling chunks while the others upload and
+   * each commit carries several chunks (one metadata round trip per half buffer, not per chunk);
+   * commits everything when most of the buffer is not being uploaded (random or partial writes).
+   */
+  private void flushFull(OpenFile h) {
+    synchronized (flushLocks.computeIfAbsent(h.ino, i -> new Object())) {
+      List<WriteBuffer.Dirty> uploading;
+      synchronized (h) {
+        long limit = meta.config.writeBufferBytes();
+        if (h.buffer.bytes() < limit) {
+          return; // flushed meanwhile
+        }
+        uploading = h.buffer.bytes() - h.buffer.uploadingBytes() >= limit / 2 ? List.of() : h.buffer.uploads();
+      }
+      if (uploading.isEmpty()) {
+        flush(h);
+        return;
+      }
+      for (WriteBuffer.Dirty d : uploading.subList(0, (uploading.size() + 1) / 2)) {
+        uploader.await(d); // a failed upload is stored again by its commit, which reports a lasting error
+      }
+      TreeMap<Long, WriteBuffer.Dirty> ready;
+      synchronized (h) {
+        ready = h.buffer.drainUploaded();
+      }
+      commitAll(h, ready);
+    }
   }
 
   /** Commits every handle's pending writes to {@code ino}. */
@@ -182,25 +229,30 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
         }
         dirty = h.buffer.drain();
       }
-      // One txn per group of chunks, within the store's txn size limit (2 entries per chunk).
-      int per = Math.max(1, (meta.batch() - 8) / 2);
-      TreeMap<Long, WriteBuffer.Dirty> group = new TreeMap<>();
-      try {
-        while (!dirty.isEmpty()) {
-          var e = dirty.pollFirstEntry();
-          group.put(e.getKey(), e.getValue());
-          if (group.size() == per || dirty.isEmpty()) {
-            commit(h.ino, group);
-            group.clear();
-          }
+      commitAll(h, dirty);
+    }
+  }
+
+  /** Commits {@code dirty} (taken from {@code h}'s buffer); puts it back if that fails. */
+  private void commitAll(OpenFile h, TreeMap<Long, WriteBuffer.Dirty> dirty) {
+    // One txn per group of chunks, within the store's txn size limit (2 entries per chunk).
+    int per = Math.max(1, (meta.batch() - 8) / 2);
+    TreeMap<Long, WriteBuffer.Dirty> group = new TreeMap<>();
+    try {
+      while (!dirty.isEmpty()) {
+        var e = dirty.pollFirstEntry();
+        group.put(e.getKey(), e.getValue());
+        if (group.size() == per || dirty.isEmpty()) {
+          commit(h.ino, group);
+          group.clear();
         }
-      } catch (RuntimeException e) {
-        dirty.putAll(group);
-        synchronized (h) {
-          h.buffer.restore(dirty);
-        }
-        throw e;
       }
+    } catch (RuntimeException e) {
+      dirty.putAll(group);
+      synchronized (h) {
+        h.buffer.restore(dirty);
+      }
+      throw e;
     }
   }
 
@@ -219,6 +271,7 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
       Inode in = Inode.decode(ino, av.value());
       long size = Math.max(in.size(), end);
       Map<BlobId, byte[]> contents = new LinkedHashMap<>();
+      Map<BlobId, byte[]> stored = new LinkedHashMap<>();
       for (var e : dirty.entrySet()) {
         long index = e.getKey();
         WriteBuffer.Dirty d = e.getValue();
@@ -234,8 +287,17 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
         }
         int newLen = Math.max(validOld, d.end());
         byte[] content;
-        if (d.covers(newLen)) {
-          content = Arrays.copyOf(d.data, newLen);
+        BlobId id = null;
+        if (newLen == cs && d.uploaded() && d.covers(cs)) {
+          content = d.sealed;
+          id = uploader.await(d); // null: the upload failed; stored again below
+        } else if (d.covers(newLen)) {
+          if (newLen == d.data.length) {
+            content = d.data;
+            d.sealed = content; // shared with the block cache now: a write after a failed commit copies it
+          } else {
+            content = Arrays.copyOf(d.data, newLen);
+          }
         } else {
           content = new byte[newLen];
           if (validOld > 0) {
@@ -244,11 +306,17 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
           }
           d.overlay(content);
         }
-        BlobId id = BlobId.of(content);
-        contents.put(id, content);
+        if (id != null) {
+          stored.put(id, content);
+        } else {
+          id = BlobId.of(content);
+          contents.put(id, content);
+        }
         tx.put(key, new ChunkRef(id, newLen).encode());
       }
-      upload(contents, ino);
+      uploader.storeAll(contents, ino);
+      contents.forEach(blocks::put);
+      stored.forEach(blocks::put);
       long now = meta.now();
       tx.put(k.attr(ino), in.withSize(size).withMtimeCtime(now).encode());
       if (size != in.size()) {
@@ -256,18 +324,6 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
       }
       return null;
     });
-  }
-
-  private void upload(Map<BlobId, byte[]> contents, long ino) {
-    try {
-      Set<BlobId> missing = blobs.missing(contents.keySet());
-      for (BlobId id : missing) {
-        blobs.put(contents.get(id));
-      }
-    } catch (BlobException e) {
-      throw new FsException(Errno.EIO, "uploading chunks of inode " + ino + ": " + e.getMessage(), e);
-    }
-    contents.forEach(blocks::put);
   }
 
   private byte[] readBlob(BlobId id, long ino, long index) {
@@ -292,6 +348,19 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
       return 0;
     }
     int n = (int) Math.min(len, size - offset);
+    boolean sequential;
+    synchronized (h) {
+      // Near the previous read counts as sequential: the kernel's read-ahead requests may arrive
+      // out of order on several FUSE threads.
+      sequential = offset == 0 || (h.lastReadEnd >= 0 && Math.abs(offset - h.lastReadEnd) <= 2L * cs);
+      h.lastReadEnd = offset + n;
+    }
+    // A random reader of a file too big for the block cache reads ranges of chunks: caching whole
+    // chunks would fetch ~1 MiB per small read and evict them before they are read again.
+    boolean ranged = !sequential && size > blocks.capacity() / 2;
+    if (sequential) {
+      loadChunkMap(h, offset / cs, size);
+    }
     int done = 0;
     while (done < n) {
       long pos = offset + done;
@@ -299,37 +368,69 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
       int at = (int) (pos % cs);
       int m = Math.min(n - done, cs - at);
       Versioned cv = meta.cache.get(k.chunk(h.ino, index));
-      if (!cv.exists()) {
-        Arrays.fill(dst, off + done, off + done + m, (byte) 0);
-      } else {
+      int copy = 0;
+      if (cv.exists()) {
         ChunkRef ref = ChunkRef.decode(cv.value());
-        byte[] content = readBlob(ref.id(), h.ino, index);
-        int valid = Math.min(ref.length(), content.length);
-        int copy = Math.max(0, Math.min(m, valid - at));
-        if (copy > 0) {
-          System.arraycopy(content, at, dst, off + done, copy);
+        if (ranged) {
+          int want = Math.max(0, Math.min(m, ref.length() - at));
+          if (want > 0) {
+            byte[] part = readRange(ref.id(), h.ino, index, at, want);
+            copy = Math.min(want, part.length);
+            System.arraycopy(part, 0, dst, off + done, copy);
+          }
+        } else {
+          byte[] content = readBlob(ref.id(), h.ino, index);
+          int valid = Math.min(ref.length(), content.length);
+          copy = Math.max(0, Math.min(m, valid - at));
+          if (copy > 0) {
+            System.arraycopy(content, at, dst, off + done, copy);
+          }
         }
-        if (copy < m) {
-          Arrays.fill(dst, off + done + copy, off + done + m, (byte) 0);
-        }
+      }
+      if (copy < m) {
+        Arrays.fill(dst, off + done + copy, off + done + m, (byte) 0);
       }
       done += m;
     }
-    boolean sequential;
-    synchronized (h) {
-      sequential = offset == h.lastReadEnd || offset == 0;
-      h.lastReadEnd = offset + n;
-    }
     if (sequential) {
-      readAhead(h, (offset + n) / cs, size);
+      readAhead(h, (offset + n - 1) / cs + 1, size); // the chunks after the one just read
     }
     return n;
+  }
+
+  /**
+   * A sequential reader loads the chunk map ahead in batches of {@value #MAP_BATCH} entries, one
+   * store round trip each, instead of one round trip per chunk on a cold cache (a Raft read each
+   * on raft://).
+   */
+  private void loadChunkMap(OpenFile h, long index, long size) {
+    long last = Math.min((size - 1) / cs, index + MAP_BATCH - 1);
+    synchronized (h) {
+      if (index <= h.chunkMapThrough || index > last) {
+        return;
+      }
+      h.chunkMapThrough = last;
+    }
+    List<byte[]> keys = new ArrayList<>();
+    for (long i = index; i <= last; i++) {
+      keys.add(k.chunk(h.ino, i));
+    }
+    meta.cache.getAll(keys);
+  }
+
+  private byte[] readRange(BlobId id, long ino, long index, int at, int length) {
+    try {
+      return blocks.getRange(id, at, length);
+    } catch (BlobException | IllegalArgumentException e) {
+      throw new FsException(Errno.EIO, "chunk " + index + " of inode " + ino + " (blob " + id
+          + ") at " + at + "+" + length + ": " + e.getMessage(), e);
+    }
   }
 
   private void readAhead(OpenFile h, long fromIndex, long size) {
     int ahead = meta.config.readAheadChunks();
     long lastIndex = (size - 1) / cs;
-    long through = Math.min(lastIndex, fromIndex + ahead);
+    long through = Math.min(lastIndex, fromIndex + ahead - 1);
     long start;
     synchronized (h) {
       start = Math.max(fromIndex, h.prefetchedThrough + 1);

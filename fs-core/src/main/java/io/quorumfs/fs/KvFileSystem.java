@@ -31,6 +31,7 @@ final class KvFileSystem implements FileSystem {
   private final Locks locks;
   private final Paths paths;
   private final ExecutorService prefetch;
+  private final ExecutorService uploads;
   private final ScheduledExecutorService background;
   private volatile boolean closed;
 
@@ -43,7 +44,9 @@ final class KvFileSystem implements FileSystem {
     cache.start();
     this.prefetch = Executors.newFixedThreadPool(2, r -> daemon(r, "quorumfs-readahead"));
     this.background = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "quorumfs-session"));
-    this.data = new FileData(meta, blobs, prefetch);
+    // Chunk uploads wait on the blob store (an fsync per chunk for file://): more threads than cores.
+    this.uploads = Executors.newFixedThreadPool(4, r -> daemon(r, "quorumfs-upload"));
+    this.data = new FileData(meta, blobs, prefetch, uploads);
     this.ns = new Namespace(meta, new InodeAllocator(meta), data);
     this.attrs = new AttrOps(meta, ns, data);
     this.renamer = new Renamer(meta, ns);
@@ -462,6 +465,7 @@ final class KvFileSystem implements FileSystem {
     }
     background.shutdownNow();
     prefetch.shutdownNow();
+    uploads.shutdown(); // uploads still running belong to no commit now (orphans for the blob GC)
     try {
       sessions.endOwn();
     } catch (RuntimeException e) {

@@ -16,6 +16,8 @@ final class OpenFile {
   final Set<Long> flockOwners = new HashSet<>();
   long lastReadEnd = -1;
   long prefetchedThrough = -1;
+  /** Highest chunk index whose map entry a sequential read has loaded ahead (see FileData). */
+  long chunkMapThrough = -1;
 
   OpenFile(long fh, long ino, int flags, int chunkSize) {
     this.fh = fh;

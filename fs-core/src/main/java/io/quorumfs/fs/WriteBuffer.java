@@ -1,9 +1,11 @@
 package io.quorumfs.fs;
 
+import io.quorumfs.blob.BlobId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Writes of one handle not yet committed, per chunk: the bytes and the ranges of them written.
@@ -15,6 +17,18 @@ final class WriteBuffer {
     byte[] data = new byte[0];
     /** Disjoint, sorted [lo, hi) ranges of {@code data} that were written. */
     final List<long[]> ranges = new ArrayList<>();
+    /**
+     * A full chunk handed to a background upload ({@code upload} hashes and stores it): the array
+     * is never written again; a later write to this chunk copies {@code data} first, which makes
+     * the upload stale ({@link #uploaded} false).
+     */
+    byte[] sealed;
+    CompletableFuture<BlobId> upload;
+
+    /** True if {@code upload} stores exactly the current contents. */
+    boolean uploaded() {
+      return upload != null && sealed == data;
+    }
 
     int end() {
       return ranges.isEmpty() ? 0 : (int) ranges.get(ranges.size() - 1)[1];
@@ -27,6 +41,9 @@ final class WriteBuffer {
 
     void write(int at, byte[] src, int off, int len, int chunkSize) {
       int need = at + len;
+      if (sealed != null && sealed == data) {
+        data = data.clone(); // copy on write: the sealed array belongs to its upload
+      }
       if (need > data.length) {
         int cap = Math.max(need, Math.min(chunkSize, Math.max(4096, data.length * 2)));
         data = Arrays.copyOf(data, cap);
@@ -90,6 +107,11 @@ final class WriteBuffer {
     }
   }
 
+  /** The pending writes of chunk {@code index}, or null. */
+  Dirty chunk(long index) {
+    return chunks.get(index);
+  }
+
   boolean isEmpty() {
     return chunks.isEmpty();
   }
@@ -101,6 +123,48 @@ final class WriteBuffer {
   /** The end offset of the furthest write (0 if none). */
   long end() {
     return end;
+  }
+
+  /** Bytes of chunks handed to a background upload that is still current. */
+  long uploadingBytes() {
+    long n = 0;
+    for (Dirty d : chunks.values()) {
+      if (d.uploaded()) {
+        n += d.data.length;
+      }
+    }
+    return n;
+  }
+
+  /** The chunks with a current background upload, lowest first. */
+  List<Dirty> uploads() {
+    List<Dirty> out = new ArrayList<>();
+    for (Dirty d : chunks.values()) {
+      if (d.uploaded()) {
+        out.add(d);
+      }
+    }
+    return out;
+  }
+
+  /** Takes the chunks whose background uploads are current and finished. */
+  TreeMap<Long, Dirty> drainUploaded() {
+    TreeMap<Long, Dirty> out = new TreeMap<>();
+    var it = chunks.entrySet().iterator();
+    while (it.hasNext()) {
+      var e = it.next();
+      Dirty d = e.getValue();
+      if (d.uploaded() && d.upload.isDone()) {
+        out.put(e.getKey(), d);
+        bytes = Math.max(0, bytes - d.data.length);
+        it.remove();
+      }
+    }
+    if (chunks.isEmpty()) {
+      bytes = 0;
+      end = 0;
+    }
+    return out;
   }
 
   /** Takes every pending chunk, leaving the buffer empty. */

@@ -47,6 +47,51 @@ public abstract class DataBehaviours extends RenameBehaviours {
   }
 
   @Test
+  void write_overAChunkAlreadyUploading_keepsTheLaterBytes() {
+    // A full chunk starts uploading at once; a later write to it must win over that upload.
+    byte[] data = random(CHUNK * 2, 3);
+    Opened o = fs.create(ROOT, "f", 0644, 0, 0, FileSystem.O_WRONLY);
+    writeAll(fs, o.fh(), 0, data);
+    byte[] patch = random(100, 4);
+    writeAll(fs, o.fh(), CHUNK - 50, patch);
+    System.arraycopy(patch, 0, data, CHUNK - 50, 100);
+    fs.release(o.fh());
+    assertArrayEquals(data, readAll(fs, o.attr().ino()));
+  }
+
+  @Test
+  void write_pastAFullBufferInFullChunks_commitsWhatIsUploadedAndRoundTrips() {
+    FileSystem small = client(config.toBuilder().writeBufferBytes(3L * CHUNK).build());
+    byte[] data = random(CHUNK * 10 + 123, 5);
+    Opened o = small.create(ROOT, "f", 0644, 0, 0, FileSystem.O_WRONLY);
+    for (int at = 0; at < data.length; at += 8192) {
+      int n = Math.min(8192, data.length - at);
+      assertEquals(n, small.write(o.fh(), at, data, at, n));
+    }
+    small.fsync(o.fh(), false);
+    assertEquals(data.length, fs.getattr(o.attr().ino()).size());
+    small.release(o.fh());
+    assertArrayEquals(data, readAll(fs, o.attr().ino()));
+  }
+
+  @Test
+  void randomReads_ofAFileBiggerThanTheBlockCache_readRangesCorrectly() {
+    byte[] data = random(CHUNK * 6 + 1000, 6);
+    Attr a = writeFile(fs, ROOT, "f", data);
+    FileSystem reader = client(config.toBuilder().blockCacheBytes(2L * CHUNK).build());
+    long fh = reader.open(a.ino(), FileSystem.O_RDONLY);
+    java.util.Random r = new java.util.Random(7);
+    byte[] buf = new byte[5000];
+    for (int i = 0; i < 200; i++) {
+      int at = r.nextInt(data.length);
+      int n = reader.read(fh, at, buf, 0, buf.length);
+      assertEquals(Math.min(buf.length, data.length - at), n);
+      assertArrayEquals(Arrays.copyOfRange(data, at, at + n), Arrays.copyOf(buf, n), "read at " + at);
+    }
+    reader.release(fh);
+  }
+
+  @Test
   void setattrTimes_withWritesStillBuffered_keepsTheGivenMtimeAfterClose() {
     // cp -a and tar set times on a file they still hold open: the buffered data must be
     // committed first, or its flush at close would move mtime to "now" again.

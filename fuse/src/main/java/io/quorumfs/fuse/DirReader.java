@@ -18,7 +18,8 @@ final class DirReader {
   /** One name to hand to the kernel. */
   record Item(String name, long stIno, int type) {}
 
-  private static final int PAGE = 256;
+  // Entries per fs-core readdir call: one store scan each (a round trip on raft://).
+  private static final int PAGE = 1024;
 
   private final FileSystem fs; // null for a made-up directory
   private final long ino;

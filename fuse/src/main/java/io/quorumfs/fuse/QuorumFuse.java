@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.Struct;
@@ -42,7 +43,9 @@ final class QuorumFuse extends NativeFuse {
   private final Guard guard;
   private final OpenFiles files = new OpenFiles();
   private final Handles<DirReader> dirs = new Handles<>();
-  private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[MountOptions.MAX_WRITE]);
+  // Read/write buffers are pooled, not per thread: libfuse 2's loop starts and ends worker threads
+  // on bursts of requests (the JVM saw thousands per run), and each would allocate its own.
+  private final ArrayBlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(64);
   private final ThreadLocal<ByteBuffer> nameBuffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1024));
   private final ThreadLocal<FileStat> direntStat = ThreadLocal.withInitial(() -> {
     FileStat st = new FileStat(Runtime.getSystemRuntime());
@@ -348,12 +351,16 @@ final class QuorumFuse extends NativeFuse {
   public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
     return guard.callReadOnly("read", path, () -> {
       OpenFiles.OpenFile f = files.get(fi.fh.get());
-      byte[] b = buffer(size);
-      int n = f.vol().fs().read(f.fh(), offset, b, 0, (int) size);
-      if (n > 0) {
-        buf.put(0, b, 0, n);
+      byte[] b = takeBuffer(size);
+      try {
+        int n = f.vol().fs().read(f.fh(), offset, b, 0, (int) size);
+        if (n > 0) {
+          buf.put(0, b, 0, n);
+        }
+        return n;
+      } finally {
+        buffers.offer(b);
       }
-      return n;
     });
   }
 
@@ -361,17 +368,21 @@ final class QuorumFuse extends NativeFuse {
   public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
     return guard.call("write", path, () -> {
       OpenFiles.OpenFile f = files.get(fi.fh.get());
-      byte[] b = buffer(size);
-      buf.get(0, b, 0, (int) size);
-      return f.vol().fs().write(f.fh(), offset, b, 0, (int) size);
+      byte[] b = takeBuffer(size);
+      try {
+        buf.get(0, b, 0, (int) size);
+        return f.vol().fs().write(f.fh(), offset, b, 0, (int) size);
+      } finally {
+        buffers.offer(b);
+      }
     });
   }
 
-  private byte[] buffer(long size) {
-    byte[] b = buffers.get();
-    if (b.length < size) {
-      b = new byte[(int) size];
-      buffers.set(b);
+  /** A pooled buffer of at least {@code size} bytes; give it back with {@code buffers.offer}. */
+  private byte[] takeBuffer(long size) {
+    byte[] b = buffers.poll();
+    if (b == null || b.length < size) {
+      b = new byte[(int) Math.max(size, MountOptions.MAX_WRITE)];
     }
     return b;
   }

@@ -242,12 +242,27 @@ public final class FsBench {
   }
 
   private static Result timed(Target t, String phase, String unit, double work, Body body) throws Exception {
+    long cpu = processCpuNanos();
     long start = System.nanoTime();
     body.run();
     double seconds = (System.nanoTime() - start) / 1e9;
+    double cpuSeconds = (processCpuNanos() - cpu) / 1e9;
     Result r = new Result(phase, unit, work / seconds);
-    System.out.printf("  %-8s %-34s %12s %s  (%.2f s)%n", t.name(), phase, fmt(r.value()), unit, seconds);
+    // CPU of this JVM (the benchmark's thread and, self-mounted, the whole FUSE file system; user +
+    // system) per unit of work: steadier than the rate on a loaded machine.
+    System.out.printf("  %-8s %-34s %12s %s  (%.2f s, CPU %.2f s = %s per %s)%n", t.name(), phase, fmt(r.value()),
+        unit, seconds, cpuSeconds, perUnit(cpuSeconds / work), unit.substring(0, unit.indexOf('/')));
     return r;
+  }
+
+  private static String perUnit(double seconds) {
+    return seconds >= 1e-3 ? String.format("%.2f ms", seconds * 1e3) : String.format("%.1f us", seconds * 1e6);
+  }
+
+  private static long processCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean
+        ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : 0;
   }
 
   static void dropKernelCaches() {

@@ -211,6 +211,7 @@ final class Sessions {
       }
       tx.require(h);
       Versioned a = tx.get(k.attr(ino));
+      tx.require(a); // the size subtracted from the statfs counter must be the committed one, not a stale cached one
       long size = a.exists() ? Inode.decode(ino, a.value()).size() : 0;
       tx.delete(k.attr(ino));
       tx.delete(k.holds(ino));

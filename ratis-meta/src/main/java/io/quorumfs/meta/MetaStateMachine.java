@@ -139,16 +139,18 @@ final class MetaStateMachine extends BaseStateMachine {
   /**
    * Runs on the leader only, before an entry is logged: the one place that refuses the test-only
    * reset entry unless this replica allows it (refusing here keeps the log, and so every replica's
-   * apply, deterministic).
+   * apply, deterministic). The refusal is a context carrying the exception, which Ratis answers
+   * as a failed reply; throwing here instead would break the client's ordered request stream.
    */
   @Override
   public TransactionContext startTransaction(org.apache.ratis.protocol.RaftClientRequest request) throws IOException {
     org.apache.ratis.thirdparty.com.google.protobuf.ByteString c = request.getMessage().getContent();
+    TransactionContext context = super.startTransaction(request);
     if (c.size() == 1 && c.byteAt(0) == Wire.RESET && !config.allowTestReset()) {
-      throw new IOException("the reset entry is refused: replica " + config.id()
-          + " was not started with allowTestReset (tests only)");
+      context.setException(new IOException("the reset entry is refused: replica " + config.id()
+          + " was not started with allowTestReset (tests only)"));
     }
-    return super.startTransaction(request);
+    return context;
   }
 
   @Override

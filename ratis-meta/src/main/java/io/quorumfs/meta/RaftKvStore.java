@@ -297,7 +297,44 @@ final class RaftKvStore implements KvStore {
     }
   }
 
+  /**
+   * A read, retried until the call's timeout while the cluster cannot answer yet (no leader during
+   * an election: "Leader is unknown", a leader not ready, a follower's ReadIndex failing). Reads
+   * change nothing, so any such retry is safe; callers need no retry loop of their own.
+   */
   private byte[] read(byte[] query, String what) {
+    long deadline = System.nanoTime() + options.timeout().toNanos();
+    long backoffMs = 10;
+    while (true) {
+      CompletableFuture<byte[]> f = sendRead(query);
+      try {
+        return f.get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000) + options.requestTimeout().toMillis(),
+            TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause();
+        boolean retriable = !closed && !(c instanceof IllegalArgumentException) && !(c instanceof KvClosedException);
+        if (!retriable || System.nanoTime() + backoffMs * 1_000_000 >= deadline) {
+          return await(f, what);
+        }
+      } catch (TimeoutException e) {
+        f.cancel(false);
+        throw new KvUnavailableException(what + " on " + uri + " got no answer from a quorum within "
+            + options.timeout().toMillis() + " ms (is a majority of replicas up?)");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new KvUnavailableException(what + " on " + uri + " interrupted");
+      }
+      try {
+        Thread.sleep(backoffMs); // retry back-off; the deadline bounds the loop
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new KvUnavailableException(what + " on " + uri + " interrupted");
+      }
+      backoffMs = Math.min(200, backoffMs * 2);
+    }
+  }
+
+  private CompletableFuture<byte[]> sendRead(byte[] query) {
     CompletableFuture<RaftClientReply> f;
     if (options.followerReads()) {
       RaftPeerId peer = peers.get(ThreadLocalRandom.current().nextInt(peers.size()));
@@ -310,7 +347,7 @@ final class RaftKvStore implements KvStore {
     } else {
       f = client.async().sendReadOnly(MetaStateMachine.message(query));
     }
-    return await(f.thenApply(RaftKvStore::content), what);
+    return f.thenApply(RaftKvStore::content);
   }
 
   private <T> T await(CompletableFuture<T> f, String what) {

@@ -79,7 +79,7 @@ class BadInputTest {
           }
         }
         // The test-only reset entry is refused by a cluster that does not allow it; nothing is deleted.
-        // (Own client: a request refused by startTransaction leaves Ratis's ordered client stuck.)
+        // (refused in startTransaction as a failed reply; RaftKvStoreRetryTest checks the client goes on)
         try (RaftKvStore other = (RaftKvStore) KvStores.open(c.uri() + "?timeout=5s")) {
           org.junit.jupiter.api.Assertions.assertThrows(io.quorumfs.kv.KvException.class, other::resetForTests);
         }

@@ -1,19 +1,17 @@
 package io.quorumfs.meta;
 
 import io.quorumfs.kv.ChangeEvent;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A replica's recent applied changes, bounded by event count and bytes, serving the change feed:
- * "every event after revision r", answered at once or after waiting up to a deadline for one.
- * Thread-safe.
+ * "the events after revision r". Readers are told of every change (append, reset) through
+ * listeners registered with {@link #addListener}; they then {@link #poll}. Thread-safe.
+ *
+ * <p>A circular array in revision order: {@link #poll} finds its start by binary search, so a
+ * subscriber far behind costs no more than one that is caught up.
  */
 final class ChangeRing {
 
@@ -24,13 +22,13 @@ final class ChangeRing {
     }
   }
 
-  private record Waiter(long after, int max, CompletableFuture<Poll> future) {}
-
   private final int maxEvents;
   private final long maxBytes;
-  private final ArrayDeque<ChangeEvent> events = new ArrayDeque<>();
-  private final ArrayDeque<Integer> sizes = new ArrayDeque<>();
-  private final List<Waiter> waiters = new ArrayList<>();
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  private ChangeEvent[] events = new ChangeEvent[64];
+  private int[] sizes = new int[64];
+  private int first;
+  private int count;
   private long bytes;
   /** Every revision {@code <= floor} is no longer (or never was) in the ring. */
   private long floor;
@@ -42,53 +40,87 @@ final class ChangeRing {
     this.maxBytes = maxBytes;
   }
 
+  /** Calls {@code l} (on the applying thread: it must be quick) after every change of the ring. */
+  void addListener(Runnable l) {
+    listeners.add(l);
+  }
+
+  void removeListener(Runnable l) {
+    listeners.remove(l);
+  }
+
   /** Forgets everything: the replica's state now starts at {@code revision} (start, snapshot install). */
-  synchronized void reset(long revision) {
-    events.clear();
-    sizes.clear();
-    bytes = 0;
-    floor = revision;
-    head = revision;
+  void reset(long revision) {
+    synchronized (this) {
+      clear();
+      floor = revision;
+      head = revision;
+    }
+    notifyListeners();
   }
 
   /** After a reset entry: no data, so no history is missing: every revision after 0 is "served". */
-  synchronized void forgetHistory(long newHead) {
-    events.clear();
-    sizes.clear();
-    bytes = 0;
-    floor = 0;
-    head = newHead;
+  void forgetHistory(long newHead) {
+    synchronized (this) {
+      clear();
+      floor = 0;
+      head = newHead;
+    }
+    notifyListeners();
   }
 
-  /** Appends one entry's events (in revision order) and wakes the polls they answer. */
+  private void clear() {
+    java.util.Arrays.fill(events, null);
+    first = 0;
+    count = 0;
+    bytes = 0;
+  }
+
+  /** Appends one entry's events (in revision order) and tells the listeners. */
   void append(List<ChangeEvent> added, long newHead) {
-    List<Waiter> ready = new ArrayList<>();
-    List<Poll> answers = new ArrayList<>();
     synchronized (this) {
       for (ChangeEvent e : added) {
+        if (count == events.length) {
+          grow();
+        }
         int size = Wire.encodedSize(e);
-        events.addLast(e);
-        sizes.addLast(size);
+        int at = (first + count) % events.length;
+        events[at] = e;
+        sizes[at] = size;
+        count++;
         bytes += size;
       }
       head = Math.max(head, newHead);
-      while (!events.isEmpty() && (events.size() > maxEvents || bytes > maxBytes)) {
-        floor = events.removeFirst().revision();
-        bytes -= sizes.removeFirst();
-      }
-      if (!added.isEmpty()) {
-        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-          Waiter w = it.next();
-          if (head > w.after) {
-            it.remove();
-            ready.add(w);
-            answers.add(pollLocked(w.after, w.max));
-          }
-        }
+      while (count > 0 && (count > maxEvents || bytes > maxBytes)) {
+        floor = events[first].revision();
+        bytes -= sizes[first];
+        events[first] = null;
+        first = (first + 1) % events.length;
+        count--;
       }
     }
-    for (int i = 0; i < ready.size(); i++) {
-      ready.get(i).future.complete(answers.get(i));
+    if (!added.isEmpty()) {
+      notifyListeners();
+    }
+  }
+
+  private void grow() {
+    int n = events.length * 2;
+    ChangeEvent[] e = new ChangeEvent[n];
+    int[] s = new int[n];
+    for (int i = 0; i < count; i++) {
+      e[i] = events[(first + i) % events.length];
+      s[i] = sizes[(first + i) % events.length];
+    }
+    events = e;
+    sizes = s;
+    first = 0;
+  }
+
+  /** Wakes the listeners without a change (on close), so they re-check their state. */
+  void notifyListeners() {
+    for (Runnable l : listeners) {
+      l.run();
     }
   }
 
@@ -100,68 +132,30 @@ final class ChangeRing {
     return floor;
   }
 
-  /** Answers at once: events after {@code after} (possibly none), or a resync. */
+  /** Answers at once: up to {@code max} events after {@code after} (possibly none), or a resync. */
   synchronized Poll poll(long after, int max) {
-    return pollLocked(after, max);
-  }
-
-  private Poll pollLocked(long after, int max) {
     if (after < floor) {
       return new Poll(List.of(), head, head);
     }
     if (after >= head) {
       return new Poll(List.of(), -1, head);
     }
-    List<ChangeEvent> out = new ArrayList<>();
-    Iterator<ChangeEvent> back = events.descendingIterator();
-    while (back.hasNext()) {
-      ChangeEvent e = back.next();
-      if (e.revision() <= after) {
-        break;
-      }
-      out.add(e);
-    }
-    Collections.reverse(out);
-    return new Poll(out.size() > max ? new ArrayList<>(out.subList(0, max)) : out, -1, head);
-  }
-
-  /** Answers when there is something after {@code after}, or with no events after {@code waitMillis}. */
-  CompletableFuture<Poll> await(long after, int max, long waitMillis, ScheduledExecutorService timer) {
-    CompletableFuture<Poll> f = new CompletableFuture<>();
-    Waiter w = new Waiter(after, max, f);
-    synchronized (this) {
-      Poll now = pollLocked(after, max);
-      if (now.resync() || !now.events().isEmpty() || waitMillis <= 0) {
-        return CompletableFuture.completedFuture(now);
-      }
-      waiters.add(w);
-    }
-    timer.schedule(() -> {
-      Poll p;
-      synchronized (this) {
-        if (!waiters.remove(w)) {
-          return;
-        }
-        p = pollLocked(after, max);
-      }
-      f.complete(p);
-    }, waitMillis, TimeUnit.MILLISECONDS);
-    return f;
-  }
-
-  /** Ends every pending poll (on close or snapshot install): each gets its current answer. */
-  void wakeAll() {
-    List<Waiter> all;
-    List<Poll> answers = new ArrayList<>();
-    synchronized (this) {
-      all = new ArrayList<>(waiters);
-      waiters.clear();
-      for (Waiter w : all) {
-        answers.add(pollLocked(w.after, w.max));
+    // The first event with revision > after.
+    int lo = 0;
+    int hi = count;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (events[(first + mid) % events.length].revision() <= after) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
       }
     }
-    for (int i = 0; i < all.size(); i++) {
-      all.get(i).future.complete(answers.get(i));
+    int n = Math.min(max, count - lo);
+    List<ChangeEvent> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(events[(first + lo + i) % events.length]);
     }
+    return new Poll(out, -1, head);
   }
 }

@@ -29,9 +29,12 @@ public final class MetaServer implements AutoCloseable {
   private final RaftServer server;
   private final MetaStateMachine stateMachine;
   private final ScheduledExecutorService timer;
+  private final FeedService feed;
   private volatile boolean closed;
 
-  private MetaServer(MetaServerConfig config, RaftServer server, MetaStateMachine sm, ScheduledExecutorService timer) {
+  private MetaServer(MetaServerConfig config, RaftServer server, MetaStateMachine sm, ScheduledExecutorService timer,
+                     FeedService feed) {
+    this.feed = feed;
     this.config = config;
     this.server = server;
     this.stateMachine = sm;
@@ -53,6 +56,7 @@ public final class MetaServer implements AutoCloseable {
     checkStorageDir(dir, ours, config.group());
     boolean fresh = !Files.isDirectory(dir.resolve(ours.toString()));
     ReplicaStore store = ReplicaStores.open(config.storeUri(), config.maxWatchValueBytes());
+    FeedService feed = null;
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "meta-" + config.id() + "-timer");
       t.setDaemon(true);
@@ -65,24 +69,41 @@ public final class MetaServer implements AutoCloseable {
             + " does not exist; refusing to start on a store whose log is gone (restore the raft dir or remove the store)");
       }
       MetaStateMachine sm = new MetaStateMachine(store, config, timer);
+      org.apache.ratis.conf.Parameters params =
+          config.tls() == null ? new org.apache.ratis.conf.Parameters() : config.tls().parameters();
+      MetaRpc rpc = new MetaRpc();
+      feed = new FeedService(config.id(), sm.ring(), sm::feedProblem, sm::appliedIndex, timer);
+      rpc.add(feed.definition());
+      addServices(rpc, sm);
+      rpc.install(params);
       RaftServer server = RaftServer.newBuilder()
           .setServerId(RaftPeerId.valueOf(config.id()))
           .setGroup(group)
           .setStateMachine(sm)
           .setProperties(RaftSettings.server(config))
           .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
-          .setParameters(config.tls() == null ? new org.apache.ratis.conf.Parameters() : config.tls().parameters())
+          .setParameters(params)
           .build();
       server.start();
       sm.startFeedHealthChecks();
       LOG.info("meta replica {} started on {} (group '{}' {}, storage {}, store {}, {})", config.id(), config.address(),
           config.group(), ours, dir, config.storeUri(), config.tls() == null ? "plain gRPC" : "mutual TLS");
-      return new MetaServer(config, server, sm, timer);
+      return new MetaServer(config, server, sm, timer, feed);
     } catch (IOException | RuntimeException e) {
+      if (feed != null) {
+        feed.close();
+      }
       timer.shutdownNow();
       store.close();
       throw e;
     }
+  }
+
+  /**
+   * quorumfs's own gRPC services on this replica's Ratis port ({@link MetaRpc}); they exist before
+   * the Ratis server does, so they reach it through the state machine ({@link MetaStateMachine#division}).
+   */
+  private static void addServices(MetaRpc rpc, MetaStateMachine sm) {
   }
 
   private static void checkStorageDir(Path dir, UUID ours, String groupName) throws IOException {
@@ -146,6 +167,7 @@ public final class MetaServer implements AutoCloseable {
       return;
     }
     closed = true;
+    feed.close();
     try {
       server.close();
     } catch (IOException e) {

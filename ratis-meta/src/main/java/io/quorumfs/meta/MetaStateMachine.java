@@ -112,7 +112,6 @@ final class MetaStateMachine extends BaseStateMachine {
       setLastAppliedTermIndex(s.getTermIndex());
     }
     ring.reset(store.applied().revision());
-    ring.wakeAll();
   }
 
   private boolean ours(String group) {
@@ -287,8 +286,6 @@ final class MetaStateMachine extends BaseStateMachine {
           return done(scan(in));
         case Wire.REVISION:
           return done(new Wire.Out(24).b(Wire.OK).l(store.applied().revision()).l(store.applied().index()).bytes());
-        case Wire.WATCH:
-          return watch(in);
         case Wire.AT_INDEX:
           long minIndex = in.l();
           byte[] inner = java.util.Arrays.copyOfRange(req, 9, req.length);
@@ -345,33 +342,6 @@ final class MetaStateMachine extends BaseStateMachine {
       o.bytes(v.key()).l(v.version()).bytes(v.value());
     }
     return o.bytes();
-  }
-
-  /** Feed statuses in a watch reply. */
-  static final byte FEED_EVENTS = 0;
-  static final byte FEED_RESYNC = 1;
-  static final byte FEED_UNAVAILABLE = 2;
-
-  private CompletableFuture<Message> watch(Wire.In in) throws Wire.MalformedException {
-    long after = in.l();
-    int max = Math.max(1, Math.min(in.i(), 10_000));
-    long waitMillis = Math.max(0, Math.min(in.i(), 10_000));
-    String unhealthy = feedProblem();
-    if (unhealthy != null) {
-      return done(new Wire.Out(128).b(Wire.OK).b(FEED_UNAVAILABLE).l(ring.head()).l(store.applied().index())
-          .str(unhealthy).bytes());
-    }
-    return ring.await(after, max, waitMillis, timer).thenApply(p -> {
-      Wire.Out o = new Wire.Out(256);
-      o.b(Wire.OK).b(p.resync() ? FEED_RESYNC : FEED_EVENTS).l(p.head()).l(store.applied().index());
-      if (p.resync()) {
-        o.l(p.resyncTo());
-      } else {
-        o.i(p.events().size());
-        p.events().forEach(e -> Wire.writeEvent(o, e));
-      }
-      return message(o.bytes());
-    });
   }
 
   /** When this replica last saw itself connected to a working leader (checked every 250 ms too). */
@@ -472,9 +442,20 @@ final class MetaStateMachine extends BaseStateMachine {
     return o.bytes();
   }
 
+  /** The change feed's ring ({@link FeedService} serves it). */
+  ChangeRing ring() {
+    return ring;
+  }
+
+  /** The last applied log index, -1 before the first. */
+  long appliedIndex() {
+    TermIndex ti = getLastAppliedTermIndex();
+    return ti == null ? -1 : ti.getIndex();
+  }
+
   @Override
   public void close() throws IOException {
-    ring.wakeAll();
+    ring.notifyListeners();
     super.close();
   }
 }

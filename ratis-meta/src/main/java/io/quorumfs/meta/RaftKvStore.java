@@ -72,7 +72,8 @@ final class RaftKvStore implements KvStore {
 
   /** Parsed {@code raft://} query parameters, with their defaults. */
   record Options(String group, Duration timeout, Duration requestTimeout, boolean followerReads,
-                 long lingerMicros, int batchTxns, int inflight, long pollWaitMillis, Tls tls) {
+                 long lingerMicros, int batchTxns, int inflight, long pollWaitMillis, Tls tls,
+                 boolean feedFromLeader) {
 
     static Options parse(String query) {
       String group = "meta";
@@ -87,6 +88,7 @@ final class RaftKvStore implements KvStore {
       String trustStore = null;
       String passwordEnv = null;
       String password = null;
+      boolean feedLeader = true;
       if (query != null && !query.isEmpty()) {
         for (String kv : query.split("&")) {
           int eq = kv.indexOf('=');
@@ -111,9 +113,15 @@ final class RaftKvStore implements KvStore {
               case "tlsTrustStore" -> trustStore = v;
               case "tlsPasswordEnv" -> passwordEnv = v;
               case "tlsPassword" -> password = v;
+              case "feed" -> {
+                if (!v.equals("leader") && !v.equals("any")) {
+                  throw new IllegalArgumentException("feed must be leader or any, got '" + v + "'");
+                }
+                feedLeader = v.equals("leader");
+              }
               default -> throw new IllegalArgumentException("unknown raft:// parameter '" + k
                   + "'; known: group, timeout, requestTimeout, reads, lingerMicros, batch, inflight, pollMillis,"
-                  + " tlsKeyStore, tlsTrustStore, tlsPasswordEnv, tlsPassword");
+                  + " tlsKeyStore, tlsTrustStore, tlsPasswordEnv, tlsPassword, feed");
             }
           } catch (NumberFormatException e) {
             throw new IllegalArgumentException("raft:// parameter '" + k + "' has a bad number '" + v + "'");
@@ -124,7 +132,7 @@ final class RaftKvStore implements KvStore {
         throw new IllegalArgumentException("raft:// batch and inflight must be >= 1, lingerMicros and pollMillis >= 0");
       }
       return new Options(group, timeout, request, follower, linger, batch, inflight, poll,
-          Tls.of(keyStore, trustStore, passwordEnv, password));
+          Tls.of(keyStore, trustStore, passwordEnv, password), feedLeader);
     }
 
     private static Duration duration(String v) {
@@ -395,10 +403,18 @@ final class RaftKvStore implements KvStore {
     }
     Objects.requireNonNull(listener, "listener");
     checkOpen();
-    RaftClient own = RaftEndpoints.newClient(group, RaftSettings.client(options.requestTimeout()),
-        RetryPolicies.noRetry(), null, options.tls());
-    RaftWatch w = new RaftWatch(own, peers, ThreadLocalRandom.current().nextInt(peers.size()), fromRevision,
-        listener, options.pollWaitMillis(), options.requestTimeout().toMillis());
+    List<String> ids = new ArrayList<>();
+    List<String> addresses = new ArrayList<>();
+    for (RaftPeerId p : peers) {
+      ids.add(p.toString());
+      addresses.add(group.getPeer(p).getAddress());
+    }
+    RaftPeerId leader = options.feedFromLeader() ? client.getLeaderId() : null;
+    int start = leader != null && peers.contains(leader) ? peers.indexOf(leader)
+        : ThreadLocalRandom.current().nextInt(peers.size());
+    long heartbeat = Math.max(250, options.pollWaitMillis());
+    RaftWatch w = new RaftWatch(ids, addresses, start, fromRevision, listener, options.tls(), heartbeat,
+        Math.max(options.requestTimeout().toMillis(), 3 * heartbeat));
     synchronized (watches) {
       checkOpen();
       watches.add(w);

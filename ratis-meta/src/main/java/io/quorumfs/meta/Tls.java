@@ -21,23 +21,27 @@ record Tls(Path keyStore, Path trustStore, String password) {
 
   /** Ratis parameters carrying the TLS config for servers and clients alike. */
   Parameters parameters() {
-    GrpcTlsConfig conf;
+    GrpcTlsConfig conf = grpcConfig();
+    Parameters p = new Parameters();
+    GrpcConfigKeys.Server.setTlsConf(p, conf);
+    GrpcConfigKeys.Client.setTlsConf(p, conf);
+    GrpcConfigKeys.Admin.setTlsConf(p, conf);
+    return p;
+  }
+
+  /** The key and trust managers, client authentication required (also for {@link MetaRpc} channels). */
+  GrpcTlsConfig grpcConfig() {
     try {
       KeyStore keys = load(keyStore);
       KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(keys, password.toCharArray());
       TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(load(trustStore));
-      conf = new GrpcTlsConfig(kmf.getKeyManagers()[0], tmf.getTrustManagers()[0], true);
+      return new GrpcTlsConfig(kmf.getKeyManagers()[0], tmf.getTrustManagers()[0], true);
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalArgumentException("TLS set-up from key store " + keyStore + " and trust store " + trustStore
           + " failed: " + e.getMessage(), e);
     }
-    Parameters p = new Parameters();
-    GrpcConfigKeys.Server.setTlsConf(p, conf);
-    GrpcConfigKeys.Client.setTlsConf(p, conf);
-    GrpcConfigKeys.Admin.setTlsConf(p, conf);
-    return p;
   }
 
   private KeyStore load(Path file) throws IOException, GeneralSecurityException {

@@ -91,7 +91,7 @@ final class RaftKvStore implements KvStore {
       String passwordEnv = null;
       String password = null;
       boolean feedLeader = true;
-      boolean leaderCommits = false;
+      boolean leaderCommits = true;
       if (query != null && !query.isEmpty()) {
         for (String kv : query.split("&")) {
           int eq = kv.indexOf('=');

@@ -69,8 +69,10 @@ class BadInputTest {
       try (RaftKvStore s = (RaftKvStore) KvStores.open(c.uri())) {
         long r1 = s.commit(Txn.builder().put(Bytes.utf8("a"), Bytes.utf8("1")).build()).revision();
         try (RaftClient raw = RaftEndpoints.newClient(RaftSettings.group("meta", c.peers),
-            RaftSettings.client(Duration.ofSeconds(4)), RetryPolicies.noRetry())) {
-          for (byte[] junk : new byte[][] {{'C', 0, 0, 0, 9}, {'C', 0x7f, 0, 0, 0}, {'Z'}, {}}) {
+            RaftSettings.client(Duration.ofSeconds(4)), RetryPolicies.retryUpToMaximumCountWithFixedSleep(50,
+                org.apache.ratis.util.TimeDuration.valueOf(100, java.util.concurrent.TimeUnit.MILLISECONDS)))) {
+          for (byte[] junk : new byte[][] {{'C', 0, 0, 0, 9}, {'C', 0x7f, 0, 0, 0}, {'Z'}, {},
+              {'B', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9}, {'B', 1}}) {
             RaftClientReply reply = raw.io().send(MetaStateMachine.message(junk));
             byte[] body = reply.getMessage().getContent().toByteArray();
             String text = new String(body, StandardCharsets.UTF_8);

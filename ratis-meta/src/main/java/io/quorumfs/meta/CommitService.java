@@ -22,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code quorumfs.meta.Commit/Commit}: one txn of one client ({@link Wire#encodeCommitRequest}:
- * client id, seq, low-water mark, txn) in, its outcome out. On the leader, txns arriving together
+ * {@code quorumfs.meta.Commit/Commit}: txns of one client ({@link Wire#encodeCommitRequest}:
+ * per txn the client id, seq, low-water mark) in, their outcomes out. On the leader, txns arriving together
  * from all clients are batched into one {@link Wire#GROUP} log entry, submitted through the local
  * Raft server; the state machine applies each txn on its own and dedupes by (client, seq)
  * ({@link CommitSessions}), so a client may resend a txn anywhere, any number of times.
@@ -41,7 +41,7 @@ final class CommitService implements AutoCloseable {
   static final MethodDescriptor<byte[], byte[]> COMMIT =
       MetaRpc.method("Commit", "Commit", MethodDescriptor.MethodType.UNARY);
 
-  private record Pending(byte[] request, CompletableFuture<byte[]> reply) {}
+  private record Pending(byte[] request, int count, CompletableFuture<byte[]> reply) {}
 
   private final MetaStateMachine sm;
   private final MetaServerConfig.GroupCommit settings;
@@ -79,8 +79,9 @@ final class CommitService implements AutoCloseable {
 
   /** The reply to one Commit request (never completes exceptionally). */
   CompletableFuture<byte[]> submit(byte[] request) {
+    int count;
     try {
-      Wire.readCommitRequest(request);
+      count = Wire.readCommitRequest(request, settings.maxTxns());
     } catch (Wire.MalformedException e) {
       return CompletableFuture.completedFuture(MetaStateMachine.error("malformed commit request: " + e.getMessage()));
     }
@@ -92,7 +93,7 @@ final class CommitService implements AutoCloseable {
     if (closed || d == null || !d.getInfo().isLeader() || !d.getInfo().isLeaderReady()) {
       return CompletableFuture.completedFuture(notLeader(d == null ? null : d.getInfo().getLeaderId()));
     }
-    Pending p = new Pending(request, new CompletableFuture<>());
+    Pending p = new Pending(request, count, new CompletableFuture<>());
     queue.add(p);
     if (closed) {
       failAll();
@@ -122,8 +123,9 @@ final class CommitService implements AutoCloseable {
         List<Pending> batch = new ArrayList<>();
         batch.add(first);
         int bytes = first.request.length;
+        int txns = first.count;
         long lingerUntil = System.nanoTime() + settings.lingerMicros() * 1000;
-        while (batch.size() < settings.maxTxns() && bytes < settings.maxBytes()) {
+        while (txns < settings.maxTxns() && bytes < settings.maxBytes()) {
           Pending next = queue.peek();
           if (next == null) {
             long left = lingerUntil - System.nanoTime();
@@ -135,16 +137,26 @@ final class CommitService implements AutoCloseable {
               break;
             }
           } else {
-            if (bytes + next.request.length > Math.min(settings.maxBytes(), RaftSettings.MAX_MESSAGE_BYTES - 64)) {
+            if (bytes + next.request.length > Math.min(settings.maxBytes(), RaftSettings.MAX_MESSAGE_BYTES - 64)
+                || txns + next.count > settings.maxTxns()) {
               break;
             }
             queue.poll();
           }
+          if (txns + next.count > settings.maxTxns()) {
+            // Came in through the linger wait: too big for this batch, so it heads the next one.
+            inflight.acquire();
+            send(batch, txns);
+            batch = new ArrayList<>();
+            bytes = 0;
+            txns = 0;
+          }
           batch.add(next);
           bytes += next.request.length;
+          txns += next.count;
         }
         inflight.acquire();
-        send(batch);
+        send(batch, txns);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -152,7 +164,8 @@ final class CommitService implements AutoCloseable {
     failAll();
   }
 
-  private void send(List<Pending> batch) {
+  /** Sends one batch; the caller holds an inflight permit for it, released when it completes. */
+  private void send(List<Pending> batch, int txns) {
     List<byte[]> requests = new ArrayList<>(batch.size());
     batch.forEach(p -> requests.add(p.request));
     byte[] entry = Wire.encodeGroup(clock.getAsLong(), requests);
@@ -207,15 +220,20 @@ final class CommitService implements AutoCloseable {
         return;
       }
       int n = in.count();
-      if (n != batch.size()) {
-        throw new Wire.MalformedException("reply has " + n + " outcomes for " + batch.size() + " txns");
+      int expected = 0;
+      for (Pending p : batch) {
+        expected += p.count;
+      }
+      if (n != expected) {
+        throw new Wire.MalformedException("reply has " + n + " outcomes for " + expected + " txns");
       }
       for (Pending p : batch) {
-        byte[] outcome = in.bytes();
-        byte[] r = new byte[outcome.length + 1];
-        r[0] = Wire.OK;
-        System.arraycopy(outcome, 0, r, 1, outcome.length);
-        p.reply.complete(r);
+        Wire.Out o = new Wire.Out(32 * p.count);
+        o.b(Wire.OK).i(p.count);
+        for (int i = 0; i < p.count; i++) {
+          o.bytes(in.bytes());
+        }
+        p.reply.complete(o.bytes());
       }
     } catch (Wire.MalformedException e) {
       byte[] failed = MetaStateMachine.error("unreadable group commit reply: " + e.getMessage());

@@ -173,7 +173,8 @@ final class RaftKvStore implements KvStore {
     this.client = newClient();
     this.leaderCommits = !options.leaderCommits() ? null : new LeaderCommitClient(uri, new ArrayList<>(ids.values()),
         found.leaderId() == null ? null : ids.get(found.leaderId()), options.tls(), options.timeout().toMillis(),
-        options.requestTimeout().toMillis());
+        options.requestTimeout().toMillis(), options.inflight(),
+        Math.min(options.batchTxns(), MetaServerConfig.GroupCommit.DEFAULTS.maxTxns()));
     this.batcher = new CommitBatcher("raft-commit", options.batchTxns(), 4 << 20,
         options.lingerMicros() * 1000, options.inflight(), this::sendCommit);
   }

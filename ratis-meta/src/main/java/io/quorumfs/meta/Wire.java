@@ -34,8 +34,8 @@ import java.util.List;
  * reset entry (tests only)    'X'
  * leader-batched entry        'B' long leaderMillis, int count, (long clientHi, long clientLo,
  *                                 long seq, long lowWater, txn)*   (reply: 'k' int count, bytes outcome*)
- * Commit RPC request          long clientHi, long clientLo, long seq, long lowWater, txn
- * Commit RPC reply            'k' outcome | 'n' str leaderAddress ("" unknown) | 'e' str message
+ * Commit RPC request          int count, (long clientHi, long clientLo, long seq, long lowWater, txn)*
+ * Commit RPC reply            'k' int count, bytes outcome* | 'n' str leaderAddress ("" unknown) | 'e' str message
  * txn outcome                 1 long revision, int n, long opResult*  (applied)
  *                             0 int n, int failedCompareIndex*        (a compare failed)
  *                             2 str why                               (invalid: nothing applied)
@@ -134,15 +134,22 @@ final class Wire {
   /** A decoded {@link #GROUP} entry. */
   record Group(long leaderMillis, List<GroupItem> items) {}
 
-  /** Encodes a {@link #GROUP} entry from Commit RPC requests (each already checked by {@link #readCommitRequest}). */
+  /**
+   * Encodes a {@link #GROUP} entry from Commit RPC requests (each already checked by
+   * {@link #readCommitRequest}; their items are concatenated).
+   */
   static byte[] encodeGroup(long leaderMillis, List<byte[]> requests) {
     int size = 13;
+    int count = 0;
     for (byte[] r : requests) {
-      size += r.length;
+      size += r.length - 4;
+      count += java.nio.ByteBuffer.wrap(r).getInt();
     }
     java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(size);
-    b.put(GROUP).putLong(leaderMillis).putInt(requests.size());
-    requests.forEach(b::put);
+    b.put(GROUP).putLong(leaderMillis).putInt(count);
+    for (byte[] r : requests) {
+      b.put(r, 4, r.length - 4);
+    }
     return b.array();
   }
 
@@ -175,19 +182,33 @@ final class Wire {
     return new GroupItem(client, seq, low, readTxn(in));
   }
 
-  static byte[] encodeCommitRequest(java.util.UUID client, long seq, long lowWater, Txn txn) {
-    Out o = new Out(64);
-    o.l(client.getMostSignificantBits()).l(client.getLeastSignificantBits()).l(seq).l(lowWater);
-    writeTxn(o, txn);
+  /** A Commit RPC request of one client: its txns with their seqs, all with the same low-water mark. */
+  static byte[] encodeCommitRequest(java.util.UUID client, long[] seqs, long lowWater, List<Txn> txns) {
+    Out o = new Out(64 * txns.size());
+    o.i(txns.size());
+    for (int i = 0; i < txns.size(); i++) {
+      o.l(client.getMostSignificantBits()).l(client.getLeastSignificantBits()).l(seqs[i]).l(lowWater);
+      writeTxn(o, txns.get(i));
+    }
     return o.bytes();
   }
 
-  /** Checks a whole Commit RPC request (so one bad request cannot spoil a batch). */
-  static GroupItem readCommitRequest(byte[] request) throws MalformedException {
+  static byte[] encodeCommitRequest(java.util.UUID client, long seq, long lowWater, Txn txn) {
+    return encodeCommitRequest(client, new long[] {seq}, lowWater, List.of(txn));
+  }
+
+  /** Checks a whole Commit RPC request (so one bad request cannot spoil a batch); returns its item count. */
+  static int readCommitRequest(byte[] request, int maxTxns) throws MalformedException {
     In in = new In(request);
-    GroupItem item = readGroupItem(in);
+    int n = in.count();
+    if (n < 1 || n > maxTxns) {
+      throw new MalformedException("commit request holds " + n + " txns, not 1.." + maxTxns);
+    }
+    for (int i = 0; i < n; i++) {
+      readGroupItem(in);
+    }
     in.end();
-    return item;
+    return n;
   }
 
   static void writeOutcome(Out o, TxnApplier.TxnOutcome t) {

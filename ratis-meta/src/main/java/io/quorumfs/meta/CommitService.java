@@ -106,7 +106,7 @@ final class CommitService implements AutoCloseable {
     RaftServer.Division d = sm.division();
     if (leader != null && d != null) {
       RaftPeer peer = d.getGroup().getPeer(leader);
-      if (peer != null && !leader.equals(d.getId())) {
+      if (peer != null) { // our own address when we lead but are not ready yet: the client retries here
         address = peer.getAddress();
       }
     }

@@ -191,12 +191,12 @@ final class LeaderCommitClient implements AutoCloseable {
           }
           String hint = in.str();
           lastProblem = to + " is not the leader" + (hint.isEmpty() ? " and knows none" : "; the leader is " + hint);
-          if (!hint.isEmpty() && !hint.equals(to)) {
+          if (hint.isEmpty()) {
+            moveTo(to, next(to));
+          } else if (!hint.equals(to)) {
             moveTo(to, hint);
             wait = false;
-          } else {
-            moveTo(to, next(to));
-          }
+          } // else: the leader itself, not ready yet: back off and ask it again
         } catch (Wire.MalformedException e) {
           throw new KvException("unreadable commit reply from " + to + ": " + e.getMessage());
         } catch (ExecutionException | TimeoutException e) {

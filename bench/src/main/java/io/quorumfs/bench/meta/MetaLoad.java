@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code -Dmetaload.phases=commits,reads,watch,failover} (default all) picks phases;
  * {@code -Dmetaload.raft=key=value;key=value} passes raw {@code raft.*} settings to every replica
  * ({@code --raft}); {@code -Dmetaload.committers=1,16,64} picks the committer counts;
- * {@code -Dmetaload.warmup=10} is the warm-up (16 committers) in seconds;
+ * {@code -Dmetaload.warmup=20} is the warm-up (16 committers) in seconds;
  * {@code -Dmetaload.clients=1} spreads the committers over that many raft:// clients.
  */
 public final class MetaLoad {
@@ -77,7 +77,7 @@ public final class MetaLoad {
         for (int i = 1; i < Integer.getInteger("metaload.clients", 1); i++) {
           clients.add(KvStores.open(uri));
         }
-        commits(clients, 16, Integer.getInteger("metaload.warmup", 10));
+        commits(clients, 16, Integer.getInteger("metaload.warmup", 20));
         if (phases.contains("commits")) {
           for (String cs : System.getProperty("metaload.committers", "1,16,64").split(",")) {
             int c = Integer.parseInt(cs.trim());

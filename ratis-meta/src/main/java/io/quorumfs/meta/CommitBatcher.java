@@ -1,7 +1,6 @@
 package io.quorumfs.meta;
 
 import io.quorumfs.kv.CommitResult;
-import io.quorumfs.kv.Compare;
 import io.quorumfs.kv.KvClosedException;
 import io.quorumfs.kv.KvException;
 import io.quorumfs.kv.KvUnavailableException;
@@ -150,24 +149,10 @@ final class CommitBatcher implements AutoCloseable {
         throw new Wire.MalformedException("reply has " + n + " results for " + batch.size() + " txns");
       }
       for (Pending p : batch) {
-        byte status = in.b();
-        if (status == 2) {
-          p.future.completeExceptionally(new IllegalArgumentException(in.str()));
-        } else if (status == 1) {
-          long rev = in.l();
-          int k = in.count();
-          List<Long> results = new ArrayList<>(k);
-          for (int i = 0; i < k; i++) {
-            results.add(in.l());
-          }
-          p.future.complete(CommitResult.ok(rev, results));
-        } else {
-          int k = in.count();
-          List<Compare> failed = new ArrayList<>(k);
-          for (int i = 0; i < k; i++) {
-            failed.add(p.txn.compares().get(in.i()));
-          }
-          p.future.complete(CommitResult.conflict(failed));
+        try {
+          p.future.complete(Wire.readOutcome(in, p.txn));
+        } catch (IllegalArgumentException e) {
+          p.future.completeExceptionally(e);
         }
       }
     } catch (Wire.MalformedException | RuntimeException e) {

@@ -20,16 +20,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /** {@code mem:} replica store: a sorted map under a read-write lock; snapshots are one dump file. */
 final class MemReplicaStore implements ReplicaStore {
 
   private static final String DUMP = "mem.dump";
-  private static final int MAGIC = 0x71666d31; // "qfm1"
+  private static final int MAGIC = 0x71666d32; // "qfm2": data, then commit-session rows
 
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final NavigableMap<byte[], Versioned> data = new TreeMap<>(Bytes.ORDER);
+  private final Map<UUID, byte[]> sessions = new TreeMap<>();
   private final int maxWatchValue;
   private Applied applied = Applied.NONE;
   private String groupId;
@@ -50,11 +52,18 @@ final class MemReplicaStore implements ReplicaStore {
   }
 
   @Override
-  public EntryResult apply(long term, long index, List<Txn> txns) {
+  public EntryResult apply(long term, long index, List<Txn> txns, SessionRows sessionRows) {
     lock.writeLock().lock();
     try {
       checkOpen();
       TxnApplier.Result r = TxnApplier.apply(this::read, index, txns, applied.revision(), maxWatchValue);
+      sessionRows.rows(r.outcomes()).forEach((id, row) -> {
+        if (row == null) {
+          sessions.remove(id);
+        } else {
+          sessions.put(id, row);
+        }
+      });
       for (Map.Entry<ByteBuffer, Versioned> w : r.writes().entrySet()) {
         Versioned v = w.getValue();
         if (v.exists()) {
@@ -79,6 +88,16 @@ final class MemReplicaStore implements ReplicaStore {
       applied = new Applied(term, index, applied.revision());
     } finally {
       lock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public Map<UUID, byte[]> sessions() {
+    lock.readLock().lock();
+    try {
+      return new TreeMap<>(sessions);
+    } finally {
+      lock.readLock().unlock();
     }
   }
 
@@ -132,12 +151,14 @@ final class MemReplicaStore implements ReplicaStore {
   @Override
   public void snapshotTo(Path dir) throws IOException {
     List<Versioned> copy;
+    Map<UUID, byte[]> rows;
     Applied at;
     String group;
     lock.readLock().lock();
     try {
       checkOpen();
       copy = new ArrayList<>(data.values());
+      rows = new TreeMap<>(sessions);
       at = applied;
       group = groupId;
     } finally {
@@ -159,6 +180,12 @@ final class MemReplicaStore implements ReplicaStore {
         out.writeInt(v.value().length);
         out.write(v.value());
       }
+      out.writeInt(rows.size());
+      for (Map.Entry<UUID, byte[]> e : rows.entrySet()) {
+        out.write(CommitSessions.idBytes(e.getKey()));
+        out.writeInt(e.getValue().length);
+        out.write(e.getValue());
+      }
     }
   }
 
@@ -166,6 +193,7 @@ final class MemReplicaStore implements ReplicaStore {
   public void restoreFrom(Path dir) throws IOException {
     Path file = dir.resolve(DUMP);
     NavigableMap<byte[], Versioned> loaded = new TreeMap<>(Bytes.ORDER);
+    Map<UUID, byte[]> rows = new TreeMap<>();
     Applied at;
     String group;
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
@@ -183,12 +211,22 @@ final class MemReplicaStore implements ReplicaStore {
         in.readFully(v);
         loaded.put(k, new Versioned(k, v, version));
       }
+      int nRows = in.readInt();
+      for (int i = 0; i < nRows; i++) {
+        byte[] id = new byte[16];
+        in.readFully(id);
+        byte[] row = new byte[in.readInt()];
+        in.readFully(row);
+        rows.put(CommitSessions.idOf(id, 0), row);
+      }
     }
     lock.writeLock().lock();
     try {
       checkOpen();
       data.clear();
       data.putAll(loaded);
+      sessions.clear();
+      sessions.putAll(rows);
       applied = at;
       groupId = group.isEmpty() ? groupId : group;
     } finally {

@@ -30,6 +30,8 @@ public final class MetaServer implements AutoCloseable {
   private final MetaStateMachine stateMachine;
   private final ScheduledExecutorService timer;
   private final FeedService feed;
+  /** Leader-side group commit (our Commit RPC); set once the services are built. */
+  private CommitService commit;
   private volatile boolean closed;
 
   private MetaServer(MetaServerConfig config, RaftServer server, MetaStateMachine sm, ScheduledExecutorService timer,
@@ -57,6 +59,7 @@ public final class MetaServer implements AutoCloseable {
     boolean fresh = !Files.isDirectory(dir.resolve(ours.toString()));
     ReplicaStore store = ReplicaStores.open(config.storeUri(), config.maxWatchValueBytes());
     FeedService feed = null;
+    CommitService commits = null;
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "meta-" + config.id() + "-timer");
       t.setDaemon(true);
@@ -74,6 +77,8 @@ public final class MetaServer implements AutoCloseable {
       MetaRpc rpc = new MetaRpc();
       feed = new FeedService(config.id(), sm.ring(), sm::feedProblem, sm::appliedIndex, sm::leaderElsewhere, timer);
       rpc.add(feed.definition());
+      commits = new CommitService(config.id(), sm, config.groupCommit(), System::currentTimeMillis);
+      rpc.add(commits.definition());
       addServices(rpc, sm);
       rpc.install(params);
       RaftServer server = RaftServer.newBuilder()
@@ -88,8 +93,13 @@ public final class MetaServer implements AutoCloseable {
       sm.startFeedHealthChecks();
       LOG.info("meta replica {} started on {} (group '{}' {}, storage {}, store {}, {})", config.id(), config.address(),
           config.group(), ours, dir, config.storeUri(), config.tls() == null ? "plain gRPC" : "mutual TLS");
-      return new MetaServer(config, server, sm, timer, feed);
+      MetaServer started = new MetaServer(config, server, sm, timer, feed);
+      started.commit = commits;
+      return started;
     } catch (IOException | RuntimeException e) {
+      if (commits != null) {
+        commits.close();
+      }
       if (feed != null) {
         feed.close();
       }
@@ -167,6 +177,7 @@ public final class MetaServer implements AutoCloseable {
       return;
     }
     closed = true;
+    commit.close();
     feed.close();
     try {
       server.close();

@@ -29,6 +29,7 @@ public final class MetaServerConfig {
   private final long feedBytes;
   private final Duration feedLeaderLossBound;
   private final int maxWatchValueBytes;
+  private final GroupCommit groupCommit;
   private final Map<String, String> raftProperties;
   private final Tls tls;
   private final boolean allowTestReset;
@@ -49,6 +50,7 @@ public final class MetaServerConfig {
     feedBytes = b.feedBytes;
     feedLeaderLossBound = b.feedLeaderLossBound;
     maxWatchValueBytes = b.maxWatchValueBytes;
+    groupCommit = b.groupCommit;
     raftProperties = Collections.unmodifiableMap(new LinkedHashMap<>(b.raftProperties));
   }
 
@@ -60,7 +62,7 @@ public final class MetaServerConfig {
     Builder b = new Builder().id(id).storageDir(storageDir).storeUri(storeUri).group(group)
         .rpcTimeoutMin(rpcTimeoutMin).rpcTimeoutMax(rpcTimeoutMax).requestTimeout(requestTimeout)
         .snapshotThreshold(snapshotThreshold).feedEvents(feedEvents).feedBytes(feedBytes)
-        .feedLeaderLossBound(feedLeaderLossBound).maxWatchValueBytes(maxWatchValueBytes);
+        .feedLeaderLossBound(feedLeaderLossBound).maxWatchValueBytes(maxWatchValueBytes).groupCommit(groupCommit);
     b.peers.putAll(peers);
     b.raftProperties.putAll(raftProperties);
     b.tls = tls;
@@ -134,6 +136,30 @@ public final class MetaServerConfig {
   /** How long a replica may be without a leader (or a follower quorum) and still serve the feed. */
   public Duration feedLeaderLossBound() {
     return feedLeaderLossBound;
+  }
+
+  /**
+   * Leader-side group commit (the Commit RPC): a batch closes at {@code maxTxns} txns or
+   * {@code maxBytes}, or when nothing more arrives within {@code lingerMicros} while
+   * {@code inflight} earlier batches are still outstanding (a lone committer never waits); a
+   * client not heard from for {@code sessionIdle} (leader-stamped entry time) is dropped from the
+   * dedupe table.
+   */
+  public record GroupCommit(int maxTxns, int maxBytes, long lingerMicros, int inflight, Duration sessionIdle) {
+    public static final GroupCommit DEFAULTS = new GroupCommit(1024, 4 << 20, 200, 4, Duration.ofMinutes(10));
+
+    public GroupCommit {
+      if (maxTxns < 1 || maxTxns > Revisions.MAX_TXNS_PER_ENTRY || maxBytes < 1 || lingerMicros < 0 || inflight < 1
+          || sessionIdle.isNegative() || sessionIdle.isZero()) {
+        throw new IllegalArgumentException("group commit settings out of range: maxTxns " + maxTxns + " (1.."
+            + Revisions.MAX_TXNS_PER_ENTRY + "), maxBytes " + maxBytes + ", lingerMicros " + lingerMicros
+            + ", inflight " + inflight + ", sessionIdle " + sessionIdle);
+      }
+    }
+  }
+
+  public GroupCommit groupCommit() {
+    return groupCommit;
   }
 
   public int maxWatchValueBytes() {
@@ -234,6 +260,7 @@ public final class MetaServerConfig {
     private long feedBytes = 64L << 20;
     private Duration feedLeaderLossBound = Duration.ofSeconds(6);
     private int maxWatchValueBytes = 64 * 1024;
+    private GroupCommit groupCommit = GroupCommit.DEFAULTS;
     private final Map<String, String> raftProperties = new LinkedHashMap<>();
     private Tls tls;
     private boolean allowTestReset;
@@ -330,6 +357,12 @@ public final class MetaServerConfig {
 
     public Builder feedLeaderLossBound(Duration d) {
       this.feedLeaderLossBound = d;
+      return this;
+    }
+
+    /** Leader-side group commit and dedupe-table bounds ({@link GroupCommit#DEFAULTS}). */
+    public Builder groupCommit(GroupCommit g) {
+      this.groupCommit = Objects.requireNonNull(g, "groupCommit");
       return this;
     }
 

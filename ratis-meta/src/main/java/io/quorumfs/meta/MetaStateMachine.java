@@ -59,6 +59,8 @@ final class MetaStateMachine extends BaseStateMachine {
   private final SnapshotStore snapshots = new SnapshotStore();
   private final ReplicaStore store;
   private final ChangeRing ring;
+  /** The dedupe table of leader-batched commits; used by the apply thread (and load at start). */
+  private final CommitSessions sessions;
   private final MetaServerConfig config;
   private final ScheduledExecutorService timer;
   /** Stale reads waiting for an applied index. */
@@ -69,6 +71,7 @@ final class MetaStateMachine extends BaseStateMachine {
     this.store = store;
     this.config = config;
     this.timer = timer;
+    this.sessions = new CommitSessions(config.groupCommit().sessionIdle().toMillis());
     this.ring = new ChangeRing(config.feedEvents(), config.feedBytes());
   }
 
@@ -111,6 +114,7 @@ final class MetaStateMachine extends BaseStateMachine {
       }
       setLastAppliedTermIndex(s.getTermIndex());
     }
+    sessions.load(store.sessions());
     ring.reset(store.applied().revision());
   }
 
@@ -138,16 +142,18 @@ final class MetaStateMachine extends BaseStateMachine {
   /**
    * Runs on the leader only, before an entry is logged: the one place that refuses the test-only
    * reset entry unless this replica allows it (refusing here keeps the log, and so every replica's
-   * apply, deterministic).
+   * apply, deterministic). The refusal is a context carrying the exception, which Ratis answers
+   * as a failed reply; throwing here instead would break the client's ordered request stream.
    */
   @Override
   public TransactionContext startTransaction(org.apache.ratis.protocol.RaftClientRequest request) throws IOException {
     org.apache.ratis.thirdparty.com.google.protobuf.ByteString c = request.getMessage().getContent();
+    TransactionContext context = super.startTransaction(request);
     if (c.size() == 1 && c.byteAt(0) == Wire.RESET && !config.allowTestReset()) {
-      throw new IOException("the reset entry is refused: replica " + config.id()
-          + " was not started with allowTestReset (tests only)");
+      context.setException(new IOException("the reset entry is refused: replica " + config.id()
+          + " was not started with allowTestReset (tests only)"));
     }
-    return super.startTransaction(request);
+    return context;
   }
 
   @Override
@@ -180,6 +186,9 @@ final class MetaStateMachine extends BaseStateMachine {
       LOG.info("{}: reset entry at index {}: every key deleted", config.id(), index);
       return new byte[] {Wire.OK};
     }
+    if (data.length > 0 && data[0] == Wire.GROUP) {
+      return applyGroup(term, index, data);
+    }
     List<Txn> txns;
     try {
       txns = Wire.decodeBatch(data, Revisions.MAX_TXNS_PER_ENTRY);
@@ -193,19 +202,69 @@ final class MetaStateMachine extends BaseStateMachine {
     Wire.Out o = new Wire.Out(16 + 24 * txns.size());
     o.b(Wire.OK).i(r.outcomes().size());
     for (TxnApplier.TxnOutcome t : r.outcomes()) {
-      if (t.ok()) {
-        o.b(1).l(t.revision()).i(t.opResults().length);
-        for (long v : t.opResults()) {
-          o.l(v);
-        }
-      } else if (t.invalid() != null) {
-        o.b(2).str(t.invalid());
+      Wire.writeOutcome(o, t);
+    }
+    return o.bytes();
+  }
+
+  /**
+   * A leader-batched entry: each (client, seq) already in the dedupe table answers with its
+   * recorded result and is not applied again; the new txns are applied in order, and their results
+   * recorded, in the same atomic write as their data. Time comes from the entry (leader-stamped).
+   */
+  private byte[] applyGroup(long term, long index, byte[] data) {
+    Wire.Group g;
+    try {
+      g = Wire.decodeGroup(data, Revisions.MAX_TXNS_PER_ENTRY);
+    } catch (Wire.MalformedException e) {
+      LOG.warn("{}: malformed group entry at index {} ({} bytes): {}", config.id(), index, data.length, e.getMessage());
+      store.apply(term, index, List.of());
+      return error("malformed entry at index " + index + ": " + e.getMessage());
+    }
+    List<Wire.GroupItem> items = g.items();
+    byte[][] replies = new byte[items.size()][];
+    List<Txn> fresh = new ArrayList<>(items.size());
+    List<Integer> freshAt = new ArrayList<>(items.size());
+    Map<java.util.UUID, java.util.Set<Long>> newSeqs = new java.util.HashMap<>();
+    for (int i = 0; i < items.size(); i++) {
+      Wire.GroupItem it = items.get(i);
+      CommitSessions.Seen seen = sessions.seen(it.client(), it.seq());
+      boolean repeatedHere = !newSeqs.computeIfAbsent(it.client(), k -> new java.util.HashSet<>()).add(it.seq());
+      if (seen == CommitSessions.Seen.DUPLICATE || repeatedHere) {
+        replies[i] = null; // filled from the table below
+      } else if (seen == CommitSessions.Seen.ACKNOWLEDGED) {
+        replies[i] = Wire.outcome(new TxnApplier.TxnOutcome(false, 0, null, null,
+            "txn " + it.seq() + " of client " + it.client() + " was acknowledged and forgotten; not applied again"));
       } else {
-        o.b(0).i(t.failedCompares().length);
-        for (int c : t.failedCompares()) {
-          o.i(c);
-        }
+        fresh.add(it.txn());
+        freshAt.add(i);
       }
+    }
+    ReplicaStore.EntryResult r = store.apply(term, index, fresh, outcomes -> {
+      for (int j = 0; j < outcomes.size(); j++) {
+        int i = freshAt.get(j);
+        replies[i] = Wire.outcome(outcomes.get(j));
+        sessions.record(items.get(i).client(), items.get(i).seq(), replies[i]);
+      }
+      for (Wire.GroupItem it : items) {
+        sessions.touch(it.client(), it.lowWater(), g.leaderMillis());
+      }
+      sessions.expire(g.leaderMillis());
+      return sessions.drainDirty();
+    });
+    ring.append(r.events(), store.applied().revision());
+    Wire.Out o = new Wire.Out(16 + 32 * items.size());
+    o.b(Wire.OK).i(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      byte[] reply = replies[i];
+      if (reply == null) {
+        reply = sessions.result(items.get(i).client(), items.get(i).seq());
+      }
+      if (reply == null) {
+        reply = Wire.outcome(new TxnApplier.TxnOutcome(false, 0, null, null, "txn " + items.get(i).seq()
+            + " of client " + items.get(i).client() + " has no recorded result"));
+      }
+      o.bytes(reply);
     }
     return o.bytes();
   }

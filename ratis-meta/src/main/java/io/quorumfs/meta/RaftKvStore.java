@@ -66,6 +66,8 @@ final class RaftKvStore implements KvStore {
   private final RaftGroup group;
   private final Options options;
   private final CommitBatcher batcher;
+  /** {@code ?commit=leader}: commits go to the leader's Commit RPC, batched there (null: client batching). */
+  private final LeaderCommitClient leaderCommits;
   private final RaftPeerId initialLeader;
   private final AtomicLong seenRevision = new AtomicLong();
   private volatile boolean closed;
@@ -73,7 +75,7 @@ final class RaftKvStore implements KvStore {
   /** Parsed {@code raft://} query parameters, with their defaults. */
   record Options(String group, Duration timeout, Duration requestTimeout, boolean followerReads,
                  long lingerMicros, int batchTxns, int inflight, long pollWaitMillis, Tls tls,
-                 String feed) {
+                 String feed, boolean leaderCommits) {
 
     static Options parse(String query) {
       String group = "meta";
@@ -89,6 +91,7 @@ final class RaftKvStore implements KvStore {
       String passwordEnv = null;
       String password = null;
       String feed = "leader";
+      boolean leaderCommits = true;
       if (query != null && !query.isEmpty()) {
         for (String kv : query.split("&")) {
           int eq = kv.indexOf('=');
@@ -113,6 +116,12 @@ final class RaftKvStore implements KvStore {
               case "tlsTrustStore" -> trustStore = v;
               case "tlsPasswordEnv" -> passwordEnv = v;
               case "tlsPassword" -> password = v;
+              case "commit" -> {
+                if (!v.equals("leader") && !v.equals("client")) {
+                  throw new IllegalArgumentException("commit must be leader or client, got '" + v + "'");
+                }
+                leaderCommits = v.equals("leader");
+              }
               case "feed" -> {
                 if (!v.equals("leader") && !v.equals("follower") && !v.equals("any")) {
                   throw new IllegalArgumentException("feed must be leader, follower or any, got '" + v + "'");
@@ -121,7 +130,7 @@ final class RaftKvStore implements KvStore {
               }
               default -> throw new IllegalArgumentException("unknown raft:// parameter '" + k
                   + "'; known: group, timeout, requestTimeout, reads, lingerMicros, batch, inflight, pollMillis,"
-                  + " tlsKeyStore, tlsTrustStore, tlsPasswordEnv, tlsPassword, feed");
+                  + " tlsKeyStore, tlsTrustStore, tlsPasswordEnv, tlsPassword, feed, commit");
             }
           } catch (NumberFormatException e) {
             throw new IllegalArgumentException("raft:// parameter '" + k + "' has a bad number '" + v + "'");
@@ -132,7 +141,7 @@ final class RaftKvStore implements KvStore {
         throw new IllegalArgumentException("raft:// batch and inflight must be >= 1, lingerMicros and pollMillis >= 0");
       }
       return new Options(group, timeout, request, follower, linger, batch, inflight, poll,
-          Tls.of(keyStore, trustStore, passwordEnv, password), feed);
+          Tls.of(keyStore, trustStore, passwordEnv, password), feed, leaderCommits);
     }
 
     private static Duration duration(String v) {
@@ -162,6 +171,10 @@ final class RaftKvStore implements KvStore {
     this.peers = new ArrayList<>();
     ids.keySet().forEach(id -> peers.add(RaftPeerId.valueOf(id)));
     this.client = newClient();
+    this.leaderCommits = !options.leaderCommits() ? null : new LeaderCommitClient(uri, new ArrayList<>(ids.values()),
+        found.leaderId() == null ? null : ids.get(found.leaderId()), options.tls(), options.timeout().toMillis(),
+        options.requestTimeout().toMillis(), options.inflight(),
+        Math.min(options.batchTxns(), MetaServerConfig.GroupCommit.DEFAULTS.maxTxns()));
     this.batcher = new CommitBatcher("raft-commit", options.batchTxns(), 4 << 20,
         options.lingerMicros() * 1000, options.inflight(), this::sendCommit);
   }
@@ -275,8 +288,7 @@ final class RaftKvStore implements KvStore {
       throw new KvLimitException("txn of " + txn.size() + " compares and operations exceeds the raft:// limit of "
           + MAX_TXN_SIZE);
     }
-    CompletableFuture<CommitResult> f = batcher.submit(txn);
-    CommitResult r = await(f, "commit");
+    CommitResult r = leaderCommits != null ? leaderCommits.commit(txn) : await(batcher.submit(txn), "commit");
     if (r.ok()) {
       seenRevision.accumulateAndGet(r.revision(), Math::max);
     }
@@ -305,7 +317,44 @@ final class RaftKvStore implements KvStore {
     }
   }
 
+  /**
+   * A read, retried until the call's timeout while the cluster cannot answer yet (no leader during
+   * an election: "Leader is unknown", a leader not ready, a follower's ReadIndex failing). Reads
+   * change nothing, so any such retry is safe; callers need no retry loop of their own.
+   */
   private byte[] read(byte[] query, String what) {
+    long deadline = System.nanoTime() + options.timeout().toNanos();
+    long backoffMs = 10;
+    while (true) {
+      CompletableFuture<byte[]> f = sendRead(query);
+      try {
+        return f.get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000) + options.requestTimeout().toMillis(),
+            TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause();
+        boolean retriable = !closed && !(c instanceof IllegalArgumentException) && !(c instanceof KvClosedException);
+        if (!retriable || System.nanoTime() + backoffMs * 1_000_000 >= deadline) {
+          return await(f, what);
+        }
+      } catch (TimeoutException e) {
+        f.cancel(false);
+        throw new KvUnavailableException(what + " on " + uri + " got no answer from a quorum within "
+            + options.timeout().toMillis() + " ms (is a majority of replicas up?)");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new KvUnavailableException(what + " on " + uri + " interrupted");
+      }
+      try {
+        Thread.sleep(backoffMs); // retry back-off; the deadline bounds the loop
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new KvUnavailableException(what + " on " + uri + " interrupted");
+      }
+      backoffMs = Math.min(200, backoffMs * 2);
+    }
+  }
+
+  private CompletableFuture<byte[]> sendRead(byte[] query) {
     CompletableFuture<RaftClientReply> f;
     if (options.followerReads()) {
       RaftPeerId peer = peers.get(ThreadLocalRandom.current().nextInt(peers.size()));
@@ -318,7 +367,7 @@ final class RaftKvStore implements KvStore {
     } else {
       f = client.async().sendReadOnly(MetaStateMachine.message(query));
     }
-    return await(f.thenApply(RaftKvStore::content), what);
+    return f.thenApply(RaftKvStore::content);
   }
 
   private <T> T await(CompletableFuture<T> f, String what) {
@@ -453,6 +502,9 @@ final class RaftKvStore implements KvStore {
     }
     ws.forEach(RaftWatch::close);
     batcher.close();
+    if (leaderCommits != null) {
+      leaderCommits.close();
+    }
     try {
       client.close();
       RaftClient c = staleClient;

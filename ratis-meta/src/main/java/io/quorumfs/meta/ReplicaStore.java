@@ -33,7 +33,24 @@ interface ReplicaStore extends AutoCloseable {
    * Applies the txns of log entry {@code (term, index)} in order, each checked on its own, and
    * records the entry as applied, atomically. An empty list only records the position.
    */
-  EntryResult apply(long term, long index, List<Txn> txns);
+  default EntryResult apply(long term, long index, List<Txn> txns) {
+    return apply(term, index, txns, outcomes -> java.util.Map.of());
+  }
+
+  /**
+   * As {@link #apply(long, long, List)}, and also writes the commit-session rows that
+   * {@code sessionRows} returns for the txns' outcomes (client id to row, null deletes) in the
+   * same atomic step ({@link CommitSessions}).
+   */
+  EntryResult apply(long term, long index, List<Txn> txns, SessionRows sessionRows);
+
+  /** Computes the commit-session rows to persist with an entry, from its txns' outcomes. */
+  interface SessionRows {
+    java.util.Map<java.util.UUID, byte[]> rows(List<TxnApplier.TxnOutcome> outcomes);
+  }
+
+  /** Every persisted commit-session row (client id to row). */
+  java.util.Map<java.util.UUID, byte[]> sessions();
 
   /**
    * Deletes every key and records entry {@code (term, index)} as applied, atomically (the

@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 import org.rocksdb.Checkpoint;
@@ -32,7 +33,7 @@ import org.rocksdb.WriteOptions;
 
 /**
  * {@code rocks://path} replica store, on RocksDB directly. Layout: data key {@code 'd' + key}
- * holds {@code version (8 bytes) + value}; meta key {@code 'm' + name} holds the applied position
+ * holds {@code version (8 bytes) + value}; commit-session rows are {@code 's' + client id}; meta key {@code 'm' + name} holds the applied position
  * ({@code term, index, revision}) and the raft group id. One entry is one WriteBatch including
  * the applied position. Writes are not fsynced: the Raft log is, and a restart replays it from
  * the persisted position. Snapshots are RocksDB checkpoints (hard links).
@@ -46,6 +47,9 @@ final class RocksReplicaStore implements ReplicaStore {
   private static final byte[] APPLIED = "mapplied".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] GROUP = "mgroup".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] DATA_START = {'d'};
+  /** Commit-session rows: {@code 's' + client id (16 bytes)} ({@link CommitSessions}). */
+  private static final byte[] SESSION_START = {'s'};
+  private static final byte[] SESSION_END = {'t'};
   private static final byte[] DATA_END = {'e'};
 
   private final Path dir;
@@ -110,7 +114,7 @@ final class RocksReplicaStore implements ReplicaStore {
   }
 
   @Override
-  public EntryResult apply(long term, long index, List<Txn> txns) {
+  public EntryResult apply(long term, long index, List<Txn> txns, SessionRows sessionRows) {
     handle.readLock().lock();
     try {
       checkOpen();
@@ -123,6 +127,13 @@ final class RocksReplicaStore implements ReplicaStore {
             batch.put(dataKey(v.key()), encode(v));
           } else {
             batch.delete(dataKey(v.key()));
+          }
+        }
+        for (Map.Entry<UUID, byte[]> row : sessionRows.rows(r.outcomes()).entrySet()) {
+          if (row.getValue() == null) {
+            batch.delete(sessionKey(row.getKey()));
+          } else {
+            batch.put(sessionKey(row.getKey()), row.getValue());
           }
         }
         batch.put(APPLIED, ByteBuffer.allocate(24).putLong(term).putLong(index).putLong(next.revision()).array());
@@ -148,6 +159,32 @@ final class RocksReplicaStore implements ReplicaStore {
       applied = new Applied(term, index, applied.revision());
     } catch (RocksDBException e) {
       throw new KvException("replica store wipe failed at " + dir + ": " + e.getMessage(), e);
+    } finally {
+      handle.readLock().unlock();
+    }
+  }
+
+  private static byte[] sessionKey(UUID id) {
+    byte[] k = new byte[17];
+    k[0] = 's';
+    System.arraycopy(CommitSessions.idBytes(id), 0, k, 1, 16);
+    return k;
+  }
+
+  @Override
+  public Map<UUID, byte[]> sessions() {
+    handle.readLock().lock();
+    try {
+      checkOpen();
+      Map<UUID, byte[]> out = new java.util.TreeMap<>();
+      try (Slice bound = new Slice(SESSION_END);
+           ReadOptions ro = new ReadOptions().setIterateUpperBound(bound);
+           RocksIterator it = db.newIterator(ro)) {
+        for (it.seek(SESSION_START); it.isValid(); it.next()) {
+          out.put(CommitSessions.idOf(it.key(), 1), it.value());
+        }
+      }
+      return out;
     } finally {
       handle.readLock().unlock();
     }

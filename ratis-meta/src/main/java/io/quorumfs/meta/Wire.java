@@ -32,6 +32,13 @@ import java.util.List;
  * digest request              'D'
  * follower read               'F' long minIndex, query
  * reset entry (tests only)    'X'
+ * leader-batched entry        'B' long leaderMillis, int count, (long clientHi, long clientLo,
+ *                                 long seq, long lowWater, txn)*   (reply: 'k' int count, bytes outcome*)
+ * Commit RPC request          int count, (long clientHi, long clientLo, long seq, long lowWater, txn)*
+ * Commit RPC reply            'k' int count, bytes outcome* | 'n' str leaderAddress ("" unknown) | 'e' str message
+ * txn outcome                 1 long revision, int n, long opResult*  (applied)
+ *                             0 int n, int failedCompareIndex*        (a compare failed)
+ *                             2 str why                               (invalid: nothing applied)
  * </pre>
  *
  * Replies are built by {@link Out} and read by {@link In}; their layouts sit next to the code
@@ -53,10 +60,14 @@ final class Wire {
    * serve many "fresh, empty store" test cases. Revisions keep increasing across it.
    */
   static final byte RESET = 'X';
+  /** A log entry of txns from many clients, batched by the leader, each with its (client, seq). */
+  static final byte GROUP = 'B';
 
   /** Reply kinds. */
   static final byte OK = 'k';
   static final byte ERROR = 'e';
+  /** Commit RPC reply: this replica is not the leader; the leader's address follows ("" if unknown). */
+  static final byte NOT_LEADER = 'n';
 
   private Wire() {}
 
@@ -115,6 +126,143 @@ final class Wire {
     }
     in.end();
     return out;
+  }
+
+  /** One txn of a {@link #GROUP} entry: its client, sequence number, the client's low-water mark. */
+  record GroupItem(java.util.UUID client, long seq, long lowWater, Txn txn) {}
+
+  /** A decoded {@link #GROUP} entry. */
+  record Group(long leaderMillis, List<GroupItem> items) {}
+
+  /**
+   * Encodes a {@link #GROUP} entry from Commit RPC requests (each already checked by
+   * {@link #readCommitRequest}; their items are concatenated).
+   */
+  static byte[] encodeGroup(long leaderMillis, List<byte[]> requests) {
+    int size = 13;
+    int count = 0;
+    for (byte[] r : requests) {
+      size += r.length - 4;
+      count += java.nio.ByteBuffer.wrap(r).getInt();
+    }
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(size);
+    b.put(GROUP).putLong(leaderMillis).putInt(count);
+    for (byte[] r : requests) {
+      b.put(r, 4, r.length - 4);
+    }
+    return b.array();
+  }
+
+  static Group decodeGroup(byte[] data, int maxTxns) throws MalformedException {
+    In in = new In(data);
+    byte kind = in.b();
+    if (kind != GROUP) {
+      throw new MalformedException("entry kind " + (kind & 0xFF) + " is not a group ('B')");
+    }
+    long millis = in.l();
+    int n = in.count();
+    if (n > maxTxns) {
+      throw new MalformedException("entry holds " + n + " txns, more than the limit of " + maxTxns);
+    }
+    List<GroupItem> items = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      items.add(readGroupItem(in));
+    }
+    in.end();
+    return new Group(millis, items);
+  }
+
+  private static GroupItem readGroupItem(In in) throws MalformedException {
+    java.util.UUID client = new java.util.UUID(in.l(), in.l());
+    long seq = in.l();
+    long low = in.l();
+    if (seq < 1 || low < 0 || low > seq) {
+      throw new MalformedException("bad sequence numbers: seq " + seq + ", low-water mark " + low);
+    }
+    return new GroupItem(client, seq, low, readTxn(in));
+  }
+
+  /** A Commit RPC request of one client: its txns with their seqs, all with the same low-water mark. */
+  static byte[] encodeCommitRequest(java.util.UUID client, long[] seqs, long lowWater, List<Txn> txns) {
+    Out o = new Out(64 * txns.size());
+    o.i(txns.size());
+    for (int i = 0; i < txns.size(); i++) {
+      o.l(client.getMostSignificantBits()).l(client.getLeastSignificantBits()).l(seqs[i]).l(lowWater);
+      writeTxn(o, txns.get(i));
+    }
+    return o.bytes();
+  }
+
+  static byte[] encodeCommitRequest(java.util.UUID client, long seq, long lowWater, Txn txn) {
+    return encodeCommitRequest(client, new long[] {seq}, lowWater, List.of(txn));
+  }
+
+  /** Checks a whole Commit RPC request (so one bad request cannot spoil a batch); returns its item count. */
+  static int readCommitRequest(byte[] request, int maxTxns) throws MalformedException {
+    In in = new In(request);
+    int n = in.count();
+    if (n < 1 || n > maxTxns) {
+      throw new MalformedException("commit request holds " + n + " txns, not 1.." + maxTxns);
+    }
+    for (int i = 0; i < n; i++) {
+      readGroupItem(in);
+    }
+    in.end();
+    return n;
+  }
+
+  static void writeOutcome(Out o, TxnApplier.TxnOutcome t) {
+    if (t.ok()) {
+      o.b(1).l(t.revision()).i(t.opResults().length);
+      for (long v : t.opResults()) {
+        o.l(v);
+      }
+    } else if (t.invalid() != null) {
+      o.b(2).str(t.invalid());
+    } else {
+      o.b(0).i(t.failedCompares().length);
+      for (int c : t.failedCompares()) {
+        o.i(c);
+      }
+    }
+  }
+
+  static byte[] outcome(TxnApplier.TxnOutcome t) {
+    Out o = new Out(24);
+    writeOutcome(o, t);
+    return o.bytes();
+  }
+
+  /**
+   * Reads one txn outcome written by {@link #writeOutcome}.
+   *
+   * @throws IllegalArgumentException for an invalid txn (an Add or Max on a non-counter value)
+   */
+  static io.quorumfs.kv.CommitResult readOutcome(In in, Txn txn) throws MalformedException {
+    byte status = in.b();
+    if (status == 2) {
+      throw new IllegalArgumentException(in.str());
+    } else if (status == 1) {
+      long rev = in.l();
+      int k = in.count();
+      List<Long> results = new ArrayList<>(k);
+      for (int i = 0; i < k; i++) {
+        results.add(in.l());
+      }
+      return io.quorumfs.kv.CommitResult.ok(rev, results);
+    } else if (status == 0) {
+      int k = in.count();
+      List<Compare> failed = new ArrayList<>(k);
+      for (int i = 0; i < k; i++) {
+        int at = in.i();
+        if (at < 0 || at >= txn.compares().size()) {
+          throw new MalformedException("failed compare " + at + " of a txn with " + txn.compares().size());
+        }
+        failed.add(txn.compares().get(at));
+      }
+      return io.quorumfs.kv.CommitResult.conflict(failed);
+    }
+    throw new MalformedException("unknown outcome status " + status);
   }
 
   static Txn readTxn(In in) throws MalformedException {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@link RaftKvStore#resetForTests}) that deletes every key and the feed history, then a new
  * client. A second cluster with a 10-commit feed serves {@code newStoreWithHistory}.
  */
-final class RaftKvStoreContractTest extends KvStoreContract {
+class RaftKvStoreContractTest extends KvStoreContract {
 
   @TempDir
   static Path dir;
@@ -35,8 +35,13 @@ final class RaftKvStoreContractTest extends KvStoreContract {
     }
   }
 
-  private static KvStore fresh(LocalCluster c) {
-    KvStore s = KvStores.open(c.uri());
+  /** Extra {@code raft://} query parameters of the clients under test. */
+  protected String params() {
+    return "";
+  }
+
+  private KvStore fresh(LocalCluster c) {
+    KvStore s = KvStores.open(c.uri() + params());
     ((RaftKvStore) s).resetForTests();
     return s;
   }

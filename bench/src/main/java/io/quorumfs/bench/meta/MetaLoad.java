@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code -Dmetaload.phases=commits,reads,watch,failover} (default all) picks phases;
  * {@code -Dmetaload.raft=key=value;key=value} passes raw {@code raft.*} settings to every replica
  * ({@code --raft}); {@code -Dmetaload.committers=1,16,64} picks the committer counts;
- * {@code -Dmetaload.warmup=10} is the warm-up (16 committers) in seconds.
+ * {@code -Dmetaload.warmup=20} is the warm-up (16 committers) in seconds;
+ * {@code -Dmetaload.clients=1} spreads the committers over that many raft:// clients.
  */
 public final class MetaLoad {
 
@@ -71,17 +72,23 @@ public final class MetaLoad {
       try (KvStore store = KvStores.open(uri)) {
         // Warm-up: the replica JVMs JIT-compile the commit path first (a cold 1-committer phase
         // measured the compiler, not the path: ~3 ms of replica CPU per commit).
-        commits(store, 16, Integer.getInteger("metaload.warmup", 10));
+        // Committers are spread over this many raft:// clients (each its own client id/connection).
+        List<KvStore> clients = new ArrayList<>(List.of(store));
+        for (int i = 1; i < Integer.getInteger("metaload.clients", 1); i++) {
+          clients.add(KvStores.open(uri));
+        }
+        commits(clients, 16, Integer.getInteger("metaload.warmup", 20));
         if (phases.contains("commits")) {
           for (String cs : System.getProperty("metaload.committers", "1,16,64").split(",")) {
             int c = Integer.parseInt(cs.trim());
             long cpu0 = cpuNanos(procs);
-            Result r = commits(store, c, seconds);
+            Result r = commits(clients, c, seconds);
             double cpuPerOp = r.count == 0 ? 0 : (cpuNanos(procs) - cpu0) / 1e3 / r.count;
             System.out.printf("commits  committers=%-3d %8.0f/s  p50 %6.2f ms  p99 %6.2f ms  (%d ok, replica CPU %.0f us/commit)%n",
                 c, r.perSecond, r.p50, r.p99, r.count, cpuPerOp);
           }
         }
+        clients.subList(1, clients.size()).forEach(KvStore::close);
         if (phases.contains("reads")) {
           Result reads = reads(store, 16, seconds);
           System.out.printf("reads    readers=16      %8.0f/s  p50 %6.2f ms  p99 %6.2f ms%n",
@@ -195,9 +202,9 @@ public final class MetaLoad {
     return summarize(all, n, elapsed);
   }
 
-  private static Result commits(KvStore store, int committers, int seconds) throws InterruptedException {
+  private static Result commits(List<KvStore> stores, int committers, int seconds) throws InterruptedException {
     return timed(committers, seconds, (t, i) ->
-        store.commit(Txn.builder().put(Bytes.utf8("bench/" + t + "/" + (i % 1000)), new byte[64]).build()));
+        stores.get(t % stores.size()).commit(Txn.builder().put(Bytes.utf8("bench/" + t + "/" + (i % 1000)), new byte[64]).build()));
   }
 
   private static Result reads(KvStore store, int readers, int seconds) throws InterruptedException {

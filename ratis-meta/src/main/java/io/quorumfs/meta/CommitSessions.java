@@ -1,0 +1,146 @@
+package io.quorumfs.meta;
+
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The dedupe table of leader-batched commits ({@link Wire#GROUP} entries): per client id, the
+ * result of every txn sequence number at or above the client's low-water mark. Apply consults it
+ * so that a retried (client, seq) — after a lost reply, a leader change or a replica restart — is
+ * answered with the recorded result and never applied twice.
+ *
+ * <p>Bounded two ways, both deterministic (apply must be): a client's low-water mark ("every seq
+ * below it is acknowledged") drops older results, and a client not heard from for
+ * {@link #idleMillis} of leader-stamped entry time is forgotten. The table's changed rows are
+ * persisted in the same atomic write as the entry's data ({@link ReplicaStore#apply}); one thread
+ * (the apply thread) uses it.
+ */
+final class CommitSessions {
+
+  /** One client's row. */
+  static final class Session {
+    long lowWater;
+    long lastSeenMillis;
+    final TreeMap<Long, byte[]> results = new TreeMap<>();
+  }
+
+  /** What apply should do with one (client, seq). */
+  enum Seen { NEW, DUPLICATE, ACKNOWLEDGED }
+
+  private final Map<UUID, Session> sessions = new HashMap<>();
+  private final Map<UUID, byte[]> dirty = new LinkedHashMap<>();
+  private final long idleMillis;
+
+  CommitSessions(long idleMillis) {
+    this.idleMillis = idleMillis;
+  }
+
+  /** Replaces the table with the persisted rows (start, snapshot install). */
+  void load(Map<UUID, byte[]> rows) {
+    sessions.clear();
+    dirty.clear();
+    rows.forEach((id, row) -> sessions.put(id, decode(row)));
+  }
+
+  int size() {
+    return sessions.size();
+  }
+
+  Seen seen(UUID client, long seq) {
+    Session s = sessions.get(client);
+    if (s == null) {
+      return Seen.NEW;
+    }
+    if (s.results.containsKey(seq)) {
+      return Seen.DUPLICATE;
+    }
+    return seq < s.lowWater ? Seen.ACKNOWLEDGED : Seen.NEW;
+  }
+
+  byte[] result(UUID client, long seq) {
+    Session s = sessions.get(client);
+    return s == null ? null : s.results.get(seq);
+  }
+
+  /** The client was heard from at {@code now}: raises its low-water mark, drops older results. */
+  void touch(UUID client, long lowWater, long now) {
+    Session s = sessions.computeIfAbsent(client, k -> new Session());
+    s.lastSeenMillis = Math.max(s.lastSeenMillis, now);
+    if (lowWater > s.lowWater) {
+      s.lowWater = lowWater;
+      s.results.headMap(lowWater).clear();
+    }
+    dirty.put(client, null);
+  }
+
+  void record(UUID client, long seq, byte[] result) {
+    Session s = sessions.computeIfAbsent(client, k -> new Session());
+    s.results.put(seq, result);
+    dirty.put(client, null);
+  }
+
+  /** Forgets clients idle for longer than the bound at leader time {@code now}. */
+  void expire(long now) {
+    for (Iterator<Map.Entry<UUID, Session>> it = sessions.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<UUID, Session> e = it.next();
+      if (now - e.getValue().lastSeenMillis > idleMillis) {
+        it.remove();
+        dirty.put(e.getKey(), null);
+      }
+    }
+  }
+
+  /** The rows changed since the last call, encoded (null = delete), to persist with the entry. */
+  Map<UUID, byte[]> drainDirty() {
+    if (dirty.isEmpty()) {
+      return Map.of();
+    }
+    Map<UUID, byte[]> out = new LinkedHashMap<>();
+    for (UUID id : dirty.keySet()) {
+      Session s = sessions.get(id);
+      out.put(id, s == null ? null : encode(s));
+    }
+    dirty.clear();
+    return out;
+  }
+
+  static byte[] encode(Session s) {
+    int size = 20;
+    for (byte[] r : s.results.values()) {
+      size += 12 + r.length;
+    }
+    ByteBuffer b = ByteBuffer.allocate(size);
+    b.putLong(s.lowWater).putLong(s.lastSeenMillis).putInt(s.results.size());
+    s.results.forEach((seq, r) -> b.putLong(seq).putInt(r.length).put(r));
+    return b.array();
+  }
+
+  static Session decode(byte[] row) {
+    ByteBuffer b = ByteBuffer.wrap(row);
+    Session s = new Session();
+    s.lowWater = b.getLong();
+    s.lastSeenMillis = b.getLong();
+    int n = b.getInt();
+    for (int i = 0; i < n; i++) {
+      long seq = b.getLong();
+      byte[] r = new byte[b.getInt()];
+      b.get(r);
+      s.results.put(seq, r);
+    }
+    return s;
+  }
+
+  static byte[] idBytes(UUID id) {
+    return ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).array();
+  }
+
+  static UUID idOf(byte[] b, int offset) {
+    ByteBuffer buf = ByteBuffer.wrap(b, offset, 16);
+    return new UUID(buf.getLong(), buf.getLong());
+  }
+}

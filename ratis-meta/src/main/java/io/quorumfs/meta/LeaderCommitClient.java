@@ -1,0 +1,261 @@
+package io.quorumfs.meta;
+
+import io.quorumfs.kv.CommitResult;
+import io.quorumfs.kv.KvClosedException;
+import io.quorumfs.kv.KvException;
+import io.quorumfs.kv.KvUnavailableException;
+import io.quorumfs.kv.Txn;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.thirdparty.com.google.common.util.concurrent.ListenableFuture;
+import org.apache.ratis.thirdparty.io.grpc.CallOptions;
+import org.apache.ratis.thirdparty.io.grpc.ManagedChannel;
+import org.apache.ratis.thirdparty.io.grpc.stub.ClientCalls;
+
+/**
+ * The {@code raft://} client side of leader group commit ({@link CommitService}): each commit gets
+ * the next sequence number of this client's id. Concurrent commits are combined into one Commit
+ * RPC: a committer that finds a free sender slot (at most {@code senders} RPCs in flight) sends
+ * everything queued so far and keeps sending while more is queued; the others wait for their
+ * result (a lone committer sends at once, no linger). A {@link Wire#NOT_LEADER} answer names the
+ * leader to try next, a transport failure moves on to the next replica, and the same (client,
+ * seq)s are resent until the commit timeout. The replicas dedupe by (client, seq), so a resend —
+ * after a lost reply, a leader change or a replica restart — answers with the first result and is
+ * never applied twice. Every request carries the low-water mark (the lowest seq still unanswered)
+ * so the replicas can forget older results.
+ *
+ * <p>Thread-safe.
+ */
+final class LeaderCommitClient implements AutoCloseable {
+
+  private record Item(Txn txn, long seq, CompletableFuture<CommitResult> result) {}
+
+  private final UUID id = UUID.randomUUID();
+  private final AtomicLong nextSeq = new AtomicLong(1);
+  private final ConcurrentSkipListSet<Long> unanswered = new ConcurrentSkipListSet<>();
+  private final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
+  private final Semaphore senders;
+  private final int maxTxns;
+  private final List<String> addresses;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Tls tls;
+  private final long timeoutNanos;
+  private final long requestTimeoutMillis;
+  private final String uri;
+  private volatile String target;
+  private volatile boolean closed;
+
+  LeaderCommitClient(String uri, List<String> addresses, String leaderAddress, Tls tls, long timeoutMillis,
+                     long requestTimeoutMillis, int senders, int maxTxns) {
+    this.uri = uri;
+    this.addresses = new ArrayList<>(addresses);
+    this.tls = tls;
+    this.timeoutNanos = timeoutMillis * 1_000_000;
+    this.requestTimeoutMillis = requestTimeoutMillis;
+    this.senders = new Semaphore(senders);
+    this.maxTxns = maxTxns;
+    this.target = leaderAddress != null ? leaderAddress : addresses.get(0);
+  }
+
+  UUID id() {
+    return id;
+  }
+
+  CommitResult commit(Txn txn) {
+    byte[] alone = Wire.encodeCommitRequest(id, 1, 1, txn);
+    if (alone.length > RaftSettings.MAX_MESSAGE_BYTES - 64) {
+      throw RaftKvStore.tooBig(alone.length);
+    }
+    if (closed) {
+      throw new KvClosedException("raft:// store " + uri + " is closed");
+    }
+    long seq = nextSeq.getAndIncrement();
+    unanswered.add(seq);
+    Item item = new Item(txn, seq, new CompletableFuture<>());
+    queue.add(item);
+    try {
+      pump();
+      return item.result.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KvUnavailableException("commit on " + uri + " interrupted; its outcome is unknown");
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IllegalArgumentException iae) {
+        throw new IllegalArgumentException(iae.getMessage(), iae);
+      }
+      if (c instanceof KvClosedException k) {
+        throw new KvClosedException(k.getMessage());
+      }
+      if (c instanceof KvUnavailableException k) {
+        throw new KvUnavailableException(k.getMessage(), k);
+      }
+      if (c instanceof KvException k) {
+        throw new KvException(k.getMessage(), k);
+      }
+      throw new KvException("commit on " + uri + " failed: " + c, c);
+    } finally {
+      unanswered.remove(seq);
+    }
+  }
+
+  /** Sends what is queued while a sender slot is free; the last sender out re-checks the queue. */
+  private void pump() {
+    while (!queue.isEmpty() && senders.tryAcquire()) {
+      try {
+        for (List<Item> batch = drain(); !batch.isEmpty(); batch = drain()) {
+          send(batch);
+        }
+      } finally {
+        senders.release();
+      }
+    }
+  }
+
+  private List<Item> drain() {
+    List<Item> batch = new ArrayList<>();
+    int bytes = 0;
+    for (Item it; batch.size() < maxTxns && bytes < (4 << 20) && (it = queue.poll()) != null; ) {
+      batch.add(it);
+      bytes += 64 + it.txn.size() * 32;
+    }
+    return batch;
+  }
+
+  /** Sends one batch until it is answered or the deadline passes; completes every item. */
+  private void send(List<Item> batch) {
+    long deadline = System.nanoTime() + timeoutNanos;
+    long backoffMs = 5;
+    String lastProblem = "no attempt";
+    long[] seqs = new long[batch.size()];
+    List<Txn> txns = new ArrayList<>(batch.size());
+    long first = Long.MAX_VALUE;
+    for (int i = 0; i < seqs.length; i++) {
+      seqs[i] = batch.get(i).seq;
+      txns.add(batch.get(i).txn);
+      first = Math.min(first, seqs[i]);
+    }
+    try {
+      while (true) {
+        if (closed) {
+          throw new KvClosedException("raft:// store " + uri + " is closed");
+        }
+        Long low = unanswered.isEmpty() ? first : unanswered.first();
+        byte[] request = Wire.encodeCommitRequest(id, seqs, Math.min(low, first), txns);
+        if (request.length > RaftSettings.MAX_MESSAGE_BYTES - 64) {
+          // Rare: many large txns together. Send them one by one instead.
+          if (batch.size() > 1) {
+            for (Item it : batch) {
+              send(List.of(it));
+            }
+            return;
+          }
+          throw RaftKvStore.tooBig(request.length);
+        }
+        String to = target;
+        boolean wait = true;
+        try {
+          byte[] reply = call(to, request, deadline);
+          Wire.In in = new Wire.In(reply);
+          byte kind = in.b();
+          if (kind == Wire.OK) {
+            int n = in.count();
+            if (n != batch.size()) {
+              throw new Wire.MalformedException(n + " outcomes for " + batch.size() + " txns");
+            }
+            for (Item it : batch) {
+              try {
+                it.result.complete(Wire.readOutcome(new Wire.In(in.bytes()), it.txn));
+              } catch (IllegalArgumentException e) {
+                it.result.completeExceptionally(e);
+              }
+            }
+            return;
+          }
+          if (kind == Wire.ERROR) {
+            throw new KvException("the cluster refused the commit: " + in.str());
+          }
+          if (kind != Wire.NOT_LEADER) {
+            throw new KvException("unreadable commit reply from " + to + ": kind " + (kind & 0xFF));
+          }
+          String hint = in.str();
+          lastProblem = to + " is not the leader" + (hint.isEmpty() ? " and knows none" : "; the leader is " + hint);
+          if (hint.isEmpty()) {
+            moveTo(to, next(to));
+          } else if (!hint.equals(to)) {
+            moveTo(to, hint);
+            wait = false;
+          } // else: the leader itself, not ready yet: back off and ask it again
+        } catch (Wire.MalformedException e) {
+          throw new KvException("unreadable commit reply from " + to + ": " + e.getMessage());
+        } catch (ExecutionException | TimeoutException e) {
+          Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+          lastProblem = to + ": " + c;
+          moveTo(to, next(to));
+        }
+        if (System.nanoTime() > deadline) {
+          throw new KvUnavailableException("commit on " + uri + " got no answer from a quorum within "
+              + timeoutNanos / 1_000_000 + " ms (is a majority of replicas up?); last: " + lastProblem);
+        }
+        if (wait) {
+          Thread.sleep(backoffMs); // retry back-off; the deadline bounds the loop
+          backoffMs = Math.min(100, backoffMs * 2);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      KvUnavailableException u = new KvUnavailableException("commit on " + uri + " interrupted; its outcome is unknown");
+      batch.forEach(it -> it.result.completeExceptionally(u));
+    } catch (RuntimeException e) {
+      batch.forEach(it -> it.result.completeExceptionally(e));
+    }
+  }
+
+  private byte[] call(String address, byte[] request, long deadline)
+      throws ExecutionException, TimeoutException, InterruptedException {
+    long budget = Math.max(1, Math.min(requestTimeoutMillis, (deadline - System.nanoTime()) / 1_000_000));
+    ManagedChannel ch = channels.computeIfAbsent(address, a -> MetaRpc.channel(a, tls));
+    ListenableFuture<byte[]> f = ClientCalls.futureUnaryCall(
+        ch.newCall(CommitService.COMMIT, CallOptions.DEFAULT.withDeadlineAfter(budget, TimeUnit.MILLISECONDS)),
+        request);
+    try {
+      return f.get(budget + 1000, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | InterruptedException e) {
+      f.cancel(true);
+      throw e;
+    }
+  }
+
+  private void moveTo(String from, String to) {
+    if (target.equals(from)) {
+      target = to;
+    }
+  }
+
+  private String next(String address) {
+    int i = addresses.indexOf(address);
+    return addresses.get((i + 1) % addresses.size());
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    channels.values().forEach(ManagedChannel::shutdownNow);
+    channels.clear();
+    KvClosedException e = new KvClosedException("raft:// store " + uri + " is closed");
+    for (Item it; (it = queue.poll()) != null; ) {
+      it.result.completeExceptionally(e);
+    }
+  }
+}

@@ -102,7 +102,9 @@ final class KvFileSystem implements FileSystem {
     try {
       maintain();
     } catch (RuntimeException e) {
-      log.warn("session maintenance failed; will retry", e);
+      if (!closed) { // at close, a round cut short by the shutdown is expected, not a failure
+        log.warn("session maintenance failed; will retry", e);
+      }
     }
   }
 
@@ -463,7 +465,15 @@ final class KvFileSystem implements FileSystem {
         log.warn("flushing handle {} of inode {} at close failed; its writes are lost", h.fh, h.ino, e);
       }
     }
-    background.shutdownNow();
+    background.shutdown(); // let a running maintenance round finish its commit (bounded below)
+    try {
+      if (!background.awaitTermination(2, TimeUnit.SECONDS)) {
+        background.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      background.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
     prefetch.shutdownNow();
     uploads.shutdown(); // uploads still running belong to no commit now (orphans for the blob GC)
     try {

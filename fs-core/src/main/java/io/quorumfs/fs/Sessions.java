@@ -61,8 +61,15 @@ final class Sessions {
   }
 
   private static String hostName() {
-    String h = System.getenv("HOSTNAME");
-    return (h == null ? "?" : h) + "/" + ProcessHandle.current().pid();
+    String h = System.getenv("HOSTNAME"); // rarely exported to a child process
+    if (h == null || h.isEmpty()) {
+      try {
+        h = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        h = "?";
+      }
+    }
+    return h + "/" + ProcessHandle.current().pid();
   }
 
   /** Pushes this session's deadline one TTL ahead. */

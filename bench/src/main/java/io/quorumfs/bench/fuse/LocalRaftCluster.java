@@ -29,8 +29,10 @@ final class LocalRaftCluster implements AutoCloseable {
     Files.createDirectories(root);
     try {
       for (String id : peers.keySet()) {
+        // The replicas log like the benchmark JVM (run.sh: WARN); logback's default is DEBUG to the console.
+        String logConfig = System.getProperty("logback.configurationFile", "");
         List<String> cmd = List.of(java, "-Xmx512m", "-XX:+UseG1GC", "-Dio.netty.tryReflectionSetAccessible=true",
-            "-cp", System.getProperty("java.class.path"), MetaServerMain.class.getName(), "--id", id,
+            "-Dlogback.configurationFile=" + logConfig, "-cp", System.getProperty("java.class.path"), MetaServerMain.class.getName(), "--id", id,
             "--peers", spec.toString(), "--dir", root.resolve(id).toString());
         procs.add(new ProcessBuilder(cmd).redirectErrorStream(true)
             .redirectOutput(root.resolve(id + ".log").toFile()).start());

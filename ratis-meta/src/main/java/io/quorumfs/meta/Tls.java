@@ -1,8 +1,6 @@
 package io.quorumfs.meta;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -46,32 +44,13 @@ record Tls(Path keyStore, Path trustStore, String password) {
   }
 
   private KeyStore load(Path file) throws IOException, GeneralSecurityException {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(file)) {
-      ks.load(in, password.toCharArray());
-    }
-    return ks;
+    return io.quorumfs.kv.TlsFiles.loadPkcs12(file, password);
   }
 
   /** From URI parameters: {@code tlsKeyStore}, {@code tlsTrustStore}, {@code tlsPasswordEnv} or {@code tlsPassword}. */
   static Tls of(String keyStore, String trustStore, String passwordEnv, String password) {
-    if (keyStore == null && trustStore == null) {
-      return null;
-    }
-    if (keyStore == null || trustStore == null) {
-      throw new IllegalArgumentException("TLS needs both tlsKeyStore and tlsTrustStore");
-    }
-    String pw = password;
-    if (passwordEnv != null) {
-      pw = System.getenv(passwordEnv);
-      if (pw == null) {
-        throw new IllegalArgumentException("TLS password variable " + passwordEnv + " is not set");
-      }
-    }
-    if (pw == null) {
-      throw new IllegalArgumentException("TLS needs tlsPasswordEnv (or tlsPassword) for the key stores");
-    }
-    return new Tls(Path.of(keyStore), Path.of(trustStore), pw);
+    io.quorumfs.kv.TlsFiles files = io.quorumfs.kv.TlsFiles.of(keyStore, trustStore, passwordEnv, password);
+    return files == null ? null : new Tls(files.keyStore(), files.trustStore(), files.password());
   }
 
   /** Logs each certificate the trust store refuses on quorumfs.conn, then refuses it. */

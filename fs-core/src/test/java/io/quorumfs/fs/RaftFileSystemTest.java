@@ -5,8 +5,6 @@ import io.quorumfs.kv.KvStores;
 import io.quorumfs.meta.MetaServer;
 import io.quorumfs.meta.MetaServerConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,8 +28,9 @@ class RaftFileSystemTest extends FileSystemContract {
   @BeforeAll
   static void startCluster() throws IOException {
     Map<String, String> peers = new LinkedHashMap<>();
+    List<Integer> ports = io.quorumfs.kv.FreePorts.distinct(3);
     for (int i = 1; i <= 3; i++) {
-      peers.put("n" + i, "127.0.0.1:" + freePort());
+      peers.put("n" + i, "127.0.0.1:" + ports.get(i - 1));
     }
     for (String id : peers.keySet()) {
       Path d = dir.resolve(id);
@@ -44,13 +43,6 @@ class RaftFileSystemTest extends FileSystemContract {
     raft.commit(io.quorumfs.kv.Txn.builder().put("warmup".getBytes(), new byte[0]).build());
   }
 
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   @Override
   protected KvStore store() {

@@ -24,9 +24,16 @@ final class RaftCluster implements AutoCloseable {
 
   RaftCluster(Path root) throws Exception {
     this.root = root;
-    for (int i = 1; i <= 3; i++) {
-      try (ServerSocket s = new ServerSocket(0)) {
+    List<ServerSocket> held = new ArrayList<>(); // all bound until all are chosen: distinct ports
+    try {
+      for (int i = 1; i <= 3; i++) {
+        ServerSocket s = new ServerSocket(0);
+        held.add(s);
         peers.put("n" + i, "127.0.0.1:" + s.getLocalPort());
+      }
+    } finally {
+      for (ServerSocket s : held) {
+        s.close();
       }
     }
     try {

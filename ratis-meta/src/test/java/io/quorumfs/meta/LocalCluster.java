@@ -29,8 +29,9 @@ final class LocalCluster implements AutoCloseable {
     this.root = root;
     this.storeKind = storeKind;
     this.tweak = tweak;
+    List<Integer> ports = io.quorumfs.kv.FreePorts.distinct(n);
     for (int i = 1; i <= n; i++) {
-      peers.put("n" + i, "127.0.0.1:" + freePort());
+      peers.put("n" + i, "127.0.0.1:" + ports.get(i - 1));
     }
     try {
       for (String id : peers.keySet()) {

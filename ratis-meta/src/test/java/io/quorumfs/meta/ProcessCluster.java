@@ -27,8 +27,9 @@ final class ProcessCluster implements AutoCloseable {
   ProcessCluster(Path root, List<String> extraArgs) throws IOException {
     this.root = root;
     this.extraArgs = extraArgs;
+    List<Integer> ports = io.quorumfs.kv.FreePorts.distinct(3);
     for (int i = 1; i <= 3; i++) {
-      peers.put("n" + i, "127.0.0.1:" + LocalCluster.freePort());
+      peers.put("n" + i, "127.0.0.1:" + ports.get(i - 1));
     }
     try {
       for (String id : peers.keySet()) {

@@ -53,12 +53,22 @@ final class Endpoints {
             + key.envName(), ExitCode.USAGE, null));
   }
 
-  /** A port that was free a moment ago on 127.0.0.1. */
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A port that was free a moment ago on 127.0.0.1 and not handed out before by this process (a
+   * port just released can come back from the next bind of port 0, e.g. for the next replica).
+   */
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new CommandFailedException("cannot find a free port on 127.0.0.1: " + e.getMessage(), e);
+    for (int attempt = 0; ; attempt++) {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        int port = s.getLocalPort();
+        if (HANDED_OUT.add(port) || attempt >= 20) {
+          return port;
+        }
+      } catch (IOException e) {
+        throw new CommandFailedException("cannot find a free port on 127.0.0.1: " + e.getMessage(), e);
+      }
     }
   }
 

@@ -204,22 +204,11 @@ final class UpCommand implements Callable<Integer> {
               + "process; free it, or start over with a new --data-dir");
         }
       } else {
-        do { // a port just released can come back from the next bind of port 0
-          port = Endpoints.freePort();
-        } while (taken(peers, port));
+        port = Endpoints.freePort();
       }
       peers.add(new Parts.Peer(id, "127.0.0.1", port));
     }
     return peers;
-  }
-
-  private static boolean taken(List<Parts.Peer> peers, int port) {
-    for (Parts.Peer p : peers) {
-      if (p.port() == port) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**

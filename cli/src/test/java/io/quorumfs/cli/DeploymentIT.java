@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,8 +64,8 @@ class DeploymentIT {
   @Test
   void threeReplicas_blobServer_twoMounts_replicaKilledAndRestarted() throws Exception {
     dir = Files.createTempDirectory("quorumfs-deploy-it");
-    int[] ports = {freePort(), freePort(), freePort()};
-    int blobPort = freePort();
+    int[] ports = {Endpoints.freePort(), Endpoints.freePort(), Endpoints.freePort()};
+    int blobPort = Endpoints.freePort();
     String peers = "n1=127.0.0.1:" + ports[0] + ",n2=127.0.0.1:" + ports[1] + ",n3=127.0.0.1:"
         + ports[2];
     metaUri = "raft://127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:"
@@ -239,9 +238,4 @@ class DeploymentIT {
     return n;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 }

@@ -16,6 +16,18 @@ public final class FreePorts {
 
   private FreePorts() {}
 
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** A port free on 127.0.0.1 a moment ago and not returned by this method before in this JVM. */
+  public static int fresh() {
+    for (int attempt = 0; ; attempt++) {
+      int port = distinct(1).get(0);
+      if (HANDED_OUT.add(port) || attempt >= 20) {
+        return port;
+      }
+    }
+  }
+
   /** {@code n} distinct ports that were free on 127.0.0.1 a moment ago. */
   public static List<Integer> distinct(int n) {
     List<ServerSocket> held = new ArrayList<>();

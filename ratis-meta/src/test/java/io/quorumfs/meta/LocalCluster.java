@@ -1,8 +1,6 @@
 package io.quorumfs.meta;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -105,13 +103,9 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /** A free port, distinct from the ports this method returned before in this JVM. */
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return io.quorumfs.kv.FreePorts.fresh();
   }
 
   /** Stops every replica, in parallel (a Ratis server takes a while to shut down). */

@@ -56,11 +56,6 @@ final class LeaderCommitClient implements AutoCloseable {
   private volatile String target;
   private volatile boolean closed;
 
-  /** The replica (host:port) commits go to now: the leader as far as this client knows. */
-  String target() {
-    return target;
-  }
-
   LeaderCommitClient(String uri, List<String> addresses, String leaderAddress, Tls tls, long timeoutMillis,
                      long requestTimeoutMillis, int senders, int maxTxns) {
     this.uri = uri;

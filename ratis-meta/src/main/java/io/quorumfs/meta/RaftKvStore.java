@@ -69,7 +69,6 @@ final class RaftKvStore implements KvStore {
   /** {@code ?commit=leader}: commits go to the leader's Commit RPC, batched there (null: client batching). */
   private final LeaderCommitClient leaderCommits;
   private final RaftPeerId initialLeader;
-  private final Map<String, RaftPeerId> peerByAddress = new java.util.HashMap<>();
   private final AtomicLong seenRevision = new AtomicLong();
   private volatile boolean closed;
 
@@ -171,7 +170,6 @@ final class RaftKvStore implements KvStore {
     this.group = RaftSettings.group(options.group(), ids);
     this.peers = new ArrayList<>();
     ids.keySet().forEach(id -> peers.add(RaftPeerId.valueOf(id)));
-    ids.forEach((id, address) -> peerByAddress.put(address, RaftPeerId.valueOf(id)));
     this.client = newClient();
     this.leaderCommits = !options.leaderCommits() ? null : new LeaderCommitClient(uri, new ArrayList<>(ids.values()),
         found.leaderId() == null ? null : ids.get(found.leaderId()), options.tls(), options.timeout().toMillis(),
@@ -327,10 +325,8 @@ final class RaftKvStore implements KvStore {
   private byte[] read(byte[] query, String what) {
     long deadline = System.nanoTime() + options.timeout().toNanos();
     long backoffMs = 10;
-    boolean retry = false;
     while (true) {
-      CompletableFuture<byte[]> f = sendRead(query, retry);
-      retry = true;
+      CompletableFuture<byte[]> f = sendRead(query);
       try {
         return f.get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000) + options.requestTimeout().toMillis(),
             TimeUnit.MILLISECONDS);
@@ -358,7 +354,7 @@ final class RaftKvStore implements KvStore {
     }
   }
 
-  private CompletableFuture<byte[]> sendRead(byte[] query, boolean retry) {
+  private CompletableFuture<byte[]> sendRead(byte[] query) {
     CompletableFuture<RaftClientReply> f;
     if (options.followerReads()) {
       RaftPeerId peer = peers.get(ThreadLocalRandom.current().nextInt(peers.size()));
@@ -369,13 +365,7 @@ final class RaftKvStore implements KvStore {
       System.arraycopy(query, 0, msg, at.length, query.length);
       f = staleClient().async().sendStaleRead(MetaStateMachine.message(msg), -1, peer);
     } else {
-      // To the leader the commits found: the RaftClient only learns of a new leader from a refused
-      // write, and commits no longer go through it, while a follower answers a linearizable read
-      // too (ReadIndex from the leader, then waiting for its own apply: tens of ms per read).
-      // A retry lets Ratis pick, in case that leader is gone.
-      RaftPeerId leader = retry || leaderCommits == null ? null : peerByAddress.get(leaderCommits.target());
-      f = leader == null ? client.async().sendReadOnly(MetaStateMachine.message(query))
-          : client.async().sendReadOnly(MetaStateMachine.message(query), leader);
+      f = client.async().sendReadOnly(MetaStateMachine.message(query));
     }
     return f.thenApply(RaftKvStore::content);
   }

@@ -27,7 +27,6 @@ import java.util.List;
  * get request                 'G' int n, n × bytes key
  * scan request                'S' bytes start, bytes end?, int limit, bytes after?
  * revision request            'R'
- * watch poll                  'W' long after, int maxEvents, int waitMillis
  * status request              'T'
  * digest request              'D'
  * follower read               'F' long minIndex, query
@@ -50,7 +49,6 @@ final class Wire {
   static final byte GET = 'G';
   static final byte SCAN = 'S';
   static final byte REVISION = 'R';
-  static final byte WATCH = 'W';
   static final byte STATUS = 'T';
   static final byte DIGEST = 'D';
   /** A follower read: {@code 'F' long minIndex, query}: answered once the replica applied minIndex. */

@@ -1,18 +1,13 @@
 package io.quorumfs.blob;
 
+import io.quorumfs.kv.RefusalLog;
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.cert.CertificateException;
-import java.security.cert.X509Certificate;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,19 +53,8 @@ public record BlobServerTls(Path keyStore, Path trustStore, String password) {
       // JDK HTTP client would connect without its certificate.
       KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
       kmf.init(load(keyStore), password.toCharArray());
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(load(trustStore));
-      X509ExtendedTrustManager trust = null;
-      for (TrustManager tm : tmf.getTrustManagers()) {
-        if (tm instanceof X509ExtendedTrustManager) {
-          trust = (X509ExtendedTrustManager) tm;
-        }
-      }
-      if (trust == null) {
-        throw new GeneralSecurityException("no X.509 trust manager for " + trustStore);
-      }
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(kmf.getKeyManagers(), new TrustManager[] {new Logged(trust)}, null);
+      ctx.init(kmf.getKeyManagers(), new TrustManager[] {RefusalLog.open(trustStore, password, "blob server connection", CONN::warn)}, null);
       return ctx;
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalArgumentException("TLS set-up from key store " + keyStore + " and trust store "
@@ -80,97 +64,5 @@ public record BlobServerTls(Path keyStore, Path trustStore, String password) {
 
   private KeyStore load(Path file) throws IOException, GeneralSecurityException {
     return io.quorumfs.kv.TlsFiles.loadPkcs12(file, password);
-  }
-
-  private static String subject(X509Certificate[] chain) {
-    return chain == null || chain.length == 0 ? "(no certificate)"
-        : chain[0].getSubjectX500Principal().getName();
-  }
-
-  /** Logs every refused certificate on quorumfs.conn, then refuses it as the delegate did. */
-  private static final class Logged extends X509ExtendedTrustManager {
-    private final X509ExtendedTrustManager d;
-
-    Logged(X509ExtendedTrustManager d) {
-      this.d = d;
-    }
-
-    private static CertificateException refused(String side, X509Certificate[] chain, String peer,
-        CertificateException e) {
-      CONN.warn("TLS: refused {} certificate '{}' from {}: {}", side, subject(chain), peer,
-          e.getMessage());
-      return e;
-    }
-
-    private static String peer(Socket s) {
-      return s == null ? "?" : String.valueOf(s.getRemoteSocketAddress());
-    }
-
-    private static String peer(SSLEngine e) {
-      return e == null ? "?" : e.getPeerHost() + ":" + e.getPeerPort();
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String auth) throws CertificateException {
-      try {
-        d.checkClientTrusted(chain, auth);
-      } catch (CertificateException e) {
-        throw refused("client", chain, "?", e);
-      }
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String auth, Socket s) throws CertificateException {
-      try {
-        d.checkClientTrusted(chain, auth, s);
-      } catch (CertificateException e) {
-        throw refused("client", chain, peer(s), e);
-      }
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String auth, SSLEngine en) throws CertificateException {
-      try {
-        d.checkClientTrusted(chain, auth, en);
-      } catch (CertificateException e) {
-        throw refused("client", chain, peer(en), e);
-      }
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String auth) throws CertificateException {
-      try {
-        d.checkServerTrusted(chain, auth);
-      } catch (CertificateException e) {
-        throw refused("server", chain, "?", e);
-      }
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String auth, Socket s) throws CertificateException {
-      try {
-        d.checkServerTrusted(chain, auth, s);
-      } catch (CertificateException e) {
-        throw refused("server", chain, peer(s), e);
-      }
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String auth, SSLEngine en) throws CertificateException {
-      try {
-        d.checkServerTrusted(chain, auth, en);
-      } catch (CertificateException e) {
-        throw refused("server", chain, peer(en), e);
-      }
-    }
-
-    /**
-     * None: the server then asks for "any certificate", so a client whose certificate another CA
-     * signed still presents it and is refused (and logged) here, instead of sending none.
-     */
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
   }
 }

@@ -94,12 +94,15 @@ public final class MetaLoad {
         }
         clients.subList(1, clients.size()).forEach(KvStore::close);
         if (phases.contains("reads")) {
+          long cpu0 = cpuNanos(procs);
           Result reads = reads(store, 16, seconds);
-          System.out.printf("reads    readers=16      %8.0f/s  p50 %6.2f ms  p99 %6.2f ms%n",
-              reads.perSecond, reads.p50, reads.p99);
+          System.out.printf("reads    readers=16      %8.0f/s  p50 %6.2f ms  p99 %6.2f ms  (replica CPU %.0f us/read)%n",
+              reads.perSecond, reads.p50, reads.p99, (cpuNanos(procs) - cpu0) / 1e3 / Math.max(1, reads.count));
+          cpu0 = cpuNanos(procs);
           Result earlyReads = reads(early, 16, seconds);
-          System.out.printf("reads    readers=16      %8.0f/s  p50 %6.2f ms  p99 %6.2f ms  (client opened before the election)%n",
-              earlyReads.perSecond, earlyReads.p50, earlyReads.p99);
+          System.out.printf("reads    readers=16      %8.0f/s  p50 %6.2f ms  p99 %6.2f ms  (replica CPU %.0f us/read;"
+              + " client opened before the election)%n", earlyReads.perSecond, earlyReads.p50, earlyReads.p99,
+              (cpuNanos(procs) - cpu0) / 1e3 / Math.max(1, earlyReads.count));
         }
         for (int c : phases.contains("watch") ? new int[] {16, 1} : new int[0]) {
           Result[] watch = watch(store, c, seconds);

@@ -75,6 +75,7 @@ final class RaftKvStore implements KvStore {
   private final LeaderCommitClient leaderCommits;
   /** Where the leader is: shared by the leader commits and the linearizable reads. */
   private final LeaderChannel leader;
+  private final LeaderReads leaderReads;
   private final RaftPeerId initialLeader;
   private final AtomicLong seenRevision = new AtomicLong();
   private volatile boolean closed;
@@ -180,6 +181,8 @@ final class RaftKvStore implements KvStore {
     this.client = newClient();
     this.leader = new LeaderChannel(new ArrayList<>(ids.values()),
         found.leaderId() == null ? null : ids.get(found.leaderId()), options.tls());
+    this.leaderReads = new LeaderReads(uri, leader, options.timeout().toMillis(), options.requestTimeout().toMillis(),
+        this::checkOpen);
     this.leaderCommits = !options.leaderCommits() ? null : new LeaderCommitClient(uri, leader,
         options.timeout().toMillis(), options.requestTimeout().toMillis(), options.inflight(),
         Math.min(options.batchTxns(), MetaServerConfig.GroupCommit.DEFAULTS.maxTxns()));
@@ -326,61 +329,7 @@ final class RaftKvStore implements KvStore {
   }
 
   private byte[] read(byte[] query, String what) {
-    return options.followerReads() ? followerRead(query, what) : leaderRead(query, what);
-  }
-
-  /**
-   * A linearizable read on the leader's Read RPC, resent until the call's timeout while the
-   * cluster cannot answer yet (no leader during an election, a leader not ready, a replica down):
-   * a {@link Wire#NOT_LEADER} hint moves the shared {@link LeaderChannel} (commits follow it too),
-   * a transport failure moves it to the next replica. Reads change nothing, so any resend is safe;
-   * callers need no retry loop of their own.
-   */
-  private byte[] leaderRead(byte[] query, String what) {
-    long deadline = System.nanoTime() + options.timeout().toNanos();
-    long backoffMs = 5;
-    String lastProblem = "no attempt";
-    while (true) {
-      checkOpen();
-      String to = leader.target();
-      boolean wait = true;
-      try {
-        long budget = Math.max(1, Math.min(options.requestTimeout().toMillis(),
-            (deadline - System.nanoTime()) / 1_000_000));
-        byte[] reply = leader.call(ReadService.READ, to, query, budget);
-        if (reply.length == 0 || reply[0] != Wire.NOT_LEADER) {
-          return reply;
-        }
-        Wire.In in = new Wire.In(reply);
-        in.b();
-        String hint = in.str();
-        String why = in.hasMore() ? " (" + in.str() + ")" : "";
-        lastProblem = to + " is not the leader" + (hint.isEmpty() ? " and knows none" : "; the leader is " + hint) + why;
-        wait = !leader.notLeader(to, hint);
-      } catch (Wire.MalformedException e) {
-        throw new KvException("unreadable " + what + " reply from " + to + ": " + e.getMessage());
-      } catch (ExecutionException | TimeoutException e) {
-        checkOpen();
-        lastProblem = to + ": " + (e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
-        leader.failed(to);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new KvUnavailableException(what + " on " + uri + " interrupted");
-      }
-      if (System.nanoTime() > deadline) {
-        throw new KvUnavailableException(what + " on " + uri + " got no answer from a quorum within "
-            + options.timeout().toMillis() + " ms (is a majority of replicas up?); last: " + lastProblem);
-      }
-      if (wait) {
-        try {
-          Thread.sleep(backoffMs); // retry back-off; the deadline bounds the loop
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new KvUnavailableException(what + " on " + uri + " interrupted");
-        }
-        backoffMs = Math.min(100, backoffMs * 2);
-      }
-    }
+    return options.followerReads() ? followerRead(query, what) : leaderReads.read(query, what);
   }
 
   /**

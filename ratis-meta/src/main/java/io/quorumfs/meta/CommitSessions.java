@@ -1,11 +1,12 @@
 package io.quorumfs.meta;
 
 import java.nio.ByteBuffer;
+import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -16,9 +17,11 @@ import java.util.UUID;
  *
  * <p>Bounded two ways, both deterministic (apply must be): a client's low-water mark ("every seq
  * below it is acknowledged") drops older results, and a client not heard from for
- * {@link #idleMillis} of leader-stamped entry time is forgotten. The table's changed rows are
- * persisted in the same atomic write as the entry's data ({@link ReplicaStore#apply}); one thread
- * (the apply thread) uses it.
+ * {@link #idleMillis} of leader-stamped entry time is forgotten. Expiry walks a (last seen, client)
+ * index from its oldest end, so it costs O(clients expired), not O(table). The index is derived
+ * from the rows (rebuilt on {@link #load}), so the persisted format is the rows alone. The table's
+ * changed rows are persisted in the same atomic write as the entry's data
+ * ({@link ReplicaStore#apply}); one thread (the apply thread) uses it.
  */
 final class CommitSessions {
 
@@ -32,7 +35,15 @@ final class CommitSessions {
   /** What apply should do with one (client, seq). */
   enum Seen { NEW, DUPLICATE, ACKNOWLEDGED }
 
+  /** A client's place in the expiry index. */
+  private record Idle(long lastSeenMillis, UUID client) {}
+
+  private static final Comparator<Idle> OLDEST_FIRST =
+      Comparator.comparingLong(Idle::lastSeenMillis).thenComparing(Idle::client);
+
   private final Map<UUID, Session> sessions = new HashMap<>();
+  /** Every session, oldest last-seen first: what {@link #expire} walks. */
+  private final TreeSet<Idle> byLastSeen = new TreeSet<>(OLDEST_FIRST);
   private final Map<UUID, byte[]> dirty = new LinkedHashMap<>();
   private final long idleMillis;
 
@@ -43,8 +54,13 @@ final class CommitSessions {
   /** Replaces the table with the persisted rows (start, snapshot install). */
   void load(Map<UUID, byte[]> rows) {
     sessions.clear();
+    byLastSeen.clear();
     dirty.clear();
-    rows.forEach((id, row) -> sessions.put(id, decode(row)));
+    rows.forEach((id, row) -> {
+      Session s = decode(row);
+      sessions.put(id, s);
+      byLastSeen.add(new Idle(s.lastSeenMillis, id));
+    });
   }
 
   int size() {
@@ -69,8 +85,12 @@ final class CommitSessions {
 
   /** The client was heard from at {@code now}: raises its low-water mark, drops older results. */
   void touch(UUID client, long lowWater, long now) {
-    Session s = sessions.computeIfAbsent(client, k -> new Session());
-    s.lastSeenMillis = Math.max(s.lastSeenMillis, now);
+    Session s = session(client);
+    if (now > s.lastSeenMillis) {
+      byLastSeen.remove(new Idle(s.lastSeenMillis, client));
+      s.lastSeenMillis = now;
+      byLastSeen.add(new Idle(now, client));
+    }
     if (lowWater > s.lowWater) {
       s.lowWater = lowWater;
       s.results.headMap(lowWater).clear();
@@ -79,19 +99,26 @@ final class CommitSessions {
   }
 
   void record(UUID client, long seq, byte[] result) {
-    Session s = sessions.computeIfAbsent(client, k -> new Session());
-    s.results.put(seq, result);
+    session(client).results.put(seq, result);
     dirty.put(client, null);
+  }
+
+  private Session session(UUID client) {
+    Session s = sessions.get(client);
+    if (s == null) {
+      s = new Session();
+      sessions.put(client, s);
+      byLastSeen.add(new Idle(s.lastSeenMillis, client));
+    }
+    return s;
   }
 
   /** Forgets clients idle for longer than the bound at leader time {@code now}. */
   void expire(long now) {
-    for (Iterator<Map.Entry<UUID, Session>> it = sessions.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<UUID, Session> e = it.next();
-      if (now - e.getValue().lastSeenMillis > idleMillis) {
-        it.remove();
-        dirty.put(e.getKey(), null);
-      }
+    while (!byLastSeen.isEmpty() && now - byLastSeen.first().lastSeenMillis() > idleMillis) {
+      UUID id = byLastSeen.pollFirst().client();
+      sessions.remove(id);
+      dirty.put(id, null);
     }
   }
 

@@ -7,21 +7,14 @@ import io.quorumfs.kv.KvUnavailableException;
 import io.quorumfs.kv.Txn;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.ratis.thirdparty.com.google.common.util.concurrent.ListenableFuture;
-import org.apache.ratis.thirdparty.io.grpc.CallOptions;
-import org.apache.ratis.thirdparty.io.grpc.ManagedChannel;
-import org.apache.ratis.thirdparty.io.grpc.stub.ClientCalls;
 
 /**
  * The {@code raft://} client side of leader group commit ({@link CommitService}): each commit gets
@@ -29,7 +22,8 @@ import org.apache.ratis.thirdparty.io.grpc.stub.ClientCalls;
  * RPC: a committer that finds a free sender slot (at most {@code senders} RPCs in flight) sends
  * everything queued so far and keeps sending while more is queued; the others wait for their
  * result (a lone committer sends at once, no linger). A {@link Wire#NOT_LEADER} answer names the
- * leader to try next, a transport failure moves on to the next replica, and the same (client,
+ * leader to try next, a transport failure moves on to the next replica (both tracked in the
+ * client's {@link LeaderChannel}, which its linearizable reads share), and the same (client,
  * seq)s are resent until the commit timeout. The replicas dedupe by (client, seq), so a resend —
  * after a lost reply, a leader change or a replica restart — answers with the first result and is
  * never applied twice. Every request carries the low-water mark (the lowest seq still unanswered)
@@ -47,25 +41,21 @@ final class LeaderCommitClient implements AutoCloseable {
   private final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
   private final Semaphore senders;
   private final int maxTxns;
-  private final List<String> addresses;
-  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
-  private final Tls tls;
+  private final LeaderChannel leader;
   private final long timeoutNanos;
   private final long requestTimeoutMillis;
   private final String uri;
-  private volatile String target;
   private volatile boolean closed;
 
-  LeaderCommitClient(String uri, List<String> addresses, String leaderAddress, Tls tls, long timeoutMillis,
-                     long requestTimeoutMillis, int senders, int maxTxns) {
+  /** {@code leader} is shared with the caller, who closes it. */
+  LeaderCommitClient(String uri, LeaderChannel leader, long timeoutMillis, long requestTimeoutMillis, int senders,
+                     int maxTxns) {
     this.uri = uri;
-    this.addresses = new ArrayList<>(addresses);
-    this.tls = tls;
+    this.leader = leader;
     this.timeoutNanos = timeoutMillis * 1_000_000;
     this.requestTimeoutMillis = requestTimeoutMillis;
     this.senders = new Semaphore(senders);
     this.maxTxns = maxTxns;
-    this.target = leaderAddress != null ? leaderAddress : addresses.get(0);
   }
 
   UUID id() {
@@ -163,7 +153,7 @@ final class LeaderCommitClient implements AutoCloseable {
           }
           throw RaftKvStore.tooBig(request.length);
         }
-        String to = target;
+        String to = leader.target();
         boolean wait = true;
         try {
           byte[] reply = call(to, request, deadline);
@@ -191,18 +181,13 @@ final class LeaderCommitClient implements AutoCloseable {
           }
           String hint = in.str();
           lastProblem = to + " is not the leader" + (hint.isEmpty() ? " and knows none" : "; the leader is " + hint);
-          if (hint.isEmpty()) {
-            moveTo(to, next(to));
-          } else if (!hint.equals(to)) {
-            moveTo(to, hint);
-            wait = false;
-          } // else: the leader itself, not ready yet: back off and ask it again
+          wait = !leader.notLeader(to, hint);
         } catch (Wire.MalformedException e) {
           throw new KvException("unreadable commit reply from " + to + ": " + e.getMessage());
         } catch (ExecutionException | TimeoutException e) {
           Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
           lastProblem = to + ": " + c;
-          moveTo(to, next(to));
+          leader.failed(to);
         }
         if (System.nanoTime() > deadline) {
           throw new KvUnavailableException("commit on " + uri + " got no answer from a quorum within "
@@ -225,34 +210,12 @@ final class LeaderCommitClient implements AutoCloseable {
   private byte[] call(String address, byte[] request, long deadline)
       throws ExecutionException, TimeoutException, InterruptedException {
     long budget = Math.max(1, Math.min(requestTimeoutMillis, (deadline - System.nanoTime()) / 1_000_000));
-    ManagedChannel ch = channels.computeIfAbsent(address, a -> MetaRpc.channel(a, tls));
-    ListenableFuture<byte[]> f = ClientCalls.futureUnaryCall(
-        ch.newCall(CommitService.COMMIT, CallOptions.DEFAULT.withDeadlineAfter(budget, TimeUnit.MILLISECONDS)),
-        request);
-    try {
-      return f.get(budget + 1000, TimeUnit.MILLISECONDS);
-    } catch (TimeoutException | InterruptedException e) {
-      f.cancel(true);
-      throw e;
-    }
-  }
-
-  private void moveTo(String from, String to) {
-    if (target.equals(from)) {
-      target = to;
-    }
-  }
-
-  private String next(String address) {
-    int i = addresses.indexOf(address);
-    return addresses.get((i + 1) % addresses.size());
+    return leader.call(CommitService.COMMIT, address, request, budget);
   }
 
   @Override
   public void close() {
     closed = true;
-    channels.values().forEach(ManagedChannel::shutdownNow);
-    channels.clear();
     KvClosedException e = new KvClosedException("raft:// store " + uri + " is closed");
     for (Item it; (it = queue.poll()) != null; ) {
       it.result.completeExceptionally(e);

@@ -85,6 +85,7 @@ final class MemReplicaStore implements ReplicaStore {
     try {
       checkOpen();
       data.clear();
+      sessions.clear();
       applied = new Applied(term, index, applied.revision());
     } finally {
       lock.writeLock().unlock();

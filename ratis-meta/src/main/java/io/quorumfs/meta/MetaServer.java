@@ -32,6 +32,8 @@ public final class MetaServer implements AutoCloseable {
   private final FeedService feed;
   /** Leader-side group commit (our Commit RPC); set once the services are built. */
   private CommitService commit;
+  /** Leader-served linearizable reads (our Read RPC); set once the services are built. */
+  private ReadService reads;
   private volatile boolean closed;
 
   private MetaServer(MetaServerConfig config, RaftServer server, MetaStateMachine sm, ScheduledExecutorService timer,
@@ -79,6 +81,8 @@ public final class MetaServer implements AutoCloseable {
       rpc.add(feed.definition());
       commits = new CommitService(config.id(), sm, config.groupCommit(), System::currentTimeMillis);
       rpc.add(commits.definition());
+      ReadService reads = new ReadService(sm);
+      rpc.add(reads.definition());
       addServices(rpc, sm);
       rpc.install(params);
       RaftServer server = RaftServer.newBuilder()
@@ -95,6 +99,7 @@ public final class MetaServer implements AutoCloseable {
           config.group(), ours, dir, config.storeUri(), config.tls() == null ? "plain gRPC" : "mutual TLS");
       MetaServer started = new MetaServer(config, server, sm, timer, feed);
       started.commit = commits;
+      started.reads = reads;
       return started;
     } catch (IOException | RuntimeException e) {
       if (commits != null) {
@@ -148,6 +153,11 @@ public final class MetaServer implements AutoCloseable {
     return d != null && d.getInfo().isLeader();
   }
 
+  /** Linearizable reads this replica served as the leader through its Read RPC (tests, metrics). */
+  long readsServed() {
+    return reads.served();
+  }
+
   /** This replica's status, read locally (no RPC). */
   public MetaStatus.Replica status() {
     return MetaStatus.decodeReplica(config.address(), stateMachine.query(
@@ -178,6 +188,7 @@ public final class MetaServer implements AutoCloseable {
     }
     closed = true;
     commit.close();
+    reads.close();
     feed.close();
     try {
       server.close();

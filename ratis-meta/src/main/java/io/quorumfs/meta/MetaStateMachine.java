@@ -181,7 +181,8 @@ final class MetaStateMachine extends BaseStateMachine {
 
   private byte[] apply(long term, long index, byte[] data) {
     if (data.length == 1 && data[0] == Wire.RESET) {
-      store.wipe(term, index);
+      store.wipe(term, index); // the data and the dedupe table's rows
+      sessions.load(Map.of());
       ring.forgetHistory(store.applied().revision());
       LOG.info("{}: reset entry at index {}: every key deleted", config.id(), index);
       return new byte[] {Wire.OK};

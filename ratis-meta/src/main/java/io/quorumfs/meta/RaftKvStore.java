@@ -39,14 +39,19 @@ import org.apache.ratis.util.TimeDuration;
  * {@code raft://host:port,host:port,host:port} - the metadata quorum as a {@link KvStore}.
  *
  * <ul>
- *   <li>Commits are group-committed by a {@link CommitBatcher} into one log entry per batch, sent
- *       through one RaftClient that finds and follows the leader. A retry after a lost reply
+ *   <li>Commits ({@code ?commit=leader}, the default) go to the leader's Commit RPC
+ *       ({@link LeaderCommitClient}, {@link CommitService}), which batches txns of all clients.
+ *       With {@code ?commit=client} they are group-committed by a {@link CommitBatcher} into one
+ *       log entry per batch, sent through one RaftClient that finds and follows the leader. A retry after a lost reply
  *       reuses the request's call id, so Ratis's retry cache answers it instead of applying the
  *       batch again. When no quorum acknowledges within the commit timeout the call throws
  *       {@link KvUnavailableException} and the outcome is unknown.</li>
- *   <li>Reads are linearizable (ReadIndex on the leader, leader lease on); with
- *       {@code ?reads=follower} they go to any replica that has applied at least the newest
- *       revision this client has seen (read-your-writes, monotonic).</li>
+ *   <li>Reads are linearizable: sent to the leader's Read RPC ({@link ReadService}: ReadIndex on
+ *       the leader, leader lease on), following the same {@link LeaderChannel} as the commits, so
+ *       a client that started before an election or saw a leader change reads from the leader the
+ *       moment either path learns of it. With {@code ?reads=follower} they go to any replica that
+ *       has applied at least the newest revision this client has seen (read-your-writes,
+ *       monotonic).</li>
  *   <li>{@link #watch} long-polls a replica's change feed ({@link RaftWatch}).</li>
  * </ul>
  */
@@ -68,6 +73,9 @@ final class RaftKvStore implements KvStore {
   private final CommitBatcher batcher;
   /** {@code ?commit=leader}: commits go to the leader's Commit RPC, batched there (null: client batching). */
   private final LeaderCommitClient leaderCommits;
+  /** Where the leader is: shared by the leader commits and the linearizable reads. */
+  private final LeaderChannel leader;
+  private final LeaderReads leaderReads;
   private final RaftPeerId initialLeader;
   private final AtomicLong seenRevision = new AtomicLong();
   private volatile boolean closed;
@@ -171,9 +179,12 @@ final class RaftKvStore implements KvStore {
     this.peers = new ArrayList<>();
     ids.keySet().forEach(id -> peers.add(RaftPeerId.valueOf(id)));
     this.client = newClient();
-    this.leaderCommits = !options.leaderCommits() ? null : new LeaderCommitClient(uri, new ArrayList<>(ids.values()),
-        found.leaderId() == null ? null : ids.get(found.leaderId()), options.tls(), options.timeout().toMillis(),
-        options.requestTimeout().toMillis(), options.inflight(),
+    this.leader = new LeaderChannel(new ArrayList<>(ids.values()),
+        found.leaderId() == null ? null : ids.get(found.leaderId()), options.tls());
+    this.leaderReads = new LeaderReads(uri, leader, options.timeout().toMillis(), options.requestTimeout().toMillis(),
+        this::checkOpen);
+    this.leaderCommits = !options.leaderCommits() ? null : new LeaderCommitClient(uri, leader,
+        options.timeout().toMillis(), options.requestTimeout().toMillis(), options.inflight(),
         Math.min(options.batchTxns(), MetaServerConfig.GroupCommit.DEFAULTS.maxTxns()));
     this.batcher = new CommitBatcher("raft-commit", options.batchTxns(), 4 << 20,
         options.lingerMicros() * 1000, options.inflight(), this::sendCommit);
@@ -317,16 +328,19 @@ final class RaftKvStore implements KvStore {
     }
   }
 
-  /**
-   * A read, retried until the call's timeout while the cluster cannot answer yet (no leader during
-   * an election: "Leader is unknown", a leader not ready, a follower's ReadIndex failing). Reads
-   * change nothing, so any such retry is safe; callers need no retry loop of their own.
-   */
   private byte[] read(byte[] query, String what) {
+    return options.followerReads() ? followerRead(query, what) : leaderReads.read(query, what);
+  }
+
+  /**
+   * A follower read ({@code ?reads=follower}) on a random replica, retried until the call's
+   * timeout while that replica cannot answer yet.
+   */
+  private byte[] followerRead(byte[] query, String what) {
     long deadline = System.nanoTime() + options.timeout().toNanos();
     long backoffMs = 10;
     while (true) {
-      CompletableFuture<byte[]> f = sendRead(query);
+      CompletableFuture<byte[]> f = sendFollowerRead(query);
       try {
         return f.get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000) + options.requestTimeout().toMillis(),
             TimeUnit.MILLISECONDS);
@@ -354,20 +368,15 @@ final class RaftKvStore implements KvStore {
     }
   }
 
-  private CompletableFuture<byte[]> sendRead(byte[] query) {
-    CompletableFuture<RaftClientReply> f;
-    if (options.followerReads()) {
-      RaftPeerId peer = peers.get(ThreadLocalRandom.current().nextInt(peers.size()));
-      // Ratis refuses (rather than waits) when the replica's commit index is behind, so the
-      // replica waits for the index itself.
-      byte[] at = new Wire.Out(query.length + 9).b(Wire.AT_INDEX).l(Revisions.index(seenRevision.get())).bytes();
-      byte[] msg = java.util.Arrays.copyOf(at, at.length + query.length);
-      System.arraycopy(query, 0, msg, at.length, query.length);
-      f = staleClient().async().sendStaleRead(MetaStateMachine.message(msg), -1, peer);
-    } else {
-      f = client.async().sendReadOnly(MetaStateMachine.message(query));
-    }
-    return f.thenApply(RaftKvStore::content);
+  private CompletableFuture<byte[]> sendFollowerRead(byte[] query) {
+    RaftPeerId peer = peers.get(ThreadLocalRandom.current().nextInt(peers.size()));
+    // Ratis refuses (rather than waits) when the replica's commit index is behind, so the
+    // replica waits for the index itself.
+    byte[] at = new Wire.Out(query.length + 9).b(Wire.AT_INDEX).l(Revisions.index(seenRevision.get())).bytes();
+    byte[] msg = java.util.Arrays.copyOf(at, at.length + query.length);
+    System.arraycopy(query, 0, msg, at.length, query.length);
+    return staleClient().async().sendStaleRead(MetaStateMachine.message(msg), -1, peer)
+        .thenApply(RaftKvStore::content);
   }
 
   private <T> T await(CompletableFuture<T> f, String what) {
@@ -421,7 +430,7 @@ final class RaftKvStore implements KvStore {
       ids.add(p.toString());
       addresses.add(group.getPeer(p).getAddress());
     }
-    int start = RaftWatch.startAt(peers, client.getLeaderId(), options.feed());
+    int start = RaftWatch.startAt(peers, leaderId(), options.feed());
     long heartbeat = Math.max(250, options.pollWaitMillis());
     RaftWatch w = new RaftWatch(ids, addresses, start, fromRevision, listener, options.tls(), heartbeat,
         Math.max(options.requestTimeout().toMillis(), 3 * heartbeat), options.feed().equals("leader"));
@@ -445,6 +454,17 @@ final class RaftKvStore implements KvStore {
   public Set<Capability> capabilities() {
     return EnumSet.of(Capability.PERSISTENT, Capability.WATCH_HISTORY, Capability.LARGE_VALUES, Capability.SHARED,
         Capability.CONFIGURABLE_HISTORY);
+  }
+
+  /** The replica id of the leader this client believes in (its {@link LeaderChannel}), or null. */
+  private RaftPeerId leaderId() {
+    String target = leader.target();
+    for (RaftPeerId p : peers) {
+      if (group.getPeer(p).getAddress().equals(target)) {
+        return p;
+      }
+    }
+    return client.getLeaderId();
   }
 
   /** The replica ids this client found, in peer-list order. */
@@ -505,6 +525,7 @@ final class RaftKvStore implements KvStore {
     if (leaderCommits != null) {
       leaderCommits.close();
     }
+    leader.close();
     try {
       client.close();
       RaftClient c = staleClient;

@@ -53,8 +53,8 @@ interface ReplicaStore extends AutoCloseable {
   java.util.Map<java.util.UUID, byte[]> sessions();
 
   /**
-   * Deletes every key and records entry {@code (term, index)} as applied, atomically (the
-   * test-only reset entry, {@link Wire#RESET}).
+   * Deletes every key and every commit-session row ({@link CommitSessions}) and records entry
+   * {@code (term, index)} as applied, atomically (the test-only reset entry, {@link Wire#RESET}).
    */
   void wipe(long term, long index);
 

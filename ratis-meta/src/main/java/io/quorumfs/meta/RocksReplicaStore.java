@@ -154,6 +154,7 @@ final class RocksReplicaStore implements ReplicaStore {
     try (WriteBatch batch = new WriteBatch()) {
       checkOpen();
       batch.deleteRange(DATA_START, DATA_END);
+      batch.deleteRange(SESSION_START, SESSION_END);
       batch.put(APPLIED, ByteBuffer.allocate(24).putLong(term).putLong(index).putLong(applied.revision()).array());
       db.write(writeOptions, batch);
       applied = new Applied(term, index, applied.revision());

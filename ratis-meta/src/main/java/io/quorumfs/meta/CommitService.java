@@ -94,6 +94,12 @@ final class CommitService implements AutoCloseable {
       return CompletableFuture.completedFuture(notLeader(d == null ? null : d.getInfo().getLeaderId()));
     }
     Pending p = new Pending(request, count, new CompletableFuture<>());
+    if (queue.isEmpty() && inflight.availablePermits() == settings.inflight() && inflight.tryAcquire()) {
+      // Nothing queued or in flight: send from this thread (a lone committer skips the hand-off
+      // to the batcher; anything arriving meanwhile queues up for the next batch).
+      send(List.of(p), count);
+      return p.reply;
+    }
     queue.add(p);
     if (closed) {
       failAll();
@@ -114,14 +120,17 @@ final class CommitService implements AutoCloseable {
   }
 
   private void run() {
+    List<Pending> batch = List.of();
     try {
       while (!closed) {
         Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
         if (first == null) {
           continue;
         }
-        List<Pending> batch = new ArrayList<>();
-        batch.add(first);
+        // The permit first: while every batch slot is taken, later arrivals wait in the queue and
+        // join this batch, so a busy leader writes fewer, larger entries.
+        batch = new ArrayList<>(List.of(first));
+        inflight.acquire();
         int bytes = first.request.length;
         int txns = first.count;
         long lingerUntil = System.nanoTime() + settings.lingerMicros() * 1000;
@@ -129,7 +138,8 @@ final class CommitService implements AutoCloseable {
           Pending next = queue.peek();
           if (next == null) {
             long left = lingerUntil - System.nanoTime();
-            if (left <= 0 || inflight.availablePermits() == settings.inflight()) {
+            // We hold one permit: all the others free means nothing else is in flight.
+            if (left <= 0 || inflight.availablePermits() == settings.inflight() - 1) {
               break;
             }
             next = queue.poll(left, TimeUnit.NANOSECONDS);
@@ -145,22 +155,25 @@ final class CommitService implements AutoCloseable {
           }
           if (txns + next.count > settings.maxTxns()) {
             // Came in through the linger wait: too big for this batch, so it heads the next one.
-            inflight.acquire();
             send(batch, txns);
-            batch = new ArrayList<>();
-            bytes = 0;
-            txns = 0;
+            batch = new ArrayList<>(List.of(next));
+            bytes = next.request.length;
+            txns = next.count;
+            inflight.acquire();
+            continue;
           }
           batch.add(next);
           bytes += next.request.length;
           txns += next.count;
         }
-        inflight.acquire();
         send(batch, txns);
+        batch = List.of();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    byte[] answer = notLeader(null);
+    batch.forEach(p -> p.reply.complete(answer)); // taken from the queue, never sent
     failAll();
   }
 

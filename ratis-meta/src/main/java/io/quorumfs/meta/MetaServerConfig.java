@@ -156,6 +156,41 @@ public final class MetaServerConfig {
             + ", inflight " + inflight + ", sessionIdle " + sessionIdle);
       }
     }
+
+    /**
+     * These settings with the ones named in {@code spec} changed: a comma list of
+     * {@code maxTxns=N, maxBytes=N, lingerMicros=N, inflight=N, sessionIdleMillis=N}.
+     */
+    public GroupCommit with(String spec) {
+      int txns = maxTxns;
+      int bytes = maxBytes;
+      long linger = lingerMicros;
+      int in = inflight;
+      Duration idle = sessionIdle;
+      for (String kv : spec.split(",")) {
+        if (kv.isBlank()) {
+          continue;
+        }
+        int eq = kv.indexOf('=');
+        String k = eq < 0 ? kv.trim() : kv.substring(0, eq).trim();
+        long v;
+        try {
+          v = Long.parseLong(eq < 0 ? "" : kv.substring(eq + 1).trim());
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("group commit setting '" + kv.trim() + "' needs a whole number (key=N)");
+        }
+        switch (k) {
+          case "maxTxns" -> txns = (int) Math.min(Integer.MAX_VALUE, v);
+          case "maxBytes" -> bytes = (int) Math.min(Integer.MAX_VALUE, v);
+          case "lingerMicros" -> linger = v;
+          case "inflight" -> in = (int) Math.min(Integer.MAX_VALUE, v);
+          case "sessionIdleMillis" -> idle = Duration.ofMillis(v);
+          default -> throw new IllegalArgumentException("unknown group commit setting '" + k
+              + "'; known: maxTxns, maxBytes, lingerMicros, inflight, sessionIdleMillis");
+        }
+      }
+      return new GroupCommit(txns, bytes, linger, in, idle);
+    }
   }
 
   public GroupCommit groupCommit() {

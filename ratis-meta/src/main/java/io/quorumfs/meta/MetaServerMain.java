@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * MetaServerMain --id n1 --peers n1=127.0.0.1:9861,n2=127.0.0.1:9862,n3=127.0.0.1:9863 \
  *     --dir /data/n1 [--store rocks:///data/n1/kv] [--group meta] [--snapshot-threshold N]
+ *     [--group-commit maxTxns=N,maxBytes=N,lingerMicros=N,inflight=N,sessionIdleMillis=N]
  *     [--raft key=value]... [--tls keystore.p12,truststore.p12,PASSWORD_ENV]
  * </pre>
  *
@@ -27,7 +28,7 @@ public final class MetaServerMain {
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       System.err.println("usage: MetaServerMain --id n1 --peers n1=host:port,... --dir DIR [--store URI]"
-          + " [--group NAME] [--snapshot-threshold N] [--feed-leader-loss-ms MS] [--raft key=value]...");
+          + " [--group NAME] [--snapshot-threshold N] [--feed-leader-loss-ms MS] [--group-commit inflight=N,...] [--raft key=value]...");
       System.exit(2);
       return;
     }
@@ -65,6 +66,7 @@ public final class MetaServerMain {
         case "--group" -> b.group(v);
         case "--snapshot-threshold" -> b.snapshotThreshold(Long.parseLong(v));
         case "--feed-leader-loss-ms" -> b.feedLeaderLossBound(Duration.ofMillis(Long.parseLong(v)));
+        case "--group-commit" -> b.groupCommit(MetaServerConfig.GroupCommit.DEFAULTS.with(v));
         case "--tls" -> {
           // --tls keystore.p12,truststore.p12,PASSWORD_ENV_VAR
           String[] t = v.split(",");

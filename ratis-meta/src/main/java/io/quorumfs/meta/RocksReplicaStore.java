@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 import org.rocksdb.Checkpoint;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -35,8 +36,15 @@ import org.rocksdb.WriteOptions;
  * {@code rocks://path} replica store, on RocksDB directly. Layout: data key {@code 'd' + key}
  * holds {@code version (8 bytes) + value}; commit-session rows are {@code 's' + client id}; meta key {@code 'm' + name} holds the applied position
  * ({@code term, index, revision}) and the raft group id. One entry is one WriteBatch including
- * the applied position. Writes are not fsynced: the Raft log is, and a restart replays it from
- * the persisted position. Snapshots are RocksDB checkpoints (hard links).
+ * the applied position.
+ *
+ * <p>Apply writes skip RocksDB's WAL: the Raft log is the durable record. After a crash the store
+ * holds a consistent prefix of its entries (whatever its memtables flushed; each entry's batch,
+ * applied position included, is atomic), and Ratis replays the log from the latest snapshot, where
+ * entries at or below the persisted position are skipped. That needs the log to reach back to the
+ * persisted position: the log is purged only up to a snapshot, and a snapshot (a RocksDB
+ * checkpoint, hard links) flushes the memtables first, so the store is never behind its newest
+ * snapshot. Only the group id is written with a synced WAL.
  */
 final class RocksReplicaStore implements ReplicaStore {
 
@@ -56,7 +64,8 @@ final class RocksReplicaStore implements ReplicaStore {
   private final int maxWatchValue;
   /** Reads and apply share it; restore and close take it exclusively (they swap the handle). */
   private final ReentrantReadWriteLock handle = new ReentrantReadWriteLock();
-  private final WriteOptions writeOptions = new WriteOptions();
+  /** Apply's writes: no WAL (see the class comment), so no write(2) per entry. */
+  private final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
   private Options options;
   private RocksDB db;
   private volatile Applied applied;
@@ -262,8 +271,9 @@ final class RocksReplicaStore implements ReplicaStore {
   @Override
   public void snapshotTo(Path target) throws IOException {
     handle.readLock().lock();
-    try (Checkpoint cp = Checkpoint.create(db)) {
+    try (Checkpoint cp = Checkpoint.create(db); FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
       checkOpen();
+      db.flush(flush); // apply skips the WAL: the checkpoint must hold everything applied so far
       Files.createDirectories(target.getParent());
       cp.createCheckpoint(target.toString());
     } catch (RocksDBException e) {
@@ -377,6 +387,11 @@ final class RocksReplicaStore implements ReplicaStore {
     handle.writeLock().lock();
     try {
       if (db != null) {
+        try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+          db.flush(flush); // apply skips the WAL; a clean stop leaves nothing to replay
+        } catch (RocksDBException e) {
+          // the Raft log still holds what was not flushed: the next start replays it
+        }
         db.close();
         options.close();
         db = null;

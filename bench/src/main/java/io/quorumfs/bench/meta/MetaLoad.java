@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,7 +34,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code -Dmetaload.raft=key=value;key=value} passes raw {@code raft.*} settings to every replica
  * ({@code --raft}); {@code -Dmetaload.committers=1,16,64} picks the committer counts;
  * {@code -Dmetaload.warmup=20} is the warm-up (16 committers) in seconds;
- * {@code -Dmetaload.clients=1} spreads the committers over that many raft:// clients.
+ * {@code -Dmetaload.clients=1} spreads the committers over that many raft:// clients;
+ * {@code -Dmetaload.jvm='-XX:StartFlightRecording=filename=/tmp/{id}.jfr'} adds replica JVM
+ * options (space-separated, {@code {id}} = the replica id); {@code -Dmetaload.server='--group-commit inflight=2'}
+ * adds MetaServerMain arguments (space-separated).
  */
 public final class MetaLoad {
 
@@ -88,8 +92,8 @@ public final class MetaLoad {
             long cpu0 = cpuNanos(procs);
             Result r = commits(clients, c, seconds);
             double cpuPerOp = r.count == 0 ? 0 : (cpuNanos(procs) - cpu0) / 1e3 / r.count;
-            System.out.printf("commits  committers=%-3d %8.0f/s  p50 %6.2f ms  p99 %6.2f ms  (%d ok, replica CPU %.0f us/commit)%n",
-                c, r.perSecond, r.p50, r.p99, r.count, cpuPerOp);
+            System.out.printf("commits  committers=%-3d %8.0f/s  p50 %6.2f ms  p99 %6.2f ms  (%d ok, replica CPU %.0f us/commit, %.1f txns/entry)%n",
+                c, r.perSecond, r.p50, r.p99, r.count, cpuPerOp, ENTRIES.isEmpty() ? 0.0 : (double) r.count / ENTRIES.size());
           }
         }
         clients.subList(1, clients.size()).forEach(KvStore::close);
@@ -120,16 +124,34 @@ public final class MetaLoad {
       if (early != null) {
         early.close();
       }
-      procs.values().forEach(Process::destroyForcibly);
+      // SIGTERM first, so shutdown hooks run (a flight recording is written at exit).
+      procs.values().forEach(Process::destroy);
+      for (Process p : procs.values()) {
+        if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      }
     }
   }
 
   private static Process startReplica(Path root, String id, String spec) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseG1GC",
-        "-Dio.netty.tryReflectionSetAccessible=true", "-Dlogback.configurationFile=" + LOG_CONFIG,
-        "-cp", System.getProperty("java.class.path"), "io.quorumfs.meta.MetaServerMain",
+        "-Dio.netty.tryReflectionSetAccessible=true", "-Dlogback.configurationFile=" + LOG_CONFIG));
+    // Extra replica JVM options, e.g. a flight recording per replica ({id} = the replica id).
+    for (String opt : System.getProperty("metaload.jvm", "").split(" ")) {
+      if (!opt.isBlank()) {
+        cmd.add(opt.replace("{id}", id));
+      }
+    }
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.quorumfs.meta.MetaServerMain",
         "--id", id, "--peers", spec, "--dir", root.resolve(id).toString()));
+    // Extra MetaServerMain arguments, e.g. "--group-commit inflight=2".
+    for (String arg : System.getProperty("metaload.server", "").split(" ")) {
+      if (!arg.isBlank()) {
+        cmd.add(arg);
+      }
+    }
     for (String kv : System.getProperty("metaload.raft", "").split(";")) {
       if (!kv.isBlank()) {
         cmd.add("--raft");
@@ -227,9 +249,16 @@ public final class MetaLoad {
     return summarize(all, n, elapsed);
   }
 
+  /** Log entries the last commit phase's txns went into (a raft:// revision is index * 4096 + position + 1). */
+  private static final Set<Long> ENTRIES = ConcurrentHashMap.newKeySet();
+
   private static Result commits(List<KvStore> stores, int committers, int seconds) throws InterruptedException {
-    return timed(committers, seconds, (t, i) ->
-        stores.get(t % stores.size()).commit(Txn.builder().put(Bytes.utf8("bench/" + t + "/" + (i % 1000)), new byte[64]).build()));
+    ENTRIES.clear();
+    return timed(committers, seconds, (t, i) -> {
+      long rev = stores.get(t % stores.size())
+          .commit(Txn.builder().put(Bytes.utf8("bench/" + t + "/" + (i % 1000)), new byte[64]).build()).revision();
+      ENTRIES.add((rev - 1) >> 12);
+    });
   }
 
   private static Result reads(KvStore store, int readers, int seconds) throws InterruptedException {

@@ -107,7 +107,27 @@ final class Namespace {
       checkDir(inode(tx, parent));
       throw new FsException(Errno.ENOENT, "no entry '" + name + "' in directory " + parent);
     }
-    return Names.dentryIno(de.value());
+    long ino = Names.dentryIno(de.value());
+    prefetch(tx, ino, Names.dentryType(de.value()));
+    return ino;
+  }
+
+  /**
+   * A lookup that missed its inode loads, in one store read, what comes next by the dentry's
+   * type: a directory's attributes with its mtime and subdirectory count (getattr needs all
+   * three), a regular file's attributes with its first chunk-map entry (the read after an open
+   * of a small file needs nothing else).
+   */
+  private void prefetch(Tx tx, long ino, int type) {
+    byte[] attr = k.attr(ino);
+    if (meta.cache.peek(attr) != null) {
+      return;
+    }
+    if (type == Mode.S_IFDIR) {
+      tx.getAll(List.of(attr, k.mtime(ino), k.subdirs(ino)));
+    } else if (type == Mode.S_IFREG) {
+      tx.getAll(List.of(attr, k.chunk(ino, 0)));
+    }
   }
 
   Attr lookup(long parent, String name) {
@@ -157,6 +177,27 @@ final class Namespace {
     Names.check(name);
     checkInodeLimit();
     long ino = inodes.next();
+    // The new inode's ranges are empty and only this client can write under its number before
+    // the commit below: negative lookups in a new directory, and reads of a new inode's counters,
+    // lock table, xattrs and chunk map, need no store read.
+    List<byte[]> ranges = new ArrayList<>(2);
+    ranges.add(k.inodePrefix(ino));
+    if (Mode.isDir(mode)) {
+      ranges.add(k.dirPrefix(ino));
+    } else if (Mode.type(mode) == Mode.S_IFREG) {
+      ranges.add(k.chunkPrefix(ino));
+    }
+    ranges.forEach(meta.cache::markComplete);
+    try {
+      return createNode(what, ino, parent, name, mode, uid, gid, rdev, target);
+    } catch (RuntimeException e) {
+      ranges.forEach(meta.cache::forgetComplete);
+      throw e;
+    }
+  }
+
+  private Attr createNode(String what, long ino, long parent, String name, int mode, int uid,
+      int gid, long rdev, String target) {
     return meta.run(what, tx -> {
       dirRequired(tx, parent);
       byte[] dkey = k.dentry(parent, name);
@@ -295,6 +336,8 @@ final class Namespace {
       long now = meta.now();
       tx.delete(dkey);
       deleteDirKeys(tx, ino);
+      meta.cache.forgetComplete(k.dirPrefix(ino));
+      meta.cache.forgetComplete(k.inodePrefix(ino));
       touchParent(tx, parent, now, -1, -1);
       return null;
     });

@@ -206,6 +206,10 @@ final class Sessions {
         return false;
       }
     }
+    // Decide on the store's copies: the cache may know these keys only as of the feed (a hold
+    // dropped by another client a moment ago), and a stale hold would postpone the reclaim.
+    meta.cache.invalidate(k.holds(ino));
+    meta.cache.invalidate(k.trash(ino));
     return meta.run("reclaim", tx -> {
       Versioned t = tx.get(k.trash(ino));
       if (!t.exists()) {

@@ -41,6 +41,63 @@ public abstract class ClientsBehaviours extends LockBehaviours {
     assertEquals(List.of("f"), names(b, ROOT));
   }
 
+  // A knows the keys of inodes it created (MetaCache complete ranges): another client's changes
+  // under them must still reach it through the feed, and conflict with its own.
+
+  @Test
+  void twoClients_createOnB_inADirectoryACreated_isVisibleOnA() {
+    FileSystem b = client();
+    Attr d = dir(ROOT, "d");
+    assertErrno(Errno.ENOENT, () -> fs.lookup(d.ino(), "x"));
+    eventually(feedLatency(), "B sees d", () -> exists(b, ROOT, "d"));
+    Attr x = b.mknod(d.ino(), "x", Mode.S_IFREG | 0644, 0, 0, 0);
+    eventually(feedLatency(), "A sees x", () -> exists(fs, d.ino(), "x"));
+    assertEquals(x.ino(), fs.lookup(d.ino(), "x").ino());
+    b.unlink(d.ino(), "x");
+    eventually(feedLatency(), "A sees x gone", () -> !exists(fs, d.ino(), "x"));
+    assertErrno(Errno.ENOTEMPTY, () -> {
+      b.mknod(d.ino(), "y", Mode.S_IFREG | 0644, 0, 0, 0);
+      fs.rmdir(ROOT, "d"); // A's cached entry count may lag: the compare decides
+    });
+  }
+
+  @Test
+  void twoClients_createOnA_ofANameBJustCreated_inADirectoryACreated_isEEXIST() {
+    FileSystem b = client();
+    Attr d = dir(ROOT, "d");
+    eventually(feedLatency(), "B sees d", () -> exists(b, ROOT, "d"));
+    Attr x = b.mknod(d.ino(), "x", Mode.S_IFREG | 0644, 0, 0, 0);
+    // Whether or not A's feed has delivered x yet, its create must not succeed.
+    assertErrno(Errno.EEXIST, () -> fs.create(d.ino(), "x", 0644, 0, 0,
+        FileSystem.O_RDWR | FileSystem.O_EXCL));
+    assertEquals(x.ino(), fs.lookup(d.ino(), "x").ino());
+    fs.rename(ROOT, "d", ROOT, "e", 0);
+    assertEquals(x.ino(), b.lookup(b.lookup(ROOT, "e").ino(), "x").ino());
+  }
+
+  @Test
+  void twoClients_fileACreated_writtenAndClosedOnB_readsWhole_andXattrsShow_onA() {
+    FileSystem b = client();
+    Opened o = fs.create(ROOT, "f", 0644, 0, 0, FileSystem.O_RDWR);
+    fs.release(o.fh());
+    assertErrno(Errno.ENODATA, () -> fs.getxattr(o.attr().ino(), "user.k"));
+    eventually(feedLatency(), "B sees f", () -> exists(b, ROOT, "f"));
+    byte[] data = random(CHUNK * 2 + 10, 41);
+    long fh = b.open(o.attr().ino(), FileSystem.O_WRONLY);
+    writeAll(b, fh, 0, data);
+    b.release(fh);
+    b.setxattr(o.attr().ino(), "user.k", new byte[] {7}, 0);
+    assertArrayEquals(data, readAll(fs, o.attr().ino()), "close-to-open on chunks A never read");
+    eventually(feedLatency(), "A sees B's xattr",
+        () -> {
+          try {
+            return fs.getxattr(o.attr().ino(), "user.k")[0] == 7;
+          } catch (FsException e) {
+            return false;
+          }
+        });
+  }
+
   @Test
   void twoClients_renameAndUnlinkOnA_areVisibleOnB() {
     FileSystem b = client();

@@ -99,6 +99,29 @@ public abstract class ClientsBehaviours extends LockBehaviours {
   }
 
   @Test
+  void unlockOfAFileNeverLockedHere_readsNothing_andAnUnlockAfterALockStillReleasesIt() {
+    FileSystem b = client();
+    Attr f = b.mknod(ROOT, "f", Mode.S_IFREG | 0644, 0, 0, 0); // B's inode: A knows none of its keys
+    com.codahale.metrics.MetricRegistry m = new com.codahale.metrics.MetricRegistry();
+    FileSystem a = client(config.toBuilder().metrics(m).build());
+    long fa = a.open(f.ino(), FileSystem.O_RDWR);
+    long fb = b.open(f.ino(), FileSystem.O_RDWR);
+    long reads = m.timer("quorumfs.fs.store.get").getCount()
+        + m.timer("quorumfs.fs.store.getAll").getCount();
+    a.setlk(fa, 1, FileLock.unlocked(), false); // what libfuse 2 sends on every close
+    a.flock(fa, 1, FileSystem.LOCK_UN);
+    assertEquals(reads, m.timer("quorumfs.fs.store.get").getCount()
+        + m.timer("quorumfs.fs.store.getAll").getCount());
+    a.setlk(fa, 1, new FileLock(FileSystem.F_WRLCK, 0, 10, 0), false);
+    assertErrno(Errno.EAGAIN,
+        () -> b.setlk(fb, 2, new FileLock(FileSystem.F_WRLCK, 0, 1, 0), false));
+    a.setlk(fa, 1, FileLock.unlocked(), false);
+    b.setlk(fb, 2, new FileLock(FileSystem.F_WRLCK, 0, 1, 0), false);
+    a.release(fa);
+    b.release(fb);
+  }
+
+  @Test
   void twoClients_renameAndUnlinkOnA_areVisibleOnB() {
     FileSystem b = client();
     file(ROOT, "x");

@@ -4,7 +4,9 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import io.quorumfs.kv.Change;
 import io.quorumfs.kv.ChangeEvent;
+import io.quorumfs.kv.KeyRange;
 import io.quorumfs.kv.KvStore;
+import io.quorumfs.kv.ScanPage;
 import io.quorumfs.kv.Versioned;
 import io.quorumfs.kv.Watch;
 import io.quorumfs.kv.WatchListener;
@@ -73,6 +75,8 @@ final class MetaCache implements WatchListener {
   private final Function<byte[], byte[]> rangeOf;
   /** Prefixes of the complete ranges. */
   private final Set<Key> complete = ConcurrentHashMap.newKeySet();
+  /** Prefixes of ranges being scanned, with the number of scans in progress. */
+  private final ConcurrentHashMap<Key, Integer> scanning = new ConcurrentHashMap<>();
   private final Counter negativeHits;
   private final int capacity;
   private final int lowWater;
@@ -171,6 +175,20 @@ final class MetaCache implements WatchListener {
     return new Versioned(key, e.value, e.version);
   }
 
+  /** True if a read of {@code key} would be answered without the store (no metrics counted). */
+  boolean cached(byte[] key) {
+    Key k = new Key(key);
+    Entry e = map.get(k);
+    if (e != null) {
+      return e.version >= 0;
+    }
+    if (complete.isEmpty()) {
+      return false;
+    }
+    byte[] range = rangeOf.apply(key);
+    return range != null && complete.contains(new Key(range));
+  }
+
   /**
    * True if {@code k} is not in the map at all (not even as an unknown-value marker) and its range
    * is complete: absent as of the feed. The map is read first: completeness is always dropped
@@ -219,12 +237,45 @@ final class MetaCache implements WatchListener {
     }
   }
 
-  private boolean inComplete(Key k) {
-    if (complete.isEmpty()) {
+  /** True if feed events for {@code k} are installed though it is not cached: its range is complete or being scanned. */
+  private boolean tracked(Key k) {
+    if (complete.isEmpty() && scanning.isEmpty()) {
       return false;
     }
     byte[] range = rangeOf.apply(k.bytes);
-    return range != null && complete.contains(new Key(range));
+    if (range == null) {
+      return false;
+    }
+    Key r = new Key(range);
+    return complete.contains(r) || scanning.containsKey(r);
+  }
+
+  /**
+   * A store scan of {@code range}, whose keys all belong to the range with prefix {@code
+   * rangePrefix}, installing what it returns. While it runs, feed events for keys of the range
+   * are installed even if not cached (as for a key being loaded), so a scanned value never
+   * overwrites a newer event that arrived meanwhile. If {@code first} is given (the start of
+   * {@code range}, scanned from its start) and the scan did not return it, it is installed as
+   * absent.
+   */
+  ScanPage scan(byte[] rangePrefix, KeyRange range, int limit, byte[] after, byte[] first) {
+    Key r = new Key(rangePrefix);
+    scanning.merge(r, 1, Integer::sum);
+    try {
+      long before = fed;
+      ScanPage page = store.scan(range, limit, after);
+      boolean sawFirst = false;
+      for (Versioned v : page.entries()) {
+        install(new Key(v.key()), v, before);
+        sawFirst |= first != null && java.util.Arrays.equals(first, v.key());
+      }
+      if (first != null && !sawFirst) {
+        install(new Key(first), Versioned.absent(first), before);
+      }
+      return page;
+    } finally {
+      scanning.computeIfPresent(r, (kk, n) -> n == 1 ? null : n - 1);
+    }
   }
 
   /** Reads several keys: hits from the cache, the misses in one consistent store read. */
@@ -270,11 +321,6 @@ final class MetaCache implements WatchListener {
       unload(k);
     }
     return out;
-  }
-
-  /** Installs what a scan returned (entries present at least as of {@code before}). */
-  void installScanned(Versioned v, long before) {
-    install(new Key(v.key()), v, before);
   }
 
   private Versioned install(Key k, Versioned v, long before) {
@@ -408,13 +454,13 @@ final class MetaCache implements WatchListener {
     for (Change c : event.changes()) {
       Key key = new Key(c.key());
       Entry now = map.get(key);
-      if (now == null ? !loading.containsKey(key) && !inComplete(key) : now.stamp >= r) {
+      if (now == null ? !loading.containsKey(key) && !tracked(key) : now.stamp >= r) {
         // Lock-free skip (most events are this client's own commits, already applied). A load
         // that registers after this check reads the store after the event was committed.
         continue;
       }
       map.compute(key, (k, cur) -> {
-        if (cur == null && !loading.containsKey(k) && !inComplete(k)) {
+        if (cur == null && !loading.containsKey(k) && !tracked(k)) {
           return null;
         }
         if (cur != null && cur.stamp >= r) {

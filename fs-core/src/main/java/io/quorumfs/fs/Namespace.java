@@ -1,5 +1,6 @@
 package io.quorumfs.fs;
 
+import io.quorumfs.kv.KeyRange;
 import io.quorumfs.kv.KvException;
 import io.quorumfs.kv.ScanPage;
 import io.quorumfs.kv.Versioned;
@@ -102,7 +103,14 @@ final class Namespace {
       return d.parent() == 0 ? parent : d.parent();
     }
     Names.check(name);
-    Versioned de = tx.get(k.dentry(parent, name));
+    byte[] dkey = k.dentry(parent, name);
+    if (!meta.cache.cached(dkey) && missedBefore(parent)) {
+      // A second uncached name in one directory in a row (a cold client walking a directory):
+      // load the entries from this name on in one scan rather than one read per name.
+      meta.cache.scan(k.dirPrefix(parent), new KeyRange(dkey, k.dir(parent).end()), SCAN_AHEAD,
+          null, dkey);
+    }
+    Versioned de = tx.get(dkey);
     if (!de.exists()) {
       checkDir(inode(tx, parent));
       throw new FsException(Errno.ENOENT, "no entry '" + name + "' in directory " + parent);
@@ -110,6 +118,21 @@ final class Namespace {
     long ino = Names.dentryIno(de.value());
     prefetch(tx, ino, Names.dentryType(de.value()));
     return ino;
+  }
+
+  /** Entries loaded ahead by a lookup in a directory whose names miss the cache in a row. */
+  static final int SCAN_AHEAD = 64;
+
+  private volatile long lastMissDir = -1;
+  private volatile long lastMissNanos;
+
+  /** Records an uncached name in {@code dir}; true if the previous one (within 1 s) was there too. */
+  private boolean missedBefore(long dir) {
+    long now = System.nanoTime();
+    boolean again = lastMissDir == dir && now - lastMissNanos < 1_000_000_000L;
+    lastMissDir = dir;
+    lastMissNanos = now;
+    return again;
   }
 
   /**
@@ -149,17 +172,15 @@ final class Namespace {
       checkDir(inode(tx, ino));
       return null;
     });
-    long before = meta.cache.fed();
     ScanPage page;
     try {
-      page = meta.store.scan(k.dir(ino), limit,
-          after == null || after.isEmpty() ? null : k.dentry(ino, after));
+      page = meta.cache.scan(k.dirPrefix(ino), k.dir(ino), limit,
+          after == null || after.isEmpty() ? null : k.dentry(ino, after), null);
     } catch (KvException e) {
       throw new FsException(Errno.EIO, "readdir of " + ino + ": " + e.getMessage(), e);
     }
     List<DirEntry> out = new ArrayList<>(page.entries().size());
     for (Versioned v : page.entries()) {
-      meta.cache.installScanned(v, before);
       out.add(new DirEntry(k.nameOfDentry(v.key()), Names.dentryIno(v.value()),
           Names.dentryType(v.value())));
     }

@@ -177,8 +177,9 @@ final class Sessions {
     // and a stale hold would postpone the reclaim.
     meta.cache.invalidate(k.holds(ino));
     meta.cache.invalidate(k.trash(ino));
-    Versioned holds = meta.cache.get(k.holds(ino));
-    if (Meta.longOf(holds) > 0 || !meta.cache.get(k.trash(ino)).exists()) {
+    List<Versioned> now = meta.cache.getAll(List.of(k.holds(ino), k.trash(ino)));
+    Versioned holds = now.get(0);
+    if (Meta.longOf(holds) > 0 || !now.get(1).exists()) {
       return false;
     }
     // The chunk map first, in bounded txns; the inode stays in the trash until the last one.

@@ -122,6 +122,29 @@ public abstract class ClientsBehaviours extends LockBehaviours {
   }
 
   @Test
+  void coldClient_lookingUpADirectoryNameByName_loadsEntriesAhead_andStaysCoherent() {
+    Attr d = dir(ROOT, "d");
+    List<Long> inos = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      inos.add(file(d.ino(), String.format("f%03d", i)).ino());
+    }
+    com.codahale.metrics.MetricRegistry m = new com.codahale.metrics.MetricRegistry();
+    FileSystem b = client(config.toBuilder().metrics(m).build());
+    long dino = b.lookup(ROOT, "d").ino();
+    for (int i = 0; i < 100; i++) {
+      assertEquals(inos.get(i), b.lookup(dino, String.format("f%03d", i)).ino());
+    }
+    long nameReads = m.timer("quorumfs.fs.store.get").getCount()
+        + m.timer("quorumfs.fs.store.scan").getCount();
+    assertTrue(nameReads < 20, "dentry reads and scans for 100 names: " + nameReads);
+    assertErrno(Errno.ENOENT, () -> b.lookup(dino, "f100"));
+    fs.unlink(d.ino(), "f050");
+    file(d.ino(), "f100");
+    eventually(feedLatency(), "B sees the unlink and the create",
+        () -> exists(b, dino, "f100") && !exists(b, dino, "f050"));
+  }
+
+  @Test
   void twoClients_renameAndUnlinkOnA_areVisibleOnB() {
     FileSystem b = client();
     file(ROOT, "x");

@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -69,14 +68,8 @@ final class MetaCache implements WatchListener {
     }
   }
 
-  private static final int MAX_COMPLETE = 65_536;
-
   private final KvStore store;
-  private final Function<byte[], byte[]> rangeOf;
-  /** Prefixes of the complete ranges. */
-  private final Set<Key> complete = ConcurrentHashMap.newKeySet();
-  /** Prefixes of ranges being scanned, with the number of scans in progress. */
-  private final ConcurrentHashMap<Key, Integer> scanning = new ConcurrentHashMap<>();
+  private final Ranges ranges;
   private final Counter negativeHits;
   private final int capacity;
   private final int lowWater;
@@ -101,7 +94,7 @@ final class MetaCache implements WatchListener {
   /** {@code rangeOf}: the prefix of the range a key belongs to among those that can be complete. */
   MetaCache(KvStore store, int capacity, MetricRegistry metrics, Function<byte[], byte[]> rangeOf) {
     this.store = store;
-    this.rangeOf = rangeOf;
+    this.ranges = new Ranges(rangeOf);
     this.negativeHits = metrics.counter("quorumfs.fs.cache.completeMisses");
     this.capacity = capacity;
     this.lowWater = capacity - Math.max(1, Math.min(1024, capacity / 64));
@@ -179,14 +172,7 @@ final class MetaCache implements WatchListener {
   boolean cached(byte[] key) {
     Key k = new Key(key);
     Entry e = map.get(k);
-    if (e != null) {
-      return e.version >= 0;
-    }
-    if (complete.isEmpty()) {
-      return false;
-    }
-    byte[] range = rangeOf.apply(key);
-    return range != null && complete.contains(new Key(range));
+    return e != null ? e.version >= 0 : ranges.inComplete(key);
   }
 
   /**
@@ -195,11 +181,7 @@ final class MetaCache implements WatchListener {
    * before a present entry of the range leaves the map.
    */
   private boolean knownAbsent(Key k) {
-    if (complete.isEmpty() || map.get(k) != null) {
-      return false;
-    }
-    byte[] range = rangeOf.apply(k.bytes);
-    if (range == null || !complete.contains(new Key(range))) {
+    if (map.get(k) != null || !ranges.inComplete(k.bytes)) {
       return false;
     }
     negativeHits.inc();
@@ -212,42 +194,27 @@ final class MetaCache implements WatchListener {
    * called before the commit that creates it.
    */
   void markComplete(byte[] range) {
-    if (complete.size() >= MAX_COMPLETE) {
-      complete.clear(); // only a loss of knowledge
-    }
-    complete.add(new Key(range));
+    ranges.markComplete(range);
   }
 
   /** Forgets that a range is complete (its inode is gone, or its creation failed). */
   void forgetComplete(byte[] range) {
-    complete.remove(new Key(range));
+    ranges.forget(range);
   }
 
   boolean isComplete(byte[] range) {
-    return complete.contains(new Key(range));
+    return ranges.isComplete(range);
   }
 
-  /** Before a present (or unknown) entry of a complete range leaves the map. */
+  /** Before a present (or unknown: {@code e} null) entry leaves the map; an absent one may go freely. */
   private void leaving(Key k, Entry e) {
-    if (!complete.isEmpty() && (e == null || e.version != 0)) {
-      byte[] range = rangeOf.apply(k.bytes);
-      if (range != null) {
-        complete.remove(new Key(range));
-      }
+    if (e == null || e.version != 0) {
+      ranges.leaving(k.bytes);
     }
   }
 
-  /** True if feed events for {@code k} are installed though it is not cached: its range is complete or being scanned. */
   private boolean tracked(Key k) {
-    if (complete.isEmpty() && scanning.isEmpty()) {
-      return false;
-    }
-    byte[] range = rangeOf.apply(k.bytes);
-    if (range == null) {
-      return false;
-    }
-    Key r = new Key(range);
-    return complete.contains(r) || scanning.containsKey(r);
+    return ranges.tracked(k.bytes);
   }
 
   /**
@@ -259,8 +226,7 @@ final class MetaCache implements WatchListener {
    * absent.
    */
   ScanPage scan(byte[] rangePrefix, KeyRange range, int limit, byte[] after, byte[] first) {
-    Key r = new Key(rangePrefix);
-    scanning.merge(r, 1, Integer::sum);
+    ranges.beginScan(rangePrefix);
     try {
       long before = fed;
       ScanPage page = store.scan(range, limit, after);
@@ -274,7 +240,7 @@ final class MetaCache implements WatchListener {
       }
       return page;
     } finally {
-      scanning.computeIfPresent(r, (kk, n) -> n == 1 ? null : n - 1);
+      ranges.endScan(rangePrefix);
     }
   }
 
@@ -491,7 +457,7 @@ final class MetaCache implements WatchListener {
   @Override
   public void onResync(long revision) {
     invalidations.inc(map.size());
-    complete.clear();
+    ranges.clear();
     map.clear();
     log.warn("metadata change feed resynced at revision {}: cache dropped", revision);
     observer.accept(new ChangeEvent(revision, List.of()));
@@ -504,7 +470,7 @@ final class MetaCache implements WatchListener {
       return;
     }
     log.warn("metadata change feed ended at revision {}; resubscribing", fed, cause);
-    complete.clear();
+    ranges.clear();
     map.clear();
     try {
       watch = store.watch(fed, this);

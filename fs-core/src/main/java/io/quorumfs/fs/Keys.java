@@ -317,6 +317,36 @@ final class Keys {
     return getLong(key, p.length + 1);
   }
 
+  // ---- ranges a client can know complete ----
+
+  /** The chunk-map prefix {@code P C ino}. */
+  byte[] chunkPrefix(long ino) {
+    return Arrays.copyOf(chunk(ino, 0), p.length + 9);
+  }
+
+  /** The prefix {@code P I ino} of every key of one inode (attributes, counters, xattrs...). */
+  byte[] inodePrefix(long ino) {
+    return Arrays.copyOf(attr(ino), p.length + 9);
+  }
+
+  /**
+   * The range {@code key} belongs to among those a client can know complete ({@link
+   * MetaCache#markComplete}): a directory's entries ({@code P D parent}), an inode's own keys
+   * ({@code P I ino}: attributes, counters, lock table, xattrs) or its chunk map ({@code P C ino});
+   * null for any other key.
+   */
+  byte[] rangeOf(byte[] key) {
+    int n = p.length;
+    if (key.length <= n + 9 || !Bytes.startsWith(key, p)) {
+      return null;
+    }
+    byte kind = key[n];
+    if (kind == DENTRY || kind == CHUNK || kind == INODE) {
+      return Arrays.copyOf(key, n + 9);
+    }
+    return null;
+  }
+
   // ---- blobs ----
   String blobPrefix() {
     return new String(p, StandardCharsets.UTF_8) + "B";

@@ -35,10 +35,11 @@ final class KvFileSystem implements FileSystem {
   private final ScheduledExecutorService background;
   private volatile boolean closed;
 
-  private KvFileSystem(KvStore store, BlobStore blobs, FsConfig config) {
+  private KvFileSystem(KvStore kv, BlobStore blobs, FsConfig config) {
+    KvStore store = new CountingStore(kv, config.metrics());
     this.config = config;
     this.k = new Keys(config.keyPrefix());
-    this.cache = new MetaCache(store, config.cacheEntries(), config.metrics());
+    this.cache = new MetaCache(store, config.cacheEntries(), config.metrics(), k::rangeOf);
     this.meta = new Meta(store, cache, k, config);
     Format.ensure(meta);
     cache.start();

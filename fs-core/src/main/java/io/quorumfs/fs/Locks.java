@@ -15,6 +15,15 @@ final class Locks {
   private final Sessions sessions;
   private final long sid;
   private final Object changed = new Object();
+  /**
+   * Inodes on which this session ever asked for a lock. An unlock elsewhere is a no-op and needs
+   * no read of the lock table: libfuse 2 sends an F_UNLCK on every close. Never shrinks (a lock
+   * being taken by one thread while another unlocks must not be missed); past its bound every
+   * unlock reads the table again.
+   */
+  private final java.util.Set<Long> lockedHere = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final int MAX_LOCKED_HERE = 1 << 20;
+  private volatile boolean lockedHereOverflow;
 
   Locks(Meta meta, Sessions sessions) {
     this.meta = meta;
@@ -75,6 +84,17 @@ final class Locks {
 
   private void set(long ino, long owner, byte kind, int type, long start, long end, long pid,
       boolean wait) {
+    if (type == FileSystem.F_UNLCK) {
+      if (!lockedHereOverflow && !lockedHere.contains(ino)) {
+        return;
+      }
+    } else if (!lockedHereOverflow) {
+      if (lockedHere.size() >= MAX_LOCKED_HERE) {
+        lockedHereOverflow = true;
+      } else {
+        lockedHere.add(ino);
+      }
+    }
     boolean fresh = false;
     while (true) {
       boolean done = meta.run("lock", tx -> {

@@ -4,7 +4,9 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import io.quorumfs.kv.Change;
 import io.quorumfs.kv.ChangeEvent;
+import io.quorumfs.kv.KeyRange;
 import io.quorumfs.kv.KvStore;
+import io.quorumfs.kv.ScanPage;
 import io.quorumfs.kv.Versioned;
 import io.quorumfs.kv.Watch;
 import io.quorumfs.kv.WatchListener;
@@ -16,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +39,17 @@ import org.slf4j.LoggerFactory;
  * arriving in between is never skipped. Bounded by a CLOCK sweep (an approximate LRU): a hit sets
  * the entry's reference bit, the sweep (one thread at a time, when the map is over capacity)
  * clears set bits and evicts entries whose bit is clear.
+ *
+ * <p><b>Complete ranges</b> (negative answers without a store read): a range of keys (a
+ * directory's entries, an inode's own keys or its chunk map: {@link Keys#rangeOf}) can be marked
+ * complete when this client knows every present key of it is in the map — an inode it creates,
+ * marked before the creating commit (the inode number is this client's alone, so nothing else can
+ * write under it first). From then on feed events for keys of the range are installed even if
+ * the key was not cached, and a key of the range missing from the map reads as absent, as current
+ * as the feed (like any hit). Anything that removes a present entry of the range from the map
+ * (eviction, {@link #invalidate} after a failed compare, a resync) first drops the range's
+ * completeness, so a miss can never wrongly read as absent; a failed compare on a key of the
+ * range therefore sends later reads to the store again.
  */
 final class MetaCache implements WatchListener {
   private static final Logger log = LoggerFactory.getLogger(MetaCache.class);
@@ -55,6 +69,8 @@ final class MetaCache implements WatchListener {
   }
 
   private final KvStore store;
+  private final Ranges ranges;
+  private final Counter negativeHits;
   private final int capacity;
   private final int lowWater;
   private final ConcurrentHashMap<Key, Entry> map;
@@ -72,7 +88,14 @@ final class MetaCache implements WatchListener {
   private volatile Consumer<ChangeEvent> observer = e -> {};
 
   MetaCache(KvStore store, int capacity, MetricRegistry metrics) {
+    this(store, capacity, metrics, key -> null);
+  }
+
+  /** {@code rangeOf}: the prefix of the range a key belongs to among those that can be complete. */
+  MetaCache(KvStore store, int capacity, MetricRegistry metrics, Function<byte[], byte[]> rangeOf) {
     this.store = store;
+    this.ranges = new Ranges(rangeOf);
+    this.negativeHits = metrics.counter("quorumfs.fs.cache.completeMisses");
     this.capacity = capacity;
     this.lowWater = capacity - Math.max(1, Math.min(1024, capacity / 64));
     // Sized up front (up to 2^18 entries): resizing under 16 writers showed in profiles.
@@ -117,6 +140,9 @@ final class MetaCache implements WatchListener {
     if (e != null) {
       return new Versioned(key, e.value, e.version);
     }
+    if (knownAbsent(k)) {
+      return Versioned.absent(key);
+    }
     misses.inc();
     loading.merge(k, 1, Integer::sum);
     long before = fed;
@@ -134,8 +160,88 @@ final class MetaCache implements WatchListener {
 
   /** The cached state of {@code key}, or null if not cached (no store read). */
   Versioned peek(byte[] key) {
-    Entry e = hit(new Key(key));
-    return e == null ? null : new Versioned(key, e.value, e.version);
+    Key k = new Key(key);
+    Entry e = hit(k);
+    if (e == null) {
+      return knownAbsent(k) ? Versioned.absent(key) : null;
+    }
+    return new Versioned(key, e.value, e.version);
+  }
+
+  /** True if a read of {@code key} would be answered without the store (no metrics counted). */
+  boolean cached(byte[] key) {
+    Key k = new Key(key);
+    Entry e = map.get(k);
+    return e != null ? e.version >= 0 : ranges.inComplete(key);
+  }
+
+  /**
+   * True if {@code k} is not in the map at all (not even as an unknown-value marker) and its range
+   * is complete: absent as of the feed. The map is read first: completeness is always dropped
+   * before a present entry of the range leaves the map.
+   */
+  private boolean knownAbsent(Key k) {
+    if (map.get(k) != null || !ranges.inComplete(k.bytes)) {
+      return false;
+    }
+    negativeHits.inc();
+    return true;
+  }
+
+  /**
+   * Marks the range with prefix {@code range} complete: every present key of it is (and stays) in
+   * the map. Only for a range nobody else can have written yet (an inode this client is creating),
+   * called before the commit that creates it.
+   */
+  void markComplete(byte[] range) {
+    ranges.markComplete(range);
+  }
+
+  /** Forgets that a range is complete (its inode is gone, or its creation failed). */
+  void forgetComplete(byte[] range) {
+    ranges.forget(range);
+  }
+
+  boolean isComplete(byte[] range) {
+    return ranges.isComplete(range);
+  }
+
+  /** Before a present (or unknown: {@code e} null) entry leaves the map; an absent one may go freely. */
+  private void leaving(Key k, Entry e) {
+    if (e == null || e.version != 0) {
+      ranges.leaving(k.bytes);
+    }
+  }
+
+  private boolean tracked(Key k) {
+    return ranges.tracked(k.bytes);
+  }
+
+  /**
+   * A store scan of {@code range}, whose keys all belong to the range with prefix {@code
+   * rangePrefix}, installing what it returns. While it runs, feed events for keys of the range
+   * are installed even if not cached (as for a key being loaded), so a scanned value never
+   * overwrites a newer event that arrived meanwhile. If {@code first} is given (the start of
+   * {@code range}, scanned from its start) and the scan did not return it, it is installed as
+   * absent.
+   */
+  ScanPage scan(byte[] rangePrefix, KeyRange range, int limit, byte[] after, byte[] first) {
+    ranges.beginScan(rangePrefix);
+    try {
+      long before = fed;
+      ScanPage page = store.scan(range, limit, after);
+      boolean sawFirst = false;
+      for (Versioned v : page.entries()) {
+        install(new Key(v.key()), v, before);
+        sawFirst |= first != null && java.util.Arrays.equals(first, v.key());
+      }
+      if (first != null && !sawFirst) {
+        install(new Key(first), Versioned.absent(first), before);
+      }
+      return page;
+    } finally {
+      ranges.endScan(rangePrefix);
+    }
   }
 
   /** Reads several keys: hits from the cache, the misses in one consistent store read. */
@@ -148,6 +254,8 @@ final class MetaCache implements WatchListener {
       Entry e = hit(k);
       if (e != null) {
         out.add(new Versioned(key, e.value, e.version));
+      } else if (knownAbsent(k)) {
+        out.add(Versioned.absent(key));
       } else {
         if (missKeys == null) {
           missIdx = new ArrayList<>();
@@ -181,11 +289,6 @@ final class MetaCache implements WatchListener {
     return out;
   }
 
-  /** Installs what a scan returned (entries present at least as of {@code before}). */
-  void installScanned(Versioned v, long before) {
-    install(new Key(v.key()), v, before);
-  }
-
   private Versioned install(Key k, Versioned v, long before) {
     long stamp = Math.max(v.version(), before);
     Entry now = map.get(k);
@@ -217,7 +320,9 @@ final class MetaCache implements WatchListener {
 
   /** Drops one key (after a failed compare): the next read goes to the store. */
   void invalidate(byte[] key) {
-    if (map.remove(new Key(key)) != null) {
+    Key k = new Key(key);
+    leaving(k, null);
+    if (map.remove(k) != null) {
       invalidations.inc();
     }
   }
@@ -266,8 +371,11 @@ final class MetaCache implements WatchListener {
           Entry e = me.getValue();
           if (e.used && secondChances-- > 0) {
             e.used = false;
-          } else if (map.remove(me.getKey(), e)) {
-            evictions.inc();
+          } else {
+            leaving(me.getKey(), e);
+            if (map.remove(me.getKey(), e)) {
+              evictions.inc();
+            }
           }
         }
       } finally {
@@ -312,13 +420,13 @@ final class MetaCache implements WatchListener {
     for (Change c : event.changes()) {
       Key key = new Key(c.key());
       Entry now = map.get(key);
-      if (now == null ? !loading.containsKey(key) : now.stamp >= r) {
+      if (now == null ? !loading.containsKey(key) && !tracked(key) : now.stamp >= r) {
         // Lock-free skip (most events are this client's own commits, already applied). A load
         // that registers after this check reads the store after the event was committed.
         continue;
       }
       map.compute(key, (k, cur) -> {
-        if (cur == null && !loading.containsKey(k)) {
+        if (cur == null && !loading.containsKey(k) && !tracked(k)) {
           return null;
         }
         if (cur != null && cur.stamp >= r) {
@@ -349,6 +457,7 @@ final class MetaCache implements WatchListener {
   @Override
   public void onResync(long revision) {
     invalidations.inc(map.size());
+    ranges.clear();
     map.clear();
     log.warn("metadata change feed resynced at revision {}: cache dropped", revision);
     observer.accept(new ChangeEvent(revision, List.of()));
@@ -361,6 +470,7 @@ final class MetaCache implements WatchListener {
       return;
     }
     log.warn("metadata change feed ended at revision {}; resubscribing", fed, cause);
+    ranges.clear();
     map.clear();
     try {
       watch = store.watch(fed, this);

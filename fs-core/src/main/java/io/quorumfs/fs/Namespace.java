@@ -1,5 +1,6 @@
 package io.quorumfs.fs;
 
+import io.quorumfs.kv.KeyRange;
 import io.quorumfs.kv.KvException;
 import io.quorumfs.kv.ScanPage;
 import io.quorumfs.kv.Versioned;
@@ -102,12 +103,54 @@ final class Namespace {
       return d.parent() == 0 ? parent : d.parent();
     }
     Names.check(name);
-    Versioned de = tx.get(k.dentry(parent, name));
+    byte[] dkey = k.dentry(parent, name);
+    if (!meta.cache.cached(dkey) && missedBefore(parent)) {
+      // A second uncached name in one directory in a row (a cold client walking a directory):
+      // load the entries from this name on in one scan rather than one read per name.
+      meta.cache.scan(k.dirPrefix(parent), new KeyRange(dkey, k.dir(parent).end()), SCAN_AHEAD,
+          null, dkey);
+    }
+    Versioned de = tx.get(dkey);
     if (!de.exists()) {
       checkDir(inode(tx, parent));
       throw new FsException(Errno.ENOENT, "no entry '" + name + "' in directory " + parent);
     }
-    return Names.dentryIno(de.value());
+    long ino = Names.dentryIno(de.value());
+    prefetch(tx, ino, Names.dentryType(de.value()));
+    return ino;
+  }
+
+  /** Entries loaded ahead by a lookup in a directory whose names miss the cache in a row. */
+  static final int SCAN_AHEAD = 64;
+
+  private volatile long lastMissDir = -1;
+  private volatile long lastMissNanos;
+
+  /** Records an uncached name in {@code dir}; true if the previous one (within 1 s) was there too. */
+  private boolean missedBefore(long dir) {
+    long now = System.nanoTime();
+    boolean again = lastMissDir == dir && now - lastMissNanos < 1_000_000_000L;
+    lastMissDir = dir;
+    lastMissNanos = now;
+    return again;
+  }
+
+  /**
+   * A lookup that missed its inode loads, in one store read, what comes next by the dentry's
+   * type: a directory's attributes with its mtime and subdirectory count (getattr needs all
+   * three), a regular file's attributes with its first chunk-map entry (the read after an open
+   * of a small file needs nothing else).
+   */
+  private void prefetch(Tx tx, long ino, int type) {
+    byte[] attr = k.attr(ino);
+    if (meta.cache.peek(attr) != null) {
+      return;
+    }
+    if (type == Mode.S_IFDIR) {
+      tx.getAll(List.of(attr, k.mtime(ino), k.subdirs(ino)));
+    } else if (type == Mode.S_IFREG) {
+      tx.getAll(List.of(attr, k.chunk(ino, 0)));
+    }
   }
 
   Attr lookup(long parent, String name) {
@@ -129,17 +172,15 @@ final class Namespace {
       checkDir(inode(tx, ino));
       return null;
     });
-    long before = meta.cache.fed();
     ScanPage page;
     try {
-      page = meta.store.scan(k.dir(ino), limit,
-          after == null || after.isEmpty() ? null : k.dentry(ino, after));
+      page = meta.cache.scan(k.dirPrefix(ino), k.dir(ino), limit,
+          after == null || after.isEmpty() ? null : k.dentry(ino, after), null);
     } catch (KvException e) {
       throw new FsException(Errno.EIO, "readdir of " + ino + ": " + e.getMessage(), e);
     }
     List<DirEntry> out = new ArrayList<>(page.entries().size());
     for (Versioned v : page.entries()) {
-      meta.cache.installScanned(v, before);
       out.add(new DirEntry(k.nameOfDentry(v.key()), Names.dentryIno(v.value()),
           Names.dentryType(v.value())));
     }
@@ -157,6 +198,27 @@ final class Namespace {
     Names.check(name);
     checkInodeLimit();
     long ino = inodes.next();
+    // The new inode's ranges are empty and only this client can write under its number before
+    // the commit below: negative lookups in a new directory, and reads of a new inode's counters,
+    // lock table, xattrs and chunk map, need no store read.
+    List<byte[]> ranges = new ArrayList<>(2);
+    ranges.add(k.inodePrefix(ino));
+    if (Mode.isDir(mode)) {
+      ranges.add(k.dirPrefix(ino));
+    } else if (Mode.type(mode) == Mode.S_IFREG) {
+      ranges.add(k.chunkPrefix(ino));
+    }
+    ranges.forEach(meta.cache::markComplete);
+    try {
+      return createNode(what, ino, parent, name, mode, uid, gid, rdev, target);
+    } catch (RuntimeException e) {
+      ranges.forEach(meta.cache::forgetComplete);
+      throw e;
+    }
+  }
+
+  private Attr createNode(String what, long ino, long parent, String name, int mode, int uid,
+      int gid, long rdev, String target) {
     return meta.run(what, tx -> {
       dirRequired(tx, parent);
       byte[] dkey = k.dentry(parent, name);
@@ -295,6 +357,8 @@ final class Namespace {
       long now = meta.now();
       tx.delete(dkey);
       deleteDirKeys(tx, ino);
+      meta.cache.forgetComplete(k.dirPrefix(ino));
+      meta.cache.forgetComplete(k.inodePrefix(ino));
       touchParent(tx, parent, now, -1, -1);
       return null;
     });

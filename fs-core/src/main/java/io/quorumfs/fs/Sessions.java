@@ -172,8 +172,14 @@ final class Sessions {
 
   /** Deletes every key of trashed inode {@code ino} if its hold count is 0. */
   boolean reclaim(long ino) {
-    Versioned holds = meta.store.get(k.holds(ino));
-    if (Meta.longOf(holds) > 0 || !meta.store.get(k.trash(ino)).exists()) {
+    // Decide on the store's copies, and leave them in the cache for the txn at the end: the cache
+    // may know these keys only as of the feed (a hold dropped by another client a moment ago),
+    // and a stale hold would postpone the reclaim.
+    meta.cache.invalidate(k.holds(ino));
+    meta.cache.invalidate(k.trash(ino));
+    List<Versioned> now = meta.cache.getAll(List.of(k.holds(ino), k.trash(ino)));
+    Versioned holds = now.get(0);
+    if (Meta.longOf(holds) > 0 || !now.get(1).exists()) {
       return false;
     }
     // The chunk map first, in bounded txns; the inode stays in the trash until the last one.

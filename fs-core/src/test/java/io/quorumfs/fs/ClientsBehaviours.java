@@ -41,6 +41,109 @@ public abstract class ClientsBehaviours extends LockBehaviours {
     assertEquals(List.of("f"), names(b, ROOT));
   }
 
+  // A knows the keys of inodes it created (MetaCache complete ranges): another client's changes
+  // under them must still reach it through the feed, and conflict with its own.
+
+  @Test
+  void twoClients_createOnB_inADirectoryACreated_isVisibleOnA() {
+    FileSystem b = client();
+    Attr d = dir(ROOT, "d");
+    assertErrno(Errno.ENOENT, () -> fs.lookup(d.ino(), "x"));
+    eventually(feedLatency(), "B sees d", () -> exists(b, ROOT, "d"));
+    Attr x = b.mknod(d.ino(), "x", Mode.S_IFREG | 0644, 0, 0, 0);
+    eventually(feedLatency(), "A sees x", () -> exists(fs, d.ino(), "x"));
+    assertEquals(x.ino(), fs.lookup(d.ino(), "x").ino());
+    b.unlink(d.ino(), "x");
+    eventually(feedLatency(), "A sees x gone", () -> !exists(fs, d.ino(), "x"));
+    assertErrno(Errno.ENOTEMPTY, () -> {
+      b.mknod(d.ino(), "y", Mode.S_IFREG | 0644, 0, 0, 0);
+      fs.rmdir(ROOT, "d"); // A's cached entry count may lag: the compare decides
+    });
+  }
+
+  @Test
+  void twoClients_createOnA_ofANameBJustCreated_inADirectoryACreated_isEEXIST() {
+    FileSystem b = client();
+    Attr d = dir(ROOT, "d");
+    eventually(feedLatency(), "B sees d", () -> exists(b, ROOT, "d"));
+    Attr x = b.mknod(d.ino(), "x", Mode.S_IFREG | 0644, 0, 0, 0);
+    // Whether or not A's feed has delivered x yet, its create must not succeed.
+    assertErrno(Errno.EEXIST, () -> fs.create(d.ino(), "x", 0644, 0, 0,
+        FileSystem.O_RDWR | FileSystem.O_EXCL));
+    assertEquals(x.ino(), fs.lookup(d.ino(), "x").ino());
+    fs.rename(ROOT, "d", ROOT, "e", 0);
+    assertEquals(x.ino(), b.lookup(b.lookup(ROOT, "e").ino(), "x").ino());
+  }
+
+  @Test
+  void twoClients_fileACreated_writtenAndClosedOnB_readsWhole_andXattrsShow_onA() {
+    FileSystem b = client();
+    Opened o = fs.create(ROOT, "f", 0644, 0, 0, FileSystem.O_RDWR);
+    fs.release(o.fh());
+    assertErrno(Errno.ENODATA, () -> fs.getxattr(o.attr().ino(), "user.k"));
+    eventually(feedLatency(), "B sees f", () -> exists(b, ROOT, "f"));
+    byte[] data = random(CHUNK * 2 + 10, 41);
+    long fh = b.open(o.attr().ino(), FileSystem.O_WRONLY);
+    writeAll(b, fh, 0, data);
+    b.release(fh);
+    b.setxattr(o.attr().ino(), "user.k", new byte[] {7}, 0);
+    assertArrayEquals(data, readAll(fs, o.attr().ino()), "close-to-open on chunks A never read");
+    eventually(feedLatency(), "A sees B's xattr",
+        () -> {
+          try {
+            return fs.getxattr(o.attr().ino(), "user.k")[0] == 7;
+          } catch (FsException e) {
+            return false;
+          }
+        });
+  }
+
+  @Test
+  void unlockOfAFileNeverLockedHere_readsNothing_andAnUnlockAfterALockStillReleasesIt() {
+    FileSystem b = client();
+    Attr f = b.mknod(ROOT, "f", Mode.S_IFREG | 0644, 0, 0, 0); // B's inode: A knows none of its keys
+    com.codahale.metrics.MetricRegistry m = new com.codahale.metrics.MetricRegistry();
+    FileSystem a = client(config.toBuilder().metrics(m).build());
+    long fa = a.open(f.ino(), FileSystem.O_RDWR);
+    long fb = b.open(f.ino(), FileSystem.O_RDWR);
+    long reads = m.timer("quorumfs.fs.store.get").getCount()
+        + m.timer("quorumfs.fs.store.getAll").getCount();
+    a.setlk(fa, 1, FileLock.unlocked(), false); // what libfuse 2 sends on every close
+    a.flock(fa, 1, FileSystem.LOCK_UN);
+    assertEquals(reads, m.timer("quorumfs.fs.store.get").getCount()
+        + m.timer("quorumfs.fs.store.getAll").getCount());
+    a.setlk(fa, 1, new FileLock(FileSystem.F_WRLCK, 0, 10, 0), false);
+    assertErrno(Errno.EAGAIN,
+        () -> b.setlk(fb, 2, new FileLock(FileSystem.F_WRLCK, 0, 1, 0), false));
+    a.setlk(fa, 1, FileLock.unlocked(), false);
+    b.setlk(fb, 2, new FileLock(FileSystem.F_WRLCK, 0, 1, 0), false);
+    a.release(fa);
+    b.release(fb);
+  }
+
+  @Test
+  void coldClient_lookingUpADirectoryNameByName_loadsEntriesAhead_andStaysCoherent() {
+    Attr d = dir(ROOT, "d");
+    List<Long> inos = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      inos.add(file(d.ino(), String.format("f%03d", i)).ino());
+    }
+    com.codahale.metrics.MetricRegistry m = new com.codahale.metrics.MetricRegistry();
+    FileSystem b = client(config.toBuilder().metrics(m).build());
+    long dino = b.lookup(ROOT, "d").ino();
+    for (int i = 0; i < 100; i++) {
+      assertEquals(inos.get(i), b.lookup(dino, String.format("f%03d", i)).ino());
+    }
+    long nameReads = m.timer("quorumfs.fs.store.get").getCount()
+        + m.timer("quorumfs.fs.store.scan").getCount();
+    assertTrue(nameReads < 20, "dentry reads and scans for 100 names: " + nameReads);
+    assertErrno(Errno.ENOENT, () -> b.lookup(dino, "f100"));
+    fs.unlink(d.ino(), "f050");
+    file(d.ino(), "f100");
+    eventually(feedLatency(), "B sees the unlink and the create",
+        () -> exists(b, dino, "f100") && !exists(b, dino, "f050"));
+  }
+
   @Test
   void twoClients_renameAndUnlinkOnA_areVisibleOnB() {
     FileSystem b = client();

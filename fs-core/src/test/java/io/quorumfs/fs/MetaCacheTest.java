@@ -165,4 +165,93 @@ class MetaCacheTest {
     }
     assertTrue(cache.size() <= 100, "size " + cache.size());
   }
+
+  // ---- complete ranges: keys "d/<name>" belong to range "d/" ----
+
+  private static byte[] rangeOfSlash(byte[] key) {
+    String s = new String(key, StandardCharsets.UTF_8);
+    int slash = s.indexOf('/');
+    return slash < 0 || slash == s.length() - 1 ? null : b(s.substring(0, slash + 1));
+  }
+
+  private MetaCache ranged(int capacity) {
+    return new MetaCache(store, capacity, metrics, MetaCacheTest::rangeOfSlash);
+  }
+
+  @Test
+  void completeRange_answersAMissAsAbsentWithoutAStoreRead() {
+    MetaCache c = ranged(100);
+    c.markComplete(b("d/"));
+    assertFalse(c.get(b("d/x")).exists());
+    assertFalse(c.peek(b("d/y")).exists());
+    assertFalse(c.getAll(List.of(b("d/z"))).get(0).exists());
+    assertEquals(0, metrics.counter("quorumfs.fs.cache.misses").getCount());
+    assertEquals(3, metrics.counter("quorumfs.fs.cache.completeMisses").getCount());
+    // A key outside the range still goes to the store.
+    c.get(b("e/x"));
+    assertEquals(1, metrics.counter("quorumfs.fs.cache.misses").getCount());
+    c.close();
+  }
+
+  @Test
+  void completeRange_installsFeedEventsForUncachedKeys() {
+    MetaCache c = ranged(100);
+    c.markComplete(b("d/"));
+    long r = put("d/x", "1"); // another client's create, seen only through the feed
+    assertFalse(c.get(b("d/x")).exists(), "before the feed delivers it, as stale as any hit");
+    c.onEvent(new ChangeEvent(r, List.of(new Change(b("d/x"), b("1"), r, false))));
+    assertArrayEquals(b("1"), c.get(b("d/x")).value());
+    assertEquals(0, metrics.counter("quorumfs.fs.cache.misses").getCount());
+    c.close();
+  }
+
+  @Test
+  void evictingAPresentEntry_dropsCompleteness_soTheMissGoesToTheStore() {
+    MetaCache c = ranged(10);
+    c.markComplete(b("d/"));
+    long r = put("d/x", "1");
+    c.applyOwn(r, List.of(b("d/x")), java.util.Arrays.asList(b("1")));
+    for (int i = 0; i < 40; i++) { // fill and sweep: d/x is evicted at some point
+      c.get(b("k" + i));
+    }
+    assertFalse(c.isComplete(b("d/")));
+    assertArrayEquals(b("1"), c.get(b("d/x")).value(), "a miss must never read as absent");
+    c.close();
+  }
+
+  @Test
+  void invalidateAfterAFailedCompare_dropsCompleteness() {
+    MetaCache c = ranged(100);
+    c.markComplete(b("d/"));
+    put("d/x", "theirs"); // committed elsewhere, not yet fed
+    c.invalidate(b("d/x"));
+    assertFalse(c.isComplete(b("d/")));
+    assertArrayEquals(b("theirs"), c.get(b("d/x")).value());
+    c.close();
+  }
+
+  @Test
+  void evictingAnAbsentEntry_keepsCompleteness() {
+    MetaCache c = ranged(10);
+    c.markComplete(b("d/"));
+    long r = put("d/x", "1");
+    long r2 = store.commit(Txn.builder().delete(b("d/x")).build()).revision();
+    c.onEvent(new ChangeEvent(r, List.of(new Change(b("d/x"), b("1"), r, false))));
+    c.onEvent(new ChangeEvent(r2, List.of(new Change(b("d/x"), null, 0, false))));
+    for (int i = 0; i < 40; i++) {
+      c.get(b("k" + i));
+    }
+    assertTrue(c.isComplete(b("d/")));
+    assertFalse(c.get(b("d/x")).exists());
+    c.close();
+  }
+
+  @Test
+  void resync_dropsCompleteness() {
+    MetaCache c = ranged(100);
+    c.markComplete(b("d/"));
+    c.onResync(store.revision());
+    assertFalse(c.isComplete(b("d/")));
+    c.close();
+  }
 }

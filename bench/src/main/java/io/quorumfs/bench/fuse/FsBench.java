@@ -241,7 +241,12 @@ public final class FsBench {
     void run() throws Exception;
   }
 
+  /** fs-core's metrics of the self-mounted clients: the store round trips of each phase. */
+  static final com.codahale.metrics.MetricRegistry METRICS = new com.codahale.metrics.MetricRegistry();
+  private static final String[] STORE_CALLS = {"get", "getAll", "scan", "revision", "commit"};
+
   private static Result timed(Target t, String phase, String unit, double work, Body body) throws Exception {
+    long[] calls = storeCalls();
     long cpu = processCpuNanos();
     long start = System.nanoTime();
     body.run();
@@ -252,7 +257,24 @@ public final class FsBench {
     // system) per unit of work: steadier than the rate on a loaded machine.
     System.out.printf("  %-8s %-34s %12s %s  (%.2f s, CPU %.2f s = %s per %s)%n", t.name(), phase, fmt(r.value()),
         unit, seconds, cpuSeconds, perUnit(cpuSeconds / work), unit.substring(0, unit.indexOf('/')));
+    long[] after = storeCalls();
+    if (t instanceof SelfMount && after[after.length - 1] > 0) {
+      StringBuilder b = new StringBuilder("           store round trips per " + unit.substring(0, unit.indexOf('/')) + ":");
+      for (int i = 0; i < STORE_CALLS.length; i++) {
+        b.append(String.format(" %s %.2f", STORE_CALLS[i], (after[i] - calls[i]) / work));
+      }
+      System.out.println(b);
+    }
     return r;
+  }
+
+  private static long[] storeCalls() {
+    long[] out = new long[STORE_CALLS.length + 1];
+    for (int i = 0; i < STORE_CALLS.length; i++) {
+      out[i] = METRICS.timer("quorumfs.fs.store." + STORE_CALLS[i]).getCount();
+      out[STORE_CALLS.length] += out[i];
+    }
+    return out;
   }
 
   private static String perUnit(double seconds) {

@@ -51,7 +51,7 @@ final class SelfMount implements FsBench.Target {
     long deadline = System.nanoTime() + 120_000_000_000L;
     while (true) {
       try {
-        return FileSystems.open(meta, blobs, FsConfig.defaults());
+        return FileSystems.open(meta, blobs, FsConfig.defaults().toBuilder().metrics(FsBench.METRICS).build());
       } catch (RuntimeException e) {
         if (System.nanoTime() > deadline) {
           throw e;

@@ -70,8 +70,13 @@ final class LeaderCommitClient implements AutoCloseable {
     if (closed) {
       throw new KvClosedException("raft:// store " + uri + " is closed");
     }
-    long seq = nextSeq.getAndIncrement();
-    unanswered.add(seq);
+    long seq;
+    synchronized (unanswered) {
+      // Together: a seq taken but not yet in the set could fall below a low-water mark another
+      // sender computes meanwhile, and the replicas would answer it "acknowledged and forgotten".
+      seq = nextSeq.getAndIncrement();
+      unanswered.add(seq);
+    }
     Item item = new Item(txn, seq, new CompletableFuture<>());
     queue.add(item);
     try {
@@ -141,8 +146,8 @@ final class LeaderCommitClient implements AutoCloseable {
         if (closed) {
           throw new KvClosedException("raft:// store " + uri + " is closed");
         }
-        Long low = unanswered.isEmpty() ? first : unanswered.first();
-        byte[] request = Wire.encodeCommitRequest(id, seqs, Math.min(low, first), txns);
+        Long low = unanswered.ceiling(Long.MIN_VALUE); // the lowest, or null when none is left
+        byte[] request = Wire.encodeCommitRequest(id, seqs, low == null ? first : Math.min(low, first), txns);
         if (request.length > RaftSettings.MAX_MESSAGE_BYTES - 64) {
           // Rare: many large txns together. Send them one by one instead.
           if (batch.size() > 1) {

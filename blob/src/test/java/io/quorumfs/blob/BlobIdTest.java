@@ -26,6 +26,17 @@ class BlobIdTest {
   }
 
   @Test
+  void warmUpInBackground_startsOneThreadPerJvm_andHashingStaysCorrect() throws Exception {
+    BlobId.warmUpInBackground();
+    BlobId.warmUpInBackground();
+    long warmers = Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals("quorumfs-sha256-warmup")).count();
+    assertTrue(warmers <= 1, "warm-up threads: " + warmers);
+    BlobId.warmUp(); // also in this thread: the digest state of one thread must not leak into ids
+    assertEquals(ABC_SHA256, BlobId.of("abc".getBytes(StandardCharsets.US_ASCII)).hex());
+  }
+
+  @Test
   void parse_ofWrongLength_namesTheInputAndTheExpectedLength() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BlobId.parse("abc123"));
     assertTrue(e.getMessage().contains("'abc123'") && e.getMessage().contains("64"), e.getMessage());

@@ -58,6 +58,7 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     this.blocks = new BlockCache(blobs, meta.config.blockCacheBytes(), meta.config.metrics());
     this.prefetch = prefetch;
     this.uploader = new Uploader(blobs, uploads);
+    BlobId.warmUpInBackground(); // every chunk written or read is hashed: have the fast SHA-256 ready
   }
 
   void setSession(long sid) {

@@ -14,6 +14,8 @@ import java.util.concurrent.CompletableFuture;
 final class WriteBuffer {
   /** One chunk's pending bytes; {@code data} grows as needed up to the chunk size. */
   static final class Dirty {
+    private static final int GROW_TO_CHUNK = 128 * 1024;
+
     byte[] data = new byte[0];
     /** Disjoint, sorted [lo, hi) ranges of {@code data} that were written. */
     final List<long[]> ranges = new ArrayList<>();
@@ -45,7 +47,10 @@ final class WriteBuffer {
         data = data.clone(); // copy on write: the sealed array belongs to its upload
       }
       if (need > data.length) {
-        int cap = Math.max(need, Math.min(chunkSize, Math.max(4096, data.length * 2)));
+        // Past 128 KiB straight to a whole chunk: doubling made a sequential writer copy each chunk
+        // through arrays of 256 and 512 KiB (the latter a G1 humongous object of its own).
+        int cap = need > GROW_TO_CHUNK ? chunkSize
+            : Math.max(need, Math.min(chunkSize, Math.max(4096, data.length * 2)));
         data = Arrays.copyOf(data, cap);
       }
       System.arraycopy(src, off, data, at, len);

@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
@@ -182,24 +181,8 @@ final class CommitService implements AutoCloseable {
     List<byte[]> requests = new ArrayList<>(batch.size());
     batch.forEach(p -> requests.add(p.request));
     byte[] entry = Wire.encodeGroup(clock.getAsLong(), requests);
-    CompletableFuture<RaftClientReply> f;
-    RaftServer.Division d = sm.division();
-    try {
-      if (d == null) {
-        throw new IllegalStateException("replica is not running");
-      }
-      RaftClientRequest rq = RaftClientRequest.newBuilder()
-          .setClientId(raftClientId)
-          .setServerId(d.getId())
-          .setGroupId(d.getGroup().getGroupId())
-          .setCallId(callIds.incrementAndGet())
-          .setMessage(MetaStateMachine.message(entry))
-          .setType(RaftClientRequest.writeRequestType())
-          .build();
-      f = d.getRaftServer().submitClientRequestAsync(rq);
-    } catch (Exception e) {
-      f = CompletableFuture.failedFuture(e);
-    }
+    CompletableFuture<RaftClientReply> f =
+        MetaRpc.submitLocal(sm.division(), raftClientId, callIds.incrementAndGet(), entry, false);
     f.whenComplete((reply, err) -> {
       inflight.release();
       try {

@@ -6,11 +6,16 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcUtil;
 import org.apache.ratis.grpc.server.GrpcServices;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.io.grpc.ManagedChannel;
 import org.apache.ratis.thirdparty.io.grpc.MethodDescriptor;
 import org.apache.ratis.thirdparty.io.grpc.ServerServiceDefinition;
@@ -102,4 +107,29 @@ final class MetaRpc {
     return b.build();
   }
 
+
+  /**
+   * Submits {@code payload} to this replica's own Raft server as a read ({@code read}) or write
+   * request from {@code client}: how the Commit and Read services reach Ratis without a network
+   * hop. Never throws; a refusal is the returned future's failure or the reply's exception.
+   */
+  static CompletableFuture<RaftClientReply> submitLocal(RaftServer.Division d, ClientId client, long callId,
+                                                        byte[] payload, boolean read) {
+    try {
+      if (d == null) {
+        throw new IllegalStateException("replica is not running");
+      }
+      RaftClientRequest rq = RaftClientRequest.newBuilder()
+          .setClientId(client)
+          .setServerId(d.getId())
+          .setGroupId(d.getGroup().getGroupId())
+          .setCallId(callId)
+          .setMessage(MetaStateMachine.message(payload))
+          .setType(read ? RaftClientRequest.readRequestType() : RaftClientRequest.writeRequestType())
+          .build();
+      return d.getRaftServer().submitClientRequestAsync(rq);
+    } catch (Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
 }

@@ -6,7 +6,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
@@ -74,20 +73,7 @@ final class ReadService {
       return CompletableFuture.completedFuture(notLeader(d, d == null ? null : d.getInfo().getLeaderId(),
           closed || d == null ? "replica is not running" : "replica is " + d.getInfo().getCurrentRole()));
     }
-    CompletableFuture<RaftClientReply> f;
-    try {
-      RaftClientRequest rq = RaftClientRequest.newBuilder()
-          .setClientId(raftClientId)
-          .setServerId(d.getId())
-          .setGroupId(d.getGroup().getGroupId())
-          .setCallId(callIds.incrementAndGet())
-          .setMessage(MetaStateMachine.message(query))
-          .setType(RaftClientRequest.readRequestType())
-          .build();
-      f = d.getRaftServer().submitClientRequestAsync(rq);
-    } catch (Exception e) {
-      f = CompletableFuture.failedFuture(e);
-    }
+    CompletableFuture<RaftClientReply> f = MetaRpc.submitLocal(d, raftClientId, callIds.incrementAndGet(), query, true);
     return f.handle((reply, err) -> answer(d, reply, err));
   }
 

@@ -280,9 +280,7 @@ public final class Fsck {
     for (Inode in : inodes.values()) {
       int shard = (int) (in.ino() & (Keys.SHARDS - 1));
       wantInodes[shard]++;
-      if (in.isReg()) {
-        wantBytes[shard] += in.size();
-      }
+      wantBytes[shard] += Sessions.countedBytes(in);
     }
     List<Versioned> haveInodes = store.getAll(k.usedInodesShards());
     List<Versioned> haveBytes = store.getAll(k.usedBytesShards());

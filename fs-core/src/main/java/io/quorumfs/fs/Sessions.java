@@ -225,14 +225,25 @@ final class Sessions {
       tx.require(h);
       Versioned a = tx.get(k.attr(ino));
       tx.require(a); // the size subtracted from the statfs counter must be the committed one, not a stale cached one
-      long size = a.exists() ? Inode.decode(ino, a.value()).size() : 0;
+      long size = a.exists() ? countedBytes(Inode.decode(ino, a.value())) : 0;
       tx.delete(k.attr(ino));
       tx.delete(k.holds(ino));
       tx.delete(k.trash(ino));
       tx.add(k.usedInodes(ino), -1);
-      tx.add(k.usedBytes(ino), -size);
+      if (size != 0) {
+        tx.add(k.usedBytes(ino), -size);
+      }
       return true;
     });
+  }
+
+  /**
+   * What {@code in} holds of the statfs byte counter: a regular file's size. A symlink's size is
+   * its target's length, which the counter never had (git init's symlink probe, "testing", took 7
+   * bytes off it once reclaimed).
+   */
+  static long countedBytes(Inode in) {
+    return in.isReg() ? in.size() : 0;
   }
 
   /** Adds this session's hold on unlinked inode {@code ino} (it has the file open). */

@@ -43,12 +43,7 @@ final class CountingStore implements KvStore {
     if (log.isDebugEnabled()) {
       log.debug("get {}", io.quorumfs.kv.Bytes.show(key));
     }
-    long t = System.nanoTime();
-    try {
-      return store.get(key);
-    } finally {
-      gets.update(System.nanoTime() - t, java.util.concurrent.TimeUnit.NANOSECONDS);
-    }
+    return timed(gets, () -> store.get(key));
   }
 
   @Override
@@ -56,12 +51,7 @@ final class CountingStore implements KvStore {
     if (log.isDebugEnabled()) {
       log.debug("getAll {}", keys.stream().map(io.quorumfs.kv.Bytes::show).toList());
     }
-    long t = System.nanoTime();
-    try {
-      return store.getAll(keys);
-    } finally {
-      getAlls.update(System.nanoTime() - t, java.util.concurrent.TimeUnit.NANOSECONDS);
-    }
+    return timed(getAlls, () -> store.getAll(keys));
   }
 
   @Override
@@ -69,12 +59,7 @@ final class CountingStore implements KvStore {
     if (log.isDebugEnabled()) {
       log.debug("scan {}", range);
     }
-    long t = System.nanoTime();
-    try {
-      return store.scan(range, limit, after);
-    } finally {
-      scans.update(System.nanoTime() - t, java.util.concurrent.TimeUnit.NANOSECONDS);
-    }
+    return timed(scans, () -> store.scan(range, limit, after));
   }
 
   @Override
@@ -83,22 +68,21 @@ final class CountingStore implements KvStore {
       log.debug("commit {} compares, ops on {}", txn.compares().size(),
           txn.ops().stream().map(o -> io.quorumfs.kv.Bytes.show(o.key())).toList());
     }
-    long t = System.nanoTime();
-    try {
-      return store.commit(txn);
-    } finally {
-      commits.update(System.nanoTime() - t, java.util.concurrent.TimeUnit.NANOSECONDS);
-    }
+    return timed(commits, () -> store.commit(txn));
   }
 
   @Override
   public long revision() {
     log.debug("revision");
+    return timed(revisions, () -> store.revision());
+  }
+
+  private static <T> T timed(Timer timer, java.util.function.Supplier<T> call) {
     long t = System.nanoTime();
     try {
-      return store.revision();
+      return call.get();
     } finally {
-      revisions.update(System.nanoTime() - t, java.util.concurrent.TimeUnit.NANOSECONDS);
+      timer.update(System.nanoTime() - t, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
   }
 

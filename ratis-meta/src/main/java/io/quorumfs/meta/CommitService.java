@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.io.grpc.MethodDescriptor;
@@ -106,17 +105,11 @@ final class CommitService implements AutoCloseable {
     return p.reply;
   }
 
+  /** {@link Wire#NOT_LEADER} naming {@code leader} (our own address when we lead but are not ready: retry here). */
   private byte[] notLeader(RaftPeerId leader) {
-    String address = "";
-    RaftServer.Division d = sm.division();
-    if (leader != null && d != null) {
-      RaftPeer peer = d.getGroup().getPeer(leader);
-      if (peer != null) { // our own address when we lead but are not ready yet: the client retries here
-        address = peer.getAddress();
-      }
-    }
-    return new Wire.Out(address.length() + 8).b(Wire.NOT_LEADER).str(address).bytes();
+    return MetaRpc.notLeader(sm.division(), leader, "commit not taken by this replica");
   }
+
 
   private void run() {
     List<Pending> batch = List.of();

@@ -15,6 +15,8 @@ import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.io.grpc.ManagedChannel;
 import org.apache.ratis.thirdparty.io.grpc.MethodDescriptor;
@@ -131,5 +133,20 @@ final class MetaRpc {
     } catch (Exception e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /**
+   * {@link Wire#NOT_LEADER} with {@code leader}'s address (our own when we lead but cannot serve
+   * yet), then why (the commit client reads only the address).
+   */
+  static byte[] notLeader(RaftServer.Division d, RaftPeerId leader, String why) {
+    String address = "";
+    if (leader != null && d != null) {
+      RaftPeer peer = d.getGroup().getPeer(leader);
+      if (peer != null) {
+        address = peer.getAddress();
+      }
+    }
+    return new Wire.Out(address.length() + why.length() + 16).b(Wire.NOT_LEADER).str(address).str(why).bytes();
   }
 }

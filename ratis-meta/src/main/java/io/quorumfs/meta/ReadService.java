@@ -6,7 +6,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.server.RaftServer;
@@ -70,7 +69,7 @@ final class ReadService {
     }
     RaftServer.Division d = sm.division();
     if (closed || d == null || !d.getInfo().isLeader()) {
-      return CompletableFuture.completedFuture(notLeader(d, d == null ? null : d.getInfo().getLeaderId(),
+      return CompletableFuture.completedFuture(MetaRpc.notLeader(d, d == null ? null : d.getInfo().getLeaderId(),
           closed || d == null ? "replica is not running" : "replica is " + d.getInfo().getCurrentRole()));
     }
     CompletableFuture<RaftClientReply> f = MetaRpc.submitLocal(d, raftClientId, callIds.incrementAndGet(), query, true);
@@ -92,22 +91,7 @@ final class ReadService {
     RaftPeerId hint = nle != null && nle.getSuggestedLeader() != null ? nle.getSuggestedLeader().getId()
         : d.getInfo().getLeaderId();
     Throwable why = err != null ? err : reply == null ? null : reply.getException();
-    return notLeader(d, hint, "read not served: " + why);
-  }
-
-  /**
-   * {@link Wire#NOT_LEADER} with {@code leader}'s address (our own when we lead but cannot serve
-   * yet), then why (readers of the Commit RPC's reply stop before it).
-   */
-  static byte[] notLeader(RaftServer.Division d, RaftPeerId leader, String why) {
-    String address = "";
-    if (leader != null && d != null) {
-      RaftPeer peer = d.getGroup().getPeer(leader);
-      if (peer != null) {
-        address = peer.getAddress();
-      }
-    }
-    return new Wire.Out(address.length() + why.length() + 16).b(Wire.NOT_LEADER).str(address).str(why).bytes();
+    return MetaRpc.notLeader(d, hint, "read not served: " + why);
   }
 
   void close() {

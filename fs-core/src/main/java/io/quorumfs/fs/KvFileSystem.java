@@ -128,20 +128,24 @@ final class KvFileSystem implements FileSystem {
 
   @Override
   public Attr lookup(long parent, String name) {
-    return withPending(ns.lookup(parent, name));
+    Attr a = ns.lookup(parent, name);
+    return a.isReg() ? getattr(a.ino()) : a; // the size as getattr answers it (see there)
   }
 
+  /**
+   * The attributes with this client's uncommitted writes in the size. The pending end is read
+   * before the committed attributes: a flush ending between the two reads is then in the second.
+   * (Read the other way round, a size answered during a flush's commit was the old one, and the
+   * kernel shrank its own file size to it and cut later reads short.)
+   */
   @Override
   public Attr getattr(long ino) {
-    return withPending(ns.getattr(ino));
+    long end = data.pendingEnd(ino);
+    return withPending(ns.getattr(ino), end);
   }
 
-  private Attr withPending(Attr a) {
-    if (!a.isReg() || !data.isOpen(a.ino())) {
-      return a;
-    }
-    long end = data.pendingEnd(a.ino());
-    if (end <= a.size()) {
+  private static Attr withPending(Attr a, long end) {
+    if (!a.isReg() || end <= a.size()) {
       return a;
     }
     return new Attr(a.ino(), a.mode(), a.nlink(), a.uid(), a.gid(), a.rdev(), end,
@@ -332,8 +336,7 @@ final class KvFileSystem implements FileSystem {
   public int write(long fh, long offset, byte[] src, int off, int len) {
     java.util.Objects.checkFromIndexSize(off, len, src.length);
     OpenFile h = data.handle(fh);
-    long size = h.append ? meta.run("append", tx -> ns.inode(tx, h.ino)).size() : 0;
-    return data.write(h, offset, src, off, len, size);
+    return data.write(h, offset, src, off, len, () -> meta.run("append", tx -> ns.inode(tx, h.ino)).size());
   }
 
   @Override

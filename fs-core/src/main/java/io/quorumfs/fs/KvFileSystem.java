@@ -1,5 +1,7 @@
 package io.quorumfs.fs;
 
+import java.util.ArrayList;
+
 import io.quorumfs.blob.BlobStore;
 import io.quorumfs.kv.Change;
 import io.quorumfs.kv.ChangeEvent;
@@ -462,11 +464,15 @@ final class KvFileSystem implements FileSystem {
       return;
     }
     closed = true;
+    List<Long> lost = new ArrayList<>();
+    RuntimeException firstLoss = null;
     for (OpenFile h : data.allHandles()) {
       try {
         release(h.fh);
       } catch (RuntimeException e) {
-        log.warn("flushing handle {} of inode {} at close failed; its writes are lost", h.fh, h.ino, e);
+        log.error("flushing handle {} of inode {} at close failed; its writes are lost", h.fh, h.ino, e);
+        lost.add(h.ino);
+        firstLoss = firstLoss == null ? e : firstLoss;
       }
     }
     background.shutdown(); // let a running maintenance round finish its commit (bounded below)
@@ -486,5 +492,9 @@ final class KvFileSystem implements FileSystem {
       log.warn("ending session {} failed; others will expire it", sessions.id(), e);
     }
     cache.close();
+    if (firstLoss != null) {
+      throw new FsException(Errno.EIO, "closing the file system lost the pending writes of inodes "
+          + lost + ": " + firstLoss.getMessage(), firstLoss);
+    }
   }
 }

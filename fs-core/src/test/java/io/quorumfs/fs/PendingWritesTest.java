@@ -30,6 +30,7 @@ class PendingWritesTest {
   /** A store whose commits wait, once armed, until released. */
   private static final class GatedStore extends ForwardingKvStore {
     volatile boolean armed;
+    volatile boolean failing;
     final CountDownLatch entered = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
 
@@ -39,6 +40,9 @@ class PendingWritesTest {
 
     @Override
     public CommitResult commit(Txn txn) {
+      if (failing) {
+        throw new io.quorumfs.kv.KvUnavailableException("injected: the store is down");
+      }
       if (armed) {
         entered.countDown();
         try {
@@ -152,5 +156,17 @@ class PendingWritesTest {
     assertEquals(want.length, fs.read(h, 0, got, 0, got.length));
     fs.release(h);
     assertEquals(-1, Arrays.mismatch(want, got), "first differing byte");
+  }
+
+  @Test
+  void closingTheFileSystem_whenPendingWritesCannotBeCommitted_reportsEio() {
+    Opened o = fs.create(FileSystem.ROOT, "f", 0644, 0, 0, FileSystem.O_WRONLY);
+    fs.write(o.fh(), 0, random(1000, 4), 0, 1000);
+    FileSystem broken = fs;
+    store.failing = true;
+    FsException e = org.junit.jupiter.api.Assertions.assertThrows(FsException.class, broken::close);
+    assertEquals(Errno.EIO, e.errno());
+    assertTrue(e.getMessage().contains("lost the pending writes"), e.getMessage());
+    store.failing = false;
   }
 }

@@ -401,6 +401,10 @@ final class MetaCache implements WatchListener {
 
   /** A read barrier: the store's current revision, then wait for the feed to reach it. */
   void barrier(long timeoutNanos) {
+    Watch w = watch;
+    if (w != null && w.coherent()) {
+      return; // a leased feed: every commit acknowledged before now is in this cache already
+    }
     long rev = store.revision();
     try {
       if (!awaitFed(rev, timeoutNanos)) {

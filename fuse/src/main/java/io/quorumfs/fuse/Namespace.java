@@ -167,6 +167,35 @@ final class Namespace {
     return fs.lookup(dir.ino(), lastName(path)); // ENOENT here is as fresh as a hit
   }
 
+  /**
+   * Takes the read barrier of the file system {@code path} is in (made-up directories have none):
+   * lookups after it see every change committed before it began.
+   */
+  void barrier(String path) {
+    if (syntheticDirs.containsKey(path)) {
+      return;
+    }
+    Mounted m = covering(path);
+    if (m != null) {
+      m.vol().fs().barrier();
+    }
+  }
+
+  /**
+   * The st_ino of ".." in directory {@code path} (resolved as {@code dir}): its parent's; the
+   * mount's root is its own parent, and a mount table entry's parent is the directory it is shown
+   * in, not its parent in its own file system.
+   */
+  long parentStIno(String path, Node dir) {
+    if (path.equals("/")) {
+      return dir.stIno();
+    }
+    if (dir.synthetic() || dir.entryRoot()) {
+      return resolve(parentPath(path)).stIno();
+    }
+    return dir.vol().stIno(dir.fs().lookup(dir.ino(), "..").ino());
+  }
+
   /** Drops cached directories at or below {@code path} (after a local rename or rmdir of it). */
   void forget(String path) {
     if (!dirCache.containsKey(path)) {

@@ -125,10 +125,20 @@ final class CoherenceChecker {
     Files.write(w, c);
     tr.expectContent("read after create", r, c);
     Files.delete(w);
-    try (FileChannel ch = FileChannel.open(r, StandardOpenOption.READ)) {
-      tr.violation("open after unlink on the other mount succeeded (size " + ch.size() + ")");
+    FileChannel opened;
+    try {
+      opened = FileChannel.open(r, StandardOpenOption.READ);
     } catch (NoSuchFileException expected) {
-      // ENOENT
+      return; // ENOENT
+    }
+    try (FileChannel ch = opened) {
+      String size;
+      try {
+        size = "size " + ch.size();
+      } catch (IOException e) {
+        size = "then fstat: " + e.getMessage();
+      }
+      tr.violation("open after unlink on the other mount succeeded (" + size + ")");
     }
   }
 

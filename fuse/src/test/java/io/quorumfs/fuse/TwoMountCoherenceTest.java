@@ -24,11 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
  * with its own raft:// connection, change-feed subscription and cache, each mounted with the
  * default options. {@link CoherenceChecker} runs randomized back-to-back trials, alternating the
  * writing mount; any violation fails the test with every violation listed. Trials:
- * {@code -Dcoherence.trials=N} (200 by default; the Maven profile {@code coherence-long} runs 1,000).
+ * {@code -Dcoherence.trials=N} (200 by default; the Maven profile {@code coherence-long} runs 1,000);
+ * {@code -Dcoherence.relaxed=true} runs them against {@code coherent(false)} mounts, which fail.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TwoMountCoherenceTest {
   private static final int TRIALS = Integer.getInteger("coherence.trials", 200);
+  /** {@code -Dcoherence.relaxed=true}: mount with the old, less coherent setup (to see it fail). */
+  private static final boolean RELAXED = Boolean.getBoolean("coherence.relaxed");
   private RaftCluster cluster;
   private DirBlobStore blobs;
   private KvStore metaA;
@@ -50,8 +53,11 @@ class TwoMountCoherenceTest {
     fsB = ClientMountMain.openWithRetry(metaB, blobs, ClientMountMain.clientConfig(Duration.ofSeconds(10)));
     mntA = Files.createDirectories(tmp.resolve("a"));
     mntB = Files.createDirectories(tmp.resolve("b"));
-    mountA = FuseMount.mount(fsA, mntA, MountOptions.defaults().toBuilder().name("coh-a").build());
-    mountB = FuseMount.mount(fsB, mntB, MountOptions.defaults().toBuilder().name("coh-b").build());
+    MountOptions options = RELAXED
+        ? MountOptions.defaults().toBuilder().coherent(false).attrTimeout(MountOptions.RELAXED_ATTR_TIMEOUT).build()
+        : MountOptions.defaults();
+    mountA = FuseMount.mount(fsA, mntA, options.toBuilder().name("coh-a").build());
+    mountB = FuseMount.mount(fsB, mntB, options.toBuilder().name("coh-b").build());
   }
 
   @AfterAll

@@ -44,6 +44,7 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
   private final int cs;
   private final ExecutorService prefetch;
   private final Uploader uploader;
+  private final WriteBudget budget;
   private final Map<Long, OpenFile> handles = new ConcurrentHashMap<>();
   private final Map<Long, Local> locals = new HashMap<>();
   private final Map<Long, Object> flushLocks = new ConcurrentHashMap<>();
@@ -58,6 +59,8 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     this.blocks = new BlockCache(blobs, meta.config.blockCacheBytes(), meta.config.metrics());
     this.prefetch = prefetch;
     this.uploader = new Uploader(blobs, uploads);
+    this.budget = new WriteBudget(meta.config.writeBudgetBytes());
+    meta.config.metrics().gauge("quorumfs.fs.write.buffered.bytes", () -> budget::used);
     BlobId.warmUpInBackground(); // every chunk written or read is hashed: have the fast SHA-256 ready
   }
 
@@ -111,9 +114,18 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     return h;
   }
 
-  /** Forgets the handle; returns true if it was the last one of a held (unlinked) inode. */
+  /**
+   * Forgets the handle (and drops writes its last flush could not commit); returns true if it was
+   * the last one of a held (unlinked) inode.
+   */
   boolean unregister(OpenFile h) {
     handles.remove(h.fh);
+    long dropped;
+    synchronized (h) {
+      dropped = h.buffer.charged();
+      h.buffer.drain();
+    }
+    budget.release(dropped);
     synchronized (this) {
       Local l = locals.get(h.ino);
       if (l == null) {
@@ -154,21 +166,90 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     if (offset < 0) {
       throw new FsException(Errno.EINVAL, "negative offset " + offset);
     }
+    // Room for what the write adds to the buffer is taken first, nothing held while waiting; if the
+    // buffer changed meanwhile (a flush, another writer of the handle), take it again.
+    long reserved = 0;
+    long grew = 0;
     boolean full;
-    synchronized (h) {
-      long at = h.append ? Math.max(currentSize, h.buffer.end()) : offset;
-      if (at + len > FileSystem.MAX_FILE_SIZE) {
-        throw new FsException(Errno.EFBIG, "write of " + len + " bytes at " + at
-            + " passes the maximum file size " + FileSystem.MAX_FILE_SIZE);
+    try {
+      while (true) {
+        long need;
+        synchronized (h) {
+          long at = at(h, offset, len, currentSize);
+          need = h.buffer.growth(at, len);
+          if (need <= reserved) {
+            long before = h.buffer.charged();
+            h.buffer.write(at, src, off, len);
+            grew = h.buffer.charged() - before;
+            startUploads(h, at, len);
+            full = h.buffer.bytes() >= meta.config.writeBufferBytes();
+            break;
+          }
+        }
+        budget.release(reserved);
+        reserved = 0;
+        budget.acquire(need, () -> makeRoom(h));
+        reserved = need;
       }
-      h.buffer.write(at, src, off, len);
-      startUploads(h, at, len);
-      full = h.buffer.bytes() >= meta.config.writeBufferBytes();
+    } finally {
+      budget.release(reserved - grew);
     }
     if (full) {
       flushFull(h);
     }
     return len;
+  }
+
+  /** Where a write of {@code len} bytes lands (caller holds {@code h}). */
+  private static long at(OpenFile h, long offset, int len, long currentSize) {
+    long at = h.append ? Math.max(currentSize, h.buffer.end()) : offset;
+    if (at + len > FileSystem.MAX_FILE_SIZE) {
+      throw new FsException(Errno.EFBIG, "write of " + len + " bytes at " + at
+          + " passes the maximum file size " + FileSystem.MAX_FILE_SIZE);
+    }
+    return at;
+  }
+
+  /**
+   * The write budget is used up: commits {@code h}'s own pending writes, else those of the handle
+   * holding the most. False if there was nothing to commit (the budget is held by commits in
+   * flight, which give it back when done).
+   */
+  private boolean makeRoom(OpenFile h) {
+    boolean own;
+    synchronized (h) {
+      own = h.buffer.charged() > 0;
+    }
+    if (own) {
+      flush(h); // its errors are this write's
+      return true;
+    }
+    OpenFile target = null;
+    long most = 0;
+    for (OpenFile o : handles.values()) {
+      long held;
+      synchronized (o) {
+        held = o.buffer.charged();
+      }
+      if (held > most) {
+        target = o;
+        most = held;
+      }
+    }
+    if (target == null) {
+      return false;
+    }
+    try {
+      flush(target);
+      return true;
+    } catch (RuntimeException e) {
+      return false; // that handle's own flush or close reports it
+    }
+  }
+
+  /** The bound on buffered write bytes of this client, for tests. */
+  WriteBudget budget() {
+    return budget;
   }
 
   /** Starts background uploads of the chunks this write filled entirely (caller holds {@code h}). */
@@ -234,7 +315,10 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     }
   }
 
-  /** Commits {@code dirty} (taken from {@code h}'s buffer); puts it back if that fails. */
+  /**
+   * Commits {@code dirty} (taken from {@code h}'s buffer) and gives its bytes back to the write
+   * budget group by group; puts what is left back if that fails.
+   */
   private void commitAll(OpenFile h, TreeMap<Long, WriteBuffer.Dirty> dirty) {
     // One txn per group of chunks, within the store's txn size limit (2 entries per chunk).
     int per = Math.max(1, (meta.batch() - 8) / 2);
@@ -245,13 +329,23 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
         group.put(e.getKey(), e.getValue());
         if (group.size() == per || dirty.isEmpty()) {
           commit(h.ino, group);
+          budget.release(WriteBuffer.charged(group));
           group.clear();
         }
       }
     } catch (RuntimeException e) {
       dirty.putAll(group);
+      long held = WriteBuffer.charged(dirty);
+      long change;
       synchronized (h) {
-        h.buffer.restore(dirty);
+        long before = h.buffer.charged();
+        h.buffer.restore(dirty); // drops newer chunks merged into the restored ones
+        change = h.buffer.charged() - before - held;
+      }
+      if (change > 0) {
+        budget.charge(change);
+      } else {
+        budget.release(-change);
       }
       throw e;
     }

@@ -61,7 +61,12 @@ class UpMemoryTest {
     Path mnt = dir.resolve("mnt");
     Path out = dir.resolve("up.out");
     Path err = dir.resolve("up.err");
-    List<String> cmd = new ArrayList<>(List.of(
+    List<String> cmd = new ArrayList<>();
+    if (new ProcessBuilder("env", "--default-signal=INT", "true").start().waitFor() == 0) {
+      // As bin/quorumfs does: a Maven started in the background passes SIGINT on ignored.
+      cmd.addAll(List.of("env", "--default-signal=INT"));
+    }
+    cmd.addAll(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-XX:MaxDirectMemorySize=512m",
         "-Dio.netty.tryReflectionSetAccessible=true",
@@ -71,12 +76,14 @@ class UpMemoryTest {
         "up", mnt.toString(), "--data-dir", dir.resolve("data").toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("QUORUMFS_"));
+    long t0 = System.nanoTime();
     up = pb.start();
     assertTrue(Launcher.waitFor(Duration.ofSeconds(120),
         () -> read(out).contains("READY") || !up.isAlive()), "up did not get ready: " + read(err));
     assertTrue(up.isAlive(), "up exited: " + read(out) + read(err));
     assertTrue(Launcher.mounted(mnt), "not mounted: " + mnt);
 
+    long t1 = System.nanoTime();
     Path big = mnt.resolve("big");
     MessageDigest written = MessageDigest.getInstance("SHA-256");
     SplittableRandom random = new SplittableRandom(13);
@@ -94,6 +101,7 @@ class UpMemoryTest {
     assertTrue(up.isAlive(), "up died during the write: " + fate(out, err));
     assertEquals(FILE_BYTES, Files.size(big));
 
+    long t2 = System.nanoTime();
     MessageDigest read = MessageDigest.getInstance("SHA-256");
     try (FileInputStream f = new FileInputStream(big.toFile())) {
       int n;
@@ -108,8 +116,11 @@ class UpMemoryTest {
     }
     assertFalse(read(err).contains("OutOfMemoryError"), tail(err));
 
+    long t3 = System.nanoTime();
     Launcher.sigint(up.pid());
     assertTrue(up.waitFor(120, TimeUnit.SECONDS), "up did not stop on SIGINT: " + tail(err));
+    System.out.printf("UpMemoryTest: ready %.1f s, write+fsync %.1f s, read %.1f s, stop %.1f s%n",
+        (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (System.nanoTime() - t3) / 1e9);
     assertFalse(Launcher.mounted(mnt), "still mounted after the stop");
   }
 

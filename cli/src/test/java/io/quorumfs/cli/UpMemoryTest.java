@@ -98,7 +98,7 @@ class UpMemoryTest {
     } catch (IOException e) {
       throw new AssertionError("write through the mount failed: " + e + "; " + fate(out, err), e);
     }
-    assertTrue(up.isAlive(), "up died during the write: " + fate(out, err));
+    assertTrue(up.isAlive(), () -> "up died during the write: " + fate(out, err));
     assertEquals(FILE_BYTES, Files.size(big));
 
     long t2 = System.nanoTime();
@@ -110,7 +110,7 @@ class UpMemoryTest {
       }
     }
     assertArrayEquals(written.digest(), read.digest(), "what was read differs from what was written");
-    assertTrue(up.isAlive(), "up died during the read: " + fate(out, err));
+    assertTrue(up.isAlive(), () -> "up died during the read: " + fate(out, err));
     try (Stream<Path> l = Files.list(mnt)) {
       assertEquals(List.of("big"), l.map(p -> p.getFileName().toString()).toList());
     }
@@ -125,8 +125,14 @@ class UpMemoryTest {
   }
 
   /** What became of the child: its exit (given a minute to end) and the tails of its output. */
-  private String fate(Path out, Path err) throws InterruptedException {
-    boolean ended = up.waitFor(60, TimeUnit.SECONDS);
+  private String fate(Path out, Path err) {
+    boolean ended;
+    try {
+      ended = up.waitFor(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      ended = false;
+    }
     return (ended ? "up exited with " + up.exitValue() : "up still running") + "\n--- stdout\n"
         + tail(out) + "\n--- stderr\n" + tail(err);
   }

@@ -348,6 +348,11 @@ final class KvFileSystem implements FileSystem {
     return data.read(h, offset, dst, off, len, size);
   }
 
+  /** The bound on this client's buffered write bytes (tests). */
+  WriteBudget writeBudget() {
+    return data.budget();
+  }
+
   @Override
   public int write(long fh, long offset, byte[] src, int off, int len) {
     java.util.Objects.checkFromIndexSize(off, len, src.length);

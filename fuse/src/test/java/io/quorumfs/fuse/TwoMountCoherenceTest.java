@@ -38,6 +38,8 @@ class TwoMountCoherenceTest {
   private KvStore metaB;
   private FileSystem fsA;
   private FileSystem fsB;
+  private final com.codahale.metrics.MetricRegistry metricsA = new com.codahale.metrics.MetricRegistry();
+  private final com.codahale.metrics.MetricRegistry metricsB = new com.codahale.metrics.MetricRegistry();
   private MountHandle mountA;
   private MountHandle mountB;
   private Path mntA;
@@ -49,8 +51,10 @@ class TwoMountCoherenceTest {
     blobs = DirBlobStore.open(Files.createDirectories(tmp.resolve("blobs")));
     metaA = KvStores.open(cluster.uri());
     metaB = KvStores.open(cluster.uri());
-    fsA = ClientMountMain.openWithRetry(metaA, blobs, ClientMountMain.clientConfig(Duration.ofSeconds(10)));
-    fsB = ClientMountMain.openWithRetry(metaB, blobs, ClientMountMain.clientConfig(Duration.ofSeconds(10)));
+    fsA = ClientMountMain.openWithRetry(metaA, blobs,
+        ClientMountMain.clientConfig(Duration.ofSeconds(10)).toBuilder().metrics(metricsA).build());
+    fsB = ClientMountMain.openWithRetry(metaB, blobs,
+        ClientMountMain.clientConfig(Duration.ofSeconds(10)).toBuilder().metrics(metricsB).build());
     mntA = Files.createDirectories(tmp.resolve("a"));
     mntB = Files.createDirectories(tmp.resolve("b"));
     MountOptions options = RELAXED
@@ -114,6 +118,15 @@ class TwoMountCoherenceTest {
     System.out.printf("coherence: %d trials (seed %d) in %.1f s: %s%n", TRIALS, seed,
         (System.nanoTime() - start) / 1e9, checker.summary());
     violations.forEach(v -> System.out.println("  " + v));
+    long leased = metricsA.counter("quorumfs.fs.barrier.leased").getCount()
+        + metricsB.counter("quorumfs.fs.barrier.leased").getCount();
+    long roundTrips = metricsA.counter("quorumfs.fs.barrier.roundtrip").getCount()
+        + metricsB.counter("quorumfs.fs.barrier.roundtrip").getCount();
+    System.out.printf("coherence: read barriers answered by the lease %d, by a revision round trip %d%n",
+        leased, roundTrips);
+    if (!RELAXED) {
+      assertTrue(leased > 0, "raft:// clients hold cache leases: no barrier was answered by one");
+    }
     assertTrue(violations.isEmpty(), violations.size() + " violations in " + TRIALS + " trials (seed " + seed + "):\n"
         + String.join("\n", violations.subList(0, Math.min(100, violations.size()))));
   }

@@ -82,4 +82,18 @@ class LeaseTableTest {
     assertTrue(c.isDone());
     assertEquals(-1, t.nextExpiry());
   }
+
+  @Test
+  void theClientsExpiry_comesBeforeTheLeadersEvenWithClocksDriftingByTheBound() {
+    long lease = LeaseTable.LEASE.toNanos();
+    long sent = 5_000_000_000L;
+    long received = sent; // the earliest the leader can have it
+    long leader = received + lease;
+    long client = LeaseTable.clientExpiry(sent, lease);
+    // The client's clock may run fast by the drift bound: its lease must end before the leader's
+    // by the leader's clock, i.e. (client - sent) * (1 + DRIFT) < leader - sent.
+    assertTrue((client - sent) * (1 + LeaseTable.DRIFT) < leader - sent,
+        "client expiry " + (client - sent) + " ns after sending, leader's " + (leader - sent));
+    assertTrue(LeaseTable.newLeaderHoldNanos() > lease * (1 + LeaseTable.DRIFT));
+  }
 }

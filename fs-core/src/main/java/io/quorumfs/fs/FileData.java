@@ -132,7 +132,11 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     return List.copyOf(handles.values());
   }
 
-  /** Size of {@code ino} including this client's pending writes. */
+  /**
+   * The end of this client's writes to {@code ino} not yet committed, buffered or being committed
+   * by a flush (0 if none). Read it before the committed size: a flush that finishes in between is
+   * then in that size.
+   */
   long pendingEnd(long ino) {
     long end = 0;
     for (OpenFile h : handles.values()) {
@@ -254,6 +258,10 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
         h.buffer.restore(dirty);
       }
       throw e;
+    } finally {
+      synchronized (h) {
+        h.buffer.flushed();
+      }
     }
   }
 

@@ -128,20 +128,21 @@ final class KvFileSystem implements FileSystem {
 
   @Override
   public Attr lookup(long parent, String name) {
-    return withPending(ns.lookup(parent, name));
+    Attr a = ns.lookup(parent, name);
+    return a.isReg() && data.isOpen(a.ino()) ? getattr(a.ino()) : a;
   }
 
+  /**
+   * The attributes with the size this client sees: its writes not yet committed count. The kernel
+   * takes a GETATTR's size as the file's size (a smaller one cuts reads short and maps with SIGBUS),
+   * and sends it while other threads write and flush.
+   */
   @Override
   public Attr getattr(long ino) {
-    return withPending(ns.getattr(ino));
-  }
-
-  private Attr withPending(Attr a) {
-    if (!a.isReg() || !data.isOpen(a.ino())) {
-      return a;
-    }
-    long end = data.pendingEnd(a.ino());
-    if (end <= a.size()) {
+    // The pending end before the attributes: a flush that commits in between is in those then.
+    long end = data.isOpen(ino) ? data.pendingEnd(ino) : 0;
+    Attr a = ns.getattr(ino);
+    if (!a.isReg() || end <= a.size()) {
       return a;
     }
     return new Attr(a.ino(), a.mode(), a.nlink(), a.uid(), a.gid(), a.rdev(), end,

@@ -9,7 +9,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Writes of one handle not yet committed, per chunk: the bytes and the ranges of them written.
- * Not thread-safe (the owning {@link OpenFile} serialises access).
+ * Writes a flush has drained but not yet committed still count in {@link #end()} until it calls
+ * {@link #flushed()}. Not thread-safe (the owning {@link OpenFile} serialises access).
  */
 final class WriteBuffer {
   /** One chunk's pending bytes; {@code data} grows as needed up to the chunk size. */
@@ -93,6 +94,8 @@ final class WriteBuffer {
   private TreeMap<Long, Dirty> chunks = new TreeMap<>();
   private long bytes;
   private long end;
+  /** End of the writes a flush has drained and is committing (0 if none). */
+  private long flushingEnd;
 
   WriteBuffer(int chunkSize) {
     this.chunkSize = chunkSize;
@@ -125,9 +128,17 @@ final class WriteBuffer {
     return bytes;
   }
 
-  /** The end offset of the furthest write (0 if none). */
+  /**
+   * The end offset of the furthest write not yet committed, buffered or being committed (0 if
+   * none): until the commit is done, the committed size may not include it.
+   */
   long end() {
-    return end;
+    return Math.max(end, flushingEnd);
+  }
+
+  /** The flush that drained this buffer has committed (or put its chunks back): see {@link #end()}. */
+  void flushed() {
+    flushingEnd = 0;
   }
 
   /** Bytes of chunks handed to a background upload that is still current. */
@@ -152,7 +163,7 @@ final class WriteBuffer {
     return out;
   }
 
-  /** Takes the chunks whose background uploads are current and finished. */
+  /** Takes the chunks whose background uploads are current and finished (see {@link #flushed()}). */
   TreeMap<Long, Dirty> drainUploaded() {
     TreeMap<Long, Dirty> out = new TreeMap<>();
     var it = chunks.entrySet().iterator();
@@ -161,6 +172,7 @@ final class WriteBuffer {
       Dirty d = e.getValue();
       if (d.uploaded() && d.upload.isDone()) {
         out.put(e.getKey(), d);
+        flushingEnd = Math.max(flushingEnd, e.getKey() * chunkSize + d.end());
         bytes = Math.max(0, bytes - d.data.length);
         it.remove();
       }
@@ -172,10 +184,11 @@ final class WriteBuffer {
     return out;
   }
 
-  /** Takes every pending chunk, leaving the buffer empty. */
+  /** Takes every pending chunk, leaving the buffer empty (see {@link #flushed()}). */
   TreeMap<Long, Dirty> drain() {
     TreeMap<Long, Dirty> out = chunks;
     chunks = new TreeMap<>();
+    flushingEnd = Math.max(flushingEnd, end);
     bytes = 0;
     end = 0;
     return out;

@@ -62,24 +62,30 @@ class FileExerciserTest {
 
   @Test
   void randomOps_withMmap_matchTheModel() throws Exception {
+    List<String> failures = new ArrayList<>();
     for (long seed : seeds(1)) {
-      exercise("mmap-" + seed, seed, List.of(a.path("mmap-" + seed)), "--mmap", "on");
+      exercise(failures, "mmap-" + seed, seed, List.of(a.path("mmap-" + seed)), "--mmap", "on");
     }
+    assertNoFailures(failures);
   }
 
   @Test
   void randomOps_withoutMmap_matchTheModel() throws Exception {
+    List<String> failures = new ArrayList<>();
     for (long seed : seeds(2)) {
-      exercise("plain-" + seed, seed, List.of(a.path("plain-" + seed)), "--mmap", "off");
+      exercise(failures, "plain-" + seed, seed, List.of(a.path("plain-" + seed)), "--mmap", "off");
     }
+    assertNoFailures(failures);
   }
 
   @Test
   void randomOps_throughTwoMounts_matchTheModelAtEveryOpen() throws Exception {
+    List<String> failures = new ArrayList<>();
     for (long seed : seeds(3)) {
       String name = "two-" + seed;
-      exercise(name, seed, List.of(a.path(name), b.path(name)), "--mmap", "on");
+      exercise(failures, name, seed, List.of(a.path(name), b.path(name)), "--mmap", "on");
     }
+    assertNoFailures(failures);
   }
 
   private static long[] seeds(long dflt) {
@@ -90,7 +96,14 @@ class FileExerciserTest {
     return Arrays.stream(s.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
   }
 
-  private void exercise(String name, long seed, List<Path> files, String... flags) throws Exception {
+  private static void assertNoFailures(List<String> failures) {
+    if (!failures.isEmpty()) {
+      fail(failures.size() + " exerciser run(s) failed:\n" + String.join("\n", failures));
+    }
+  }
+
+  /** Runs one seed in a child JVM; adds its output to {@code failures} if it fails. */
+  private void exercise(List<String> failures, String name, long seed, List<Path> files, String... flags) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx128m", "-XX:+UseSerialGC",
         "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
@@ -119,7 +132,7 @@ class FileExerciserTest {
     System.out.printf("exerciser %s: exit %d in %.1f s%n%s", name, p.exitValue(),
         (System.nanoTime() - start) / 1e9, out);
     if (p.exitValue() != 0) {
-      fail("exerciser " + name + " (seed " + seed + ") exit " + p.exitValue() + ":\n" + out);
+      failures.add("exerciser " + name + " (seed " + seed + ") exit " + p.exitValue() + ":\n" + out);
     }
   }
 }

@@ -21,16 +21,13 @@ import java.nio.file.Path;
 final class MountedFs implements AutoCloseable {
   private static final FsConfig CONFIG = FsConfig.defaults();
   final KvStore store;
-  final FsConfig config;
   final FileSystem fs;
   final Path mnt;
   final MountHandle handle;
   private final boolean ownsStore;
 
-  private MountedFs(KvStore store, FsConfig config, boolean ownsStore, FileSystem fs, Path mnt,
-      MountHandle handle) {
+  private MountedFs(KvStore store, boolean ownsStore, FileSystem fs, Path mnt, MountHandle handle) {
     this.store = store;
-    this.config = config;
     this.ownsStore = ownsStore;
     this.fs = fs;
     this.mnt = mnt;
@@ -48,17 +45,11 @@ final class MountedFs implements AutoCloseable {
 
   static MountedFs mount(Path dir, String name, KvStore store, boolean ownsStore, MountOptions options)
       throws Exception {
-    return mount(dir, name, store, ownsStore, options, CONFIG);
-  }
-
-  /** As above with a file system config of the test's own (e.g. a small chunk size). */
-  static MountedFs mount(Path dir, String name, KvStore store, boolean ownsStore, MountOptions options,
-      FsConfig config) throws Exception {
     Path mnt = Files.createDirectories(dir.resolve(name));
-    FileSystem fs = FileSystems.open(store, config);
+    FileSystem fs = FileSystems.open(store, CONFIG);
     try {
       MountHandle h = FuseMount.mount(fs, mnt, options.toBuilder().name(name).build());
-      return new MountedFs(store, config, ownsStore, fs, mnt, h);
+      return new MountedFs(store, ownsStore, fs, mnt, h);
     } catch (RuntimeException e) {
       fs.close();
       Mounts.forceUnmount(mnt);
@@ -80,7 +71,7 @@ final class MountedFs implements AutoCloseable {
       fs.close();
       if (ownsStore) {
         try {
-          Fsck.Report report = Fsck.run(store, FileSystems.blobsIn(store, config), config, false);
+          Fsck.Report report = Fsck.run(store, FileSystems.blobsIn(store, CONFIG), CONFIG, false);
           assertTrue(report.clean(), "fsck after unmount: " + report);
         } finally {
           store.close();

@@ -97,6 +97,15 @@ public final class BlobGc {
    * @param progress called after each page with the running totals
    */
   public Report sweep(Mark mark, Predicate<BlobId> live, Duration grace, Consumer<Report> progress) {
+    return sweep(mark, live, grace, progress, false);
+  }
+
+  /**
+   * Like {@link #sweep(Mark, Predicate, Duration, Consumer)}; with {@code dryRun} nothing is
+   * deleted and {@link Report#deleted()} counts what would have been.
+   */
+  public Report sweep(Mark mark, Predicate<BlobId> live, Duration grace, Consumer<Report> progress,
+      boolean dryRun) {
     if (grace.isNegative()) {
       throw new IllegalArgumentException("grace must be >= 0, got " + grace);
     }
@@ -128,7 +137,10 @@ public final class BlobGc {
           victimBytes += b.size();
         }
       }
-      if (!victims.isEmpty()) {
+      if (dryRun) {
+        deleted += victims.size();
+        freed += victimBytes;
+      } else if (!victims.isEmpty()) {
         try {
           int n = store.deleteIfOlder(victims, cutoff);
           deleted += n;
@@ -143,7 +155,7 @@ public final class BlobGc {
       Report r = new Report(scanned, kept, young, deleted, freed, 0, null);
       progress.accept(r);
       if (!page.more()) {
-        if (store instanceof KvBlobStore) {
+        if (store instanceof KvBlobStore && !dryRun) {
           try {
             long orphans = ((KvBlobStore) store).deleteOrphanParts(cutoff);
             r = new Report(scanned, kept, young, deleted, freed, orphans, null);

@@ -26,7 +26,7 @@ final class GcCommand implements Callable<Integer> {
 
   @Option(names = "--grace-seconds", paramLabel = "SECONDS",
       description = "Keep unreferenced blobs younger than this (config key gc.grace-seconds; "
-          + "default 3600).")
+          + "default 7200; keep it above the 1 h stamp refresh interval).")
   String grace;
 
   @Mixin

@@ -9,6 +9,7 @@ import io.quorumfs.fs.FsException;
 import io.quorumfs.fs.Fsck;
 import io.quorumfs.fs.GcMark;
 import io.quorumfs.fs.LiveSessions;
+import io.quorumfs.blob.BlobGc;
 import io.quorumfs.blob.BlobId;
 import io.quorumfs.blob.BlobInfo;
 import io.quorumfs.blob.BlobPage;
@@ -18,6 +19,7 @@ import io.quorumfs.kv.KvStores;
 import io.quorumfs.meta.MetaServer;
 import io.quorumfs.meta.MetaServerConfig;
 import io.quorumfs.meta.MetaStatus;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -320,54 +322,29 @@ final class Parts {
   }
 
   /**
-   * Mark (fs-core {@link GcMark}: every blob a chunk map references, consistent with the change
-   * feed), then sweep: list the blob store page by page and delete unreferenced blobs whose stamp
-   * is older than the grace period. A listing error stops it (the exception propagates).
+   * Garbage-collects the blob store with {@link BlobGc}: the mark's start time is taken before
+   * fs-core's {@link GcMark} reads the live set (every blob a chunk map references, consistent with
+   * the change feed), then the store is swept page by page; an unreferenced blob is deleted only if
+   * stamped before that start minus the grace. A listing or delete error stops the sweep and fails
+   * the command with what was done so far.
    */
   static GcReport gc(String metaUri, String blobUri, boolean dryRun, long graceSeconds,
       Progress progress) {
     try (KvStore meta = openKv(metaUri, "metadata"); BlobStore blobs = openBlobs(blobUri)) {
+      BlobGc gc = new BlobGc(blobs, Clock.systemUTC());
+      BlobGc.Mark mark = gc.beginMark(); // before the live set is read: see BlobGc
       GcMark.Marked marked = GcMark.liveBlobs(meta, FsConfig.defaults(), Duration.ofSeconds(60));
-      Instant cutoff = Instant.now().minusSeconds(graceSeconds);
-      long seen = 0;
-      long referenced = 0;
-      long unreferenced = 0;
-      long kept = 0;
-      long removed = 0;
-      long bytes = 0;
-      BlobId after = null;
-      BlobPage page;
-      do {
-        page = blobs.list(after, 1000);
-        List<BlobId> old = new ArrayList<>();
-        long oldBytes = 0;
-        for (BlobInfo b : page.blobs()) {
-          seen++;
-          if (marked.live().contains(b.id())) {
-            referenced++;
-          } else {
-            unreferenced++;
-            if (b.stamp().isBefore(cutoff)) {
-              old.add(b.id());
-              oldBytes += b.size();
-            } else {
-              kept++;
-            }
-          }
-        }
-        if (dryRun) {
-          removed += old.size();
-          bytes += oldBytes;
-        } else if (!old.isEmpty()) {
-          int n = blobs.deleteIfOlder(old, cutoff);
-          removed += n;
-          bytes += n == old.size() ? oldBytes : oldBytes * n / old.size();
-        }
-        progress.total(seen + (page.more() ? 1000 : 0));
-        progress.advance(page.blobs().size());
-        after = page.next();
-      } while (page.more() && after != null);
-      return new GcReport(marked.revision(), seen, referenced, unreferenced, removed, bytes, kept);
+      long[] listed = {0};
+      BlobGc.Report r = gc.sweep(mark, marked.live()::contains, Duration.ofSeconds(graceSeconds), p -> {
+        progress.total(p.scanned() + 1000);
+        progress.advance(p.scanned() - listed[0]);
+        listed[0] = p.scanned();
+      }, dryRun);
+      if (!r.complete()) {
+        throw new CommandFailedException("gc stopped, nothing more was deleted: " + r, r.error());
+      }
+      return new GcReport(marked.revision(), r.scanned(), r.live(), r.young() + r.deleted(),
+          r.deleted(), r.bytesFreed(), r.young());
     } catch (FsException e) {
       throw new CommandFailedException("gc mark failed, nothing was deleted: " + e.getMessage(), e);
     }

@@ -31,6 +31,8 @@ import java.util.Map;
  * (so no txn's intermediate counter value is ever visible).
  */
 final class CommitBatcher {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CommitBatcher.class);
+
   private final KvStore store;
   private final MetaCache cache;
   private final int maxMerge;
@@ -120,7 +122,7 @@ final class CommitBatcher {
       }
     }
     try {
-      run(batch);
+      runSettled(batch);
     } finally {
       synchronized (this) {
         inflight--;
@@ -133,13 +135,45 @@ final class CommitBatcher {
     return me.outcome();
   }
 
+  /**
+   * {@link #run} that settles every member of the batch whatever happens: the others wait in
+   * {@link #commit} for exactly that, so an unexpected error must end them too (as an EIO), never
+   * leave them waiting forever. An {@link Error} is rethrown to the thread that ran the batch.
+   */
+  private void runSettled(List<Req> batch) {
+    try {
+      run(batch);
+    } catch (Throwable t) {
+      RuntimeException e = t instanceof RuntimeException ? (RuntimeException) t
+          : new FsException(Errno.EIO, "commit failed: " + t, t);
+      List<Req> open = new ArrayList<>();
+      synchronized (this) {
+        for (Req q : batch) {
+          if (!q.done) {
+            q.error = e;
+            open.add(q);
+          }
+        }
+      }
+      finish(open);
+      if (t instanceof Error) {
+        throw (Error) t;
+      }
+    }
+  }
+
+  /** Txns waiting in the queue (tests). */
+  synchronized int queued() {
+    return queue.size();
+  }
+
   /** Commits {@code txs} as one batch, as a queue of them would be (tests). */
   List<CommitResult> commitTogether(List<Tx> txs) {
     List<Req> batch = new ArrayList<>();
     for (Tx t : txs) {
       batch.add(new Req(t));
     }
-    run(batch);
+    runSettled(batch);
     List<CommitResult> out = new ArrayList<>();
     for (Req q : batch) {
       out.add(q.outcome());
@@ -229,7 +263,15 @@ final class CommitBatcher {
       batches.inc();
       if (r.ok()) {
         merged.inc(left.size());
-        Tx.applyOps(cache, ops, r);
+        try {
+          Tx.applyOps(cache, ops, r);
+        } catch (RuntimeException e) {
+          // Committed all the same: report success and let the cache reload what it missed.
+          log.warn("committed at revision {} but updating the cache failed; dropping its keys", r.revision(), e);
+          for (Op op : ops) {
+            cache.invalidate(op.key());
+          }
+        }
         CommitResult mine = CommitResult.ok(r.revision(), List.of());
         for (Req q : left) {
           q.result = mine;

@@ -17,12 +17,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * File contents: open handles, buffered writes cut into fixed-size, offset-aligned chunks on
  * flush, the chunk map, reads through the {@link BlockCache} with read-ahead, and truncation.
  *
- * <p>A flush of one handle is one transaction: for every dirty chunk the old chunk is read (only if
+ * <p>Writes are buffered per inode (one {@link WriteBuffer} shared by this client's handles on it).
+ * A flush is one transaction per group of chunks: for every dirty chunk the old chunk is read (only if
  * the writes do not cover it), merged, uploaded if the blob store lacks it, and the chunk map entry
  * is replaced with a compare on its version; the inode's size and mtime are updated with a compare
  * on the attributes. Only the touched chunks are rewritten.
@@ -31,8 +33,13 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
 
   /** What this client knows about one inode it has open. */
   private static final class Local {
+    final WriteBuffer buffer;
     int handles;
     boolean held;
+
+    Local(int chunkSize) {
+      buffer = new WriteBuffer(chunkSize);
+    }
   }
 
   private static final int MAP_BATCH = 32;
@@ -46,7 +53,6 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
   private final Uploader uploader;
   private final Map<Long, OpenFile> handles = new ConcurrentHashMap<>();
   private final Map<Long, Local> locals = new HashMap<>();
-  private final Map<Long, Object> flushLocks = new ConcurrentHashMap<>();
   private final AtomicLong nextFh = new AtomicLong(1);
   private volatile long sid;
 
@@ -103,9 +109,11 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
   }
 
   OpenFile register(long ino, int flags) {
-    OpenFile h = new OpenFile(nextFh.getAndIncrement(), ino, flags, cs);
+    OpenFile h;
     synchronized (this) {
-      locals.computeIfAbsent(ino, i -> new Local()).handles++;
+      Local l = locals.computeIfAbsent(ino, i -> new Local(cs));
+      l.handles++;
+      h = new OpenFile(nextFh.getAndIncrement(), ino, flags, l.buffer);
     }
     handles.put(h.fh, h);
     return h;
@@ -123,7 +131,6 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
         return false;
       }
       locals.remove(h.ino);
-      flushLocks.remove(h.ino);
       return l.held;
     }
   }
@@ -132,35 +139,50 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     return List.copyOf(handles.values());
   }
 
+  private synchronized WriteBuffer buffer(long ino) {
+    Local l = locals.get(ino);
+    return l == null ? null : l.buffer;
+  }
+
   /**
-   * The end of this client's writes to {@code ino} not yet committed, buffered or being committed
-   * by a flush (0 if none). Read it before the committed size: a flush that finishes in between is
-   * then in that size.
+   * The end of this client's writes to {@code ino} not yet committed (0 if none), including those a
+   * running flush is committing. A size answered to the kernel must be at least this, and be read
+   * after it: the kernel shrinks its own file size to any smaller answer and cuts reads short.
    */
   long pendingEnd(long ino) {
-    long end = 0;
-    for (OpenFile h : handles.values()) {
-      if (h.ino == ino) {
-        synchronized (h) {
-          end = Math.max(end, h.buffer.end());
-        }
-      }
+    WriteBuffer b = buffer(ino);
+    if (b == null) {
+      return 0;
     }
-    return end;
+    synchronized (b) {
+      return b.pendingEnd();
+    }
   }
 
   // ---- writing ----
 
-  int write(OpenFile h, long offset, byte[] src, int off, int len, long currentSize) {
+  /**
+   * Buffers a write. An append goes at the end of the file: past this client's pending writes and
+   * the committed size, which {@code committedSize} reads after the pending end (so a flush that
+   * ends in between is counted by one of the two).
+   */
+  int write(OpenFile h, long offset, byte[] src, int off, int len, LongSupplier committedSize) {
     if (!h.writable) {
       throw new FsException(Errno.EBADF, "handle " + h.fh + " is not open for writing");
     }
     if (offset < 0) {
       throw new FsException(Errno.EINVAL, "negative offset " + offset);
     }
+    long appendAt = 0;
+    if (h.append) {
+      synchronized (h.buffer) {
+        appendAt = h.buffer.pendingEnd();
+      }
+      appendAt = Math.max(appendAt, committedSize.getAsLong());
+    }
     boolean full;
-    synchronized (h) {
-      long at = h.append ? Math.max(currentSize, h.buffer.end()) : offset;
+    synchronized (h.buffer) {
+      long at = h.append ? Math.max(appendAt, h.buffer.pendingEnd()) : offset;
       if (at + len > FileSystem.MAX_FILE_SIZE) {
         throw new FsException(Errno.EFBIG, "write of " + len + " bytes at " + at
             + " passes the maximum file size " + FileSystem.MAX_FILE_SIZE);
@@ -175,7 +197,7 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     return len;
   }
 
-  /** Starts background uploads of the chunks this write filled entirely (caller holds {@code h}). */
+  /** Starts background uploads of the chunks this write filled entirely (caller holds the buffer). */
   private void startUploads(OpenFile h, long at, int len) {
     for (long i = at / cs, last = (at + len - 1) / cs; i <= last; i++) {
       WriteBuffer.Dirty d = h.buffer.chunk(i);
@@ -192,9 +214,9 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
    * commits everything when most of the buffer is not being uploaded (random or partial writes).
    */
   private void flushFull(OpenFile h) {
-    synchronized (flushLocks.computeIfAbsent(h.ino, i -> new Object())) {
+    synchronized (h.buffer.flushLock) {
       List<WriteBuffer.Dirty> uploading;
-      synchronized (h) {
+      synchronized (h.buffer) {
         long limit = meta.config.writeBufferBytes();
         if (h.buffer.bytes() < limit) {
           return; // flushed meanwhile
@@ -209,37 +231,48 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
         uploader.await(d); // a failed upload is stored again by its commit, which reports a lasting error
       }
       TreeMap<Long, WriteBuffer.Dirty> ready;
-      synchronized (h) {
+      synchronized (h.buffer) {
         ready = h.buffer.drainUploaded();
       }
-      commitAll(h, ready);
+      commitAll(h.ino, h.buffer, ready);
     }
   }
 
-  /** Commits every handle's pending writes to {@code ino}. */
+  /** Commits this client's pending writes to {@code ino}; returns when they are committed. */
   void flushInode(long ino) {
-    for (OpenFile h : handles.values()) {
-      if (h.ino == ino) {
-        flush(h);
-      }
+    WriteBuffer b = buffer(ino);
+    if (b != null) {
+      flush(ino, b);
     }
   }
 
+  /** Commits every pending write to {@code h}'s inode, whichever handle made it. */
   void flush(OpenFile h) {
-    synchronized (flushLocks.computeIfAbsent(h.ino, i -> new Object())) {
+    flush(h.ino, h.buffer);
+  }
+
+  /**
+   * Takes the buffer's chunks and commits them. Waits for a flush already running on the inode, so
+   * that when this returns every write made before the call is committed.
+   */
+  private void flush(long ino, WriteBuffer buffer) {
+    synchronized (buffer.flushLock) {
       TreeMap<Long, WriteBuffer.Dirty> dirty;
-      synchronized (h) {
-        if (h.buffer.isEmpty()) {
+      synchronized (buffer) {
+        if (buffer.isEmpty()) {
           return;
         }
-        dirty = h.buffer.drain();
+        dirty = buffer.drain();
       }
-      commitAll(h, dirty);
+      commitAll(ino, buffer, dirty);
     }
   }
 
-  /** Commits {@code dirty} (taken from {@code h}'s buffer); puts it back if that fails. */
-  private void commitAll(OpenFile h, TreeMap<Long, WriteBuffer.Dirty> dirty) {
+  /**
+   * Commits {@code dirty} (taken from {@code buffer}); puts back what was not committed if that
+   * fails. Either way the buffer's committing end is cleared when this returns.
+   */
+  private void commitAll(long ino, WriteBuffer buffer, TreeMap<Long, WriteBuffer.Dirty> dirty) {
     // One txn per group of chunks, within the store's txn size limit (2 entries per chunk).
     int per = Math.max(1, (meta.batch() - 8) / 2);
     TreeMap<Long, WriteBuffer.Dirty> group = new TreeMap<>();
@@ -248,20 +281,20 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
         var e = dirty.pollFirstEntry();
         group.put(e.getKey(), e.getValue());
         if (group.size() == per || dirty.isEmpty()) {
-          commit(h.ino, group);
+          commit(ino, group);
           group.clear();
         }
       }
+      synchronized (buffer) {
+        buffer.commitEnded();
+      }
     } catch (RuntimeException e) {
       dirty.putAll(group);
-      synchronized (h) {
-        h.buffer.restore(dirty);
+      synchronized (buffer) {
+        buffer.restore(dirty);
+        buffer.commitEnded();
       }
       throw e;
-    } finally {
-      synchronized (h) {
-        h.buffer.flushed();
-      }
     }
   }
 
@@ -280,7 +313,6 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
       Inode in = Inode.decode(ino, av.value());
       long size = Math.max(in.size(), end);
       Map<BlobId, byte[]> contents = new LinkedHashMap<>();
-      Map<BlobId, byte[]> stored = new LinkedHashMap<>();
       for (var e : dirty.entrySet()) {
         long index = e.getKey();
         WriteBuffer.Dirty d = e.getValue();
@@ -315,17 +347,17 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
           }
           d.overlay(content);
         }
-        if (id != null) {
-          stored.put(id, content);
-        } else {
+        if (id == null) {
           id = BlobId.of(content);
-          contents.put(id, content);
         }
+        // Uploaded in the background too: the commit still asks the store (one batched missing()
+        // call), which refreshes the stamp of a blob uploaded long ago and stores it again if the
+        // blob GC removed it meanwhile (an unreferenced upload older than its grace period).
+        contents.put(id, content);
         tx.put(key, new ChunkRef(id, newLen).encode());
       }
       uploader.storeAll(contents, ino);
       contents.forEach(blocks::put);
-      stored.forEach(blocks::put);
       long now = meta.now();
       tx.put(k.attr(ino), in.withSize(size).withMtimeCtime(now).encode());
       if (size != in.size()) {

@@ -326,6 +326,9 @@ public interface FileSystem extends AutoCloseable {
   /**
    * Flushes every open handle, ends the session (releasing its locks and unlinked-open inodes) and
    * stops background work. Does not close the stores, which the caller owns. Idempotent.
+   *
+   * @throws FsException EIO, after all of the above, if the pending writes of some handle could
+   *     not be committed (they are lost; the message names the inodes)
    */
   @Override
   void close();

@@ -1,5 +1,7 @@
 package io.quorumfs.fs;
 
+import java.util.ArrayList;
+
 import io.quorumfs.blob.BlobStore;
 import io.quorumfs.kv.Change;
 import io.quorumfs.kv.ChangeEvent;
@@ -129,19 +131,22 @@ final class KvFileSystem implements FileSystem {
   @Override
   public Attr lookup(long parent, String name) {
     Attr a = ns.lookup(parent, name);
-    return a.isReg() && data.isOpen(a.ino()) ? getattr(a.ino()) : a;
+    return a.isReg() ? getattr(a.ino()) : a; // the size as getattr answers it (see there)
   }
 
   /**
-   * The attributes with the size this client sees: its writes not yet committed count. The kernel
-   * takes a GETATTR's size as the file's size (a smaller one cuts reads short and maps with SIGBUS),
-   * and sends it while other threads write and flush.
+   * The attributes with this client's uncommitted writes in the size. The pending end is read
+   * before the committed attributes: a flush ending between the two reads is then in the second.
+   * (Read the other way round, a size answered during a flush's commit was the old one, and the
+   * kernel shrank its own file size to it and cut later reads short.)
    */
   @Override
   public Attr getattr(long ino) {
-    // The pending end before the attributes: a flush that commits in between is in those then.
-    long end = data.isOpen(ino) ? data.pendingEnd(ino) : 0;
-    Attr a = ns.getattr(ino);
+    long end = data.pendingEnd(ino);
+    return withPending(ns.getattr(ino), end);
+  }
+
+  private static Attr withPending(Attr a, long end) {
     if (!a.isReg() || end <= a.size()) {
       return a;
     }
@@ -333,8 +338,7 @@ final class KvFileSystem implements FileSystem {
   public int write(long fh, long offset, byte[] src, int off, int len) {
     java.util.Objects.checkFromIndexSize(off, len, src.length);
     OpenFile h = data.handle(fh);
-    long size = h.append ? meta.run("append", tx -> ns.inode(tx, h.ino)).size() : 0;
-    return data.write(h, offset, src, off, len, size);
+    return data.write(h, offset, src, off, len, () -> meta.run("append", tx -> ns.inode(tx, h.ino)).size());
   }
 
   @Override
@@ -460,11 +464,15 @@ final class KvFileSystem implements FileSystem {
       return;
     }
     closed = true;
+    List<Long> lost = new ArrayList<>();
+    RuntimeException firstLoss = null;
     for (OpenFile h : data.allHandles()) {
       try {
         release(h.fh);
       } catch (RuntimeException e) {
-        log.warn("flushing handle {} of inode {} at close failed; its writes are lost", h.fh, h.ino, e);
+        log.error("flushing handle {} of inode {} at close failed; its writes are lost", h.fh, h.ino, e);
+        lost.add(h.ino);
+        firstLoss = firstLoss == null ? e : firstLoss;
       }
     }
     background.shutdown(); // let a running maintenance round finish its commit (bounded below)
@@ -484,5 +492,9 @@ final class KvFileSystem implements FileSystem {
       log.warn("ending session {} failed; others will expire it", sessions.id(), e);
     }
     cache.close();
+    if (firstLoss != null) {
+      throw new FsException(Errno.EIO, "closing the file system lost the pending writes of inodes "
+          + lost + ": " + firstLoss.getMessage(), firstLoss);
+    }
   }
 }

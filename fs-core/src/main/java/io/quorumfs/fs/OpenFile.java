@@ -3,7 +3,10 @@ package io.quorumfs.fs;
 import java.util.HashSet;
 import java.util.Set;
 
-/** One open handle: its inode, access mode, pending writes and read-ahead state. */
+/**
+ * One open handle: its inode, access mode, read-ahead state, and the write buffer of its inode
+ * (shared with this client's other handles on the inode).
+ */
 final class OpenFile {
   final long fh;
   final long ino;
@@ -19,7 +22,7 @@ final class OpenFile {
   /** Highest chunk index whose map entry a sequential read has loaded ahead (see FileData). */
   long chunkMapThrough = -1;
 
-  OpenFile(long fh, long ino, int flags, int chunkSize) {
+  OpenFile(long fh, long ino, int flags, WriteBuffer buffer) {
     this.fh = fh;
     this.ino = ino;
     this.flags = flags;
@@ -27,6 +30,6 @@ final class OpenFile {
     this.readable = acc == FileSystem.O_RDONLY || acc == FileSystem.O_RDWR;
     this.writable = acc == FileSystem.O_WRONLY || acc == FileSystem.O_RDWR;
     this.append = (flags & FileSystem.O_APPEND) != 0;
-    this.buffer = new WriteBuffer(chunkSize);
+    this.buffer = buffer;
   }
 }

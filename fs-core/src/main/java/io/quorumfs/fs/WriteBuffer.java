@@ -8,9 +8,14 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Writes of one handle not yet committed, per chunk: the bytes and the ranges of them written.
- * Writes a flush has drained but not yet committed still count in {@link #end()} until it calls
- * {@link #flushed()}. Not thread-safe (the owning {@link OpenFile} serialises access).
+ * Writes to one inode not yet committed, per chunk: the bytes and the ranges of them written. One
+ * buffer per inode, shared by all of this client's handles on it, so a flush commits every write
+ * made before it in the order they were made, whichever handle made them.
+ *
+ * <p>Not thread-safe: callers synchronise on the buffer for short steps. A flush, serialised per
+ * inode by {@link #flushLock}, takes chunks out in one step and commits them afterwards; until that
+ * commit ends, {@link #pendingEnd()} still counts them, so no size answered meanwhile is smaller than
+ * what was written.
  */
 final class WriteBuffer {
   /** One chunk's pending bytes; {@code data} grows as needed up to the chunk size. */
@@ -90,12 +95,14 @@ final class WriteBuffer {
     }
   }
 
+  /** Held by a flush from taking chunks out until their commit ends (serialises flushes). */
+  final Object flushLock = new Object();
   private final int chunkSize;
   private TreeMap<Long, Dirty> chunks = new TreeMap<>();
   private long bytes;
   private long end;
-  /** End of the writes a flush has drained and is committing (0 if none). */
-  private long flushingEnd;
+  /** End offset of chunks taken out by a flush whose commit has not ended yet (0 if none). */
+  private long committingEnd;
 
   WriteBuffer(int chunkSize) {
     this.chunkSize = chunkSize;
@@ -128,17 +135,22 @@ final class WriteBuffer {
     return bytes;
   }
 
-  /**
-   * The end offset of the furthest write not yet committed, buffered or being committed (0 if
-   * none): until the commit is done, the committed size may not include it.
-   */
+  /** The end offset of the furthest write still in the buffer (0 if none). */
   long end() {
-    return Math.max(end, flushingEnd);
+    return end;
   }
 
-  /** The flush that drained this buffer has committed (or put its chunks back): see {@link #end()}. */
-  void flushed() {
-    flushingEnd = 0;
+  /**
+   * The end offset of the furthest write not yet committed: in the buffer, or taken out by a flush
+   * whose commit is still running (0 if none).
+   */
+  long pendingEnd() {
+    return Math.max(end, committingEnd);
+  }
+
+  /** The flush that took chunks out has ended (committed, or put them back with {@link #restore}). */
+  void commitEnded() {
+    committingEnd = 0;
   }
 
   /** Bytes of chunks handed to a background upload that is still current. */
@@ -163,7 +175,7 @@ final class WriteBuffer {
     return out;
   }
 
-  /** Takes the chunks whose background uploads are current and finished (see {@link #flushed()}). */
+  /** Takes the chunks whose background uploads are current and finished. */
   TreeMap<Long, Dirty> drainUploaded() {
     TreeMap<Long, Dirty> out = new TreeMap<>();
     var it = chunks.entrySet().iterator();
@@ -172,7 +184,7 @@ final class WriteBuffer {
       Dirty d = e.getValue();
       if (d.uploaded() && d.upload.isDone()) {
         out.put(e.getKey(), d);
-        flushingEnd = Math.max(flushingEnd, e.getKey() * chunkSize + d.end());
+        committingEnd = Math.max(committingEnd, e.getKey() * chunkSize + d.end());
         bytes = Math.max(0, bytes - d.data.length);
         it.remove();
       }
@@ -184,11 +196,11 @@ final class WriteBuffer {
     return out;
   }
 
-  /** Takes every pending chunk, leaving the buffer empty (see {@link #flushed()}). */
+  /** Takes every pending chunk, leaving the buffer empty. */
   TreeMap<Long, Dirty> drain() {
     TreeMap<Long, Dirty> out = chunks;
+    committingEnd = Math.max(committingEnd, end);
     chunks = new TreeMap<>();
-    flushingEnd = Math.max(flushingEnd, end);
     bytes = 0;
     end = 0;
     return out;

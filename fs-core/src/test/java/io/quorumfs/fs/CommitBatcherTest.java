@@ -134,4 +134,57 @@ class CommitBatcherTest {
     assertTrue(report.clean(), report.problems().toString());
     store.close();
   }
+
+  @Test
+  void anUnexpectedErrorInAMergedCommit_endsEveryMember_noneWaitsForever() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    KvStore store = new io.quorumfs.kv.ForwardingKvStore(new MemKvStore()) {
+      @Override
+      public CommitResult commit(Txn txn) {
+        int n = calls.incrementAndGet();
+        if (n == 1) {
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+        } else if (n == 2) {
+          throw new AssertionError("injected: the merged commit blows up");
+        }
+        return inner.commit(txn);
+      }
+    };
+    MetaCache cache = new MetaCache(store, 1000, metrics);
+    CommitBatcher batcher = new CommitBatcher(store, cache, 64, 1, metrics);
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      Future<CommitResult> first = pool.submit(() -> batcher.commit(create(cache, "a")));
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (calls.get() < 1) {
+        assertTrue(System.nanoTime() < deadline, "first commit reached the store");
+        Thread.sleep(2);
+      }
+      List<Future<CommitResult>> queued = new ArrayList<>();
+      queued.add(pool.submit(() -> batcher.commit(create(cache, "bb"))));
+      queued.add(pool.submit(() -> batcher.commit(create(cache, "ccc"))));
+      while (batcher.queued() < 2) {
+        assertTrue(System.nanoTime() < deadline, "two commits queued behind the first");
+        Thread.sleep(2);
+      }
+      release.countDown();
+      assertTrue(first.get(60, java.util.concurrent.TimeUnit.SECONDS).ok());
+      for (Future<CommitResult> f : queued) {
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+            java.util.concurrent.ExecutionException.class,
+            () -> f.get(60, java.util.concurrent.TimeUnit.SECONDS),
+            "every member of the failed batch ends with an error (a timeout here: it hung)");
+        assertTrue(e.getCause() instanceof AssertionError || e.getCause() instanceof FsException,
+            e.getCause().toString());
+      }
+    } finally {
+      pool.shutdownNow();
+      store.close();
+    }
+  }
 }

@@ -53,13 +53,19 @@ public final class MetaServer implements AutoCloseable {
    * @throws IOException if the storage cannot be opened or the port bound
    */
   public static MetaServer start(MetaServerConfig config) throws IOException {
+    return start(config, java.util.function.UnaryOperator.identity());
+  }
+
+  /** {@link #start(MetaServerConfig)} with the replica store wrapped (tests inject failures). */
+  static MetaServer start(MetaServerConfig config, java.util.function.UnaryOperator<ReplicaStore> wrapStore)
+      throws IOException {
     RaftGroup group = RaftSettings.group(config.group(), config.peers());
     UUID ours = config.groupUuid();
     Path dir = config.storageDir();
     Files.createDirectories(dir);
     checkStorageDir(dir, ours, config.group());
     boolean fresh = !Files.isDirectory(dir.resolve(ours.toString()));
-    ReplicaStore store = ReplicaStores.open(config.storeUri(), config.maxWatchValueBytes());
+    ReplicaStore store = wrapStore.apply(ReplicaStores.open(config.storeUri(), config.maxWatchValueBytes()));
     FeedService feed = null;
     CommitService commits = null;
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -93,11 +99,29 @@ public final class MetaServer implements AutoCloseable {
           .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
           .setParameters(params)
           .build();
+      java.util.concurrent.atomic.AtomicReference<MetaServer> self = new java.util.concurrent.atomic.AtomicReference<>();
+      sm.onFatal(() -> {
+        Thread t = new Thread(() -> {
+          MetaServer m = self.get();
+          try {
+            if (m != null) {
+              m.close();
+            } else {
+              server.close();
+            }
+          } catch (IOException | RuntimeException e) {
+            LOG.warn("meta replica {}: stopping after the store failure", config.id(), e);
+          }
+        }, "meta-" + config.id() + "-fail-stop");
+        t.setDaemon(true);
+        t.start();
+      });
       server.start();
       sm.startFeedHealthChecks();
       LOG.info("meta replica {} started on {} (group '{}' {}, storage {}, store {}, {})", config.id(), config.address(),
           config.group(), ours, dir, config.storeUri(), config.tls() == null ? "plain gRPC" : "mutual TLS");
       MetaServer started = new MetaServer(config, server, sm, timer, feed);
+      self.set(started);
       started.commit = commits;
       started.reads = reads;
       return started;
@@ -148,6 +172,16 @@ public final class MetaServer implements AutoCloseable {
   }
 
   /** True while this replica is the leader. */
+  /** The store failure that stopped this replica (it is closed then), or null. */
+  public RuntimeException failure() {
+    return stateMachine.fatal();
+  }
+
+  /** True once the replica is closed (by {@link #close} or after a store failure). */
+  public boolean isClosed() {
+    return closed;
+  }
+
   public boolean isLeader() {
     RaftServer.Division d = stateMachine.division();
     return d != null && d.getInfo().isLeader();
@@ -182,7 +216,7 @@ public final class MetaServer implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (closed) {
       return;
     }

@@ -66,6 +66,9 @@ final class MetaStateMachine extends BaseStateMachine {
   /** Stale reads waiting for an applied index. */
   private final TreeMap<Long, List<CompletableFuture<Void>>> indexWaiters = new TreeMap<>();
   private volatile RaftServer.Division division;
+  /** The store failure that stopped this replica, or null. */
+  private volatile RuntimeException fatal;
+  private volatile Runnable onFatal = () -> { };
 
   MetaStateMachine(ReplicaStore store, MetaServerConfig config, ScheduledExecutorService timer) {
     this.store = store;
@@ -77,6 +80,16 @@ final class MetaStateMachine extends BaseStateMachine {
 
   ReplicaStore store() {
     return store;
+  }
+
+  /** What to run (once) when the replica's store fails: the server stops the replica. */
+  void onFatal(Runnable r) {
+    this.onFatal = r;
+  }
+
+  /** The store failure that stopped this replica, or null while it is healthy. */
+  RuntimeException fatal() {
+    return fatal;
   }
 
   @Override
@@ -156,12 +169,24 @@ final class MetaStateMachine extends BaseStateMachine {
     return context;
   }
 
+  /** Entries without state-machine data (configuration, metadata) advance the applied index, until a store failure. */
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    if (fatal == null) {
+      super.notifyTermIndexUpdated(term, index);
+    }
+  }
+
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
     long term = entry.getTerm();
     long index = entry.getIndex();
     byte[] reply;
+    if (fatal != null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("replica " + config.id()
+          + " stopped after its store failed; entry " + index + " not applied", fatal));
+    }
     try {
       if (index <= store.applied().index()) {
         reply = error("entry " + index + " was applied before this replica restarted; its result is not kept");
@@ -169,9 +194,14 @@ final class MetaStateMachine extends BaseStateMachine {
         reply = apply(term, index, entry.getStateMachineLogEntry().getLogData().toByteArray());
       }
     } catch (RuntimeException e) {
-      // The store itself failed (disk): the replica cannot go on deterministically.
-      LOG.error("{}: replica store failed applying entry {}", config.id(), index, e);
-      updateLastAppliedTermIndex(term, index);
+      // The store itself failed (disk). Fail-stop: going on would leave this replica without the
+      // entry while it answers reads, serves the feed, ships snapshots and (its dedupe table
+      // updated in memory) acknowledges a resend of it. The applied index stays before the entry,
+      // so a restart replays it from the log; no later entry is applied meanwhile.
+      fatal = e;
+      LOG.error("{}: replica store failed applying entry {}; stopping this replica (restart it once "
+          + "the store is healthy: it replays from index {})", config.id(), index, store.applied().index() + 1, e);
+      onFatal.run();
       return CompletableFuture.failedFuture(e);
     }
     updateLastAppliedTermIndex(term, index);
@@ -280,6 +310,11 @@ final class MetaStateMachine extends BaseStateMachine {
 
   @Override
   public long takeSnapshot() throws IOException {
+    if (fatal != null) {
+      // Ratis asks for one on shutdown, labelled with its own applied index, which passed the
+      // failed entry: a snapshot would hide the gap (a restart would restore it and skip the entry).
+      throw new IOException("replica " + config.id() + " stopped after its store failed: no snapshot", fatal);
+    }
     TermIndex ti = getLastAppliedTermIndex();
     if (ti == null || ti.getIndex() < 0) {
       return RaftLog.INVALID_LOG_INDEX;

@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -74,11 +75,37 @@ final class RocksReplicaStore implements ReplicaStore {
     this.dir = dir;
     this.maxWatchValue = maxWatchValue;
     try {
+      finishRestore(dir);
       Files.createDirectories(dir);
       open();
     } catch (IOException e) {
       throw new KvException("cannot open replica store at " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  private static Path restoring(Path dir) {
+    return dir.resolveSibling(dir.getFileName() + ".restoring");
+  }
+
+  private static Path replaced(Path dir) {
+    return dir.resolveSibling(dir.getFileName() + ".replaced");
+  }
+
+  /**
+   * Completes or undoes a {@link #restoreFrom} a crash interrupted. The copy goes to a sibling
+   * ({@code .restoring}) and is complete before the swap: {@code dir} → {@code .replaced}, then
+   * {@code .restoring} → {@code dir}. So a missing {@code dir} with a {@code .replaced} means the
+   * crash came between the two renames and the copy is whole; a {@code .restoring} beside a
+   * {@code dir} is an unfinished copy.
+   */
+  static void finishRestore(Path dir) throws IOException {
+    Path copy = restoring(dir);
+    Path old = replaced(dir);
+    if (!Files.exists(dir) && Files.isDirectory(old) && Files.isDirectory(copy)) {
+      Files.move(copy, dir, StandardCopyOption.ATOMIC_MOVE);
+    }
+    deleteTree(copy);
+    deleteTree(old);
   }
 
   private void open() throws IOException {
@@ -288,18 +315,18 @@ final class RocksReplicaStore implements ReplicaStore {
     handle.writeLock().lock();
     try {
       checkOpen();
-      db.close();
-      options.close();
-      db = null;
-      deleteTree(dir);
-      Files.createDirectories(dir);
+      // Installed beside the live store and swapped in by renames: a crash at any point leaves
+      // either the old store or the new one whole (see finishRestore).
+      Path copy = restoring(dir);
+      deleteTree(copy);
+      Files.createDirectories(copy);
       try (Stream<Path> files = Files.list(source)) {
         for (Path f : (Iterable<Path>) files::iterator) {
           String name = f.getFileName().toString();
           if (name.endsWith(".md5") || !Files.isRegularFile(f)) {
             continue;
           }
-          Path to = dir.resolve(name);
+          Path to = copy.resolve(name);
           if (name.endsWith(".sst")) {
             try {
               Files.createLink(to, f); // immutable files: share them
@@ -311,6 +338,14 @@ final class RocksReplicaStore implements ReplicaStore {
           Files.copy(f, to);
         }
       }
+      db.close();
+      options.close();
+      db = null;
+      Path old = replaced(dir);
+      deleteTree(old);
+      Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(copy, dir, StandardCopyOption.ATOMIC_MOVE);
+      deleteTree(old);
       open();
     } finally {
       handle.writeLock().unlock();

@@ -1,0 +1,85 @@
+package io.quorumfs.meta;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** The leader's lease bookkeeping, on a fake clock. */
+class LeaseTableTest {
+  private long now = 1_000_000_000L;
+  private final LeaseTable t = new LeaseTable(() -> now, Duration.ofSeconds(2));
+
+  private void advance(Duration d) {
+    now += d.toNanos();
+  }
+
+  @Test
+  void noHolders_aCommitIsReleasedAtOnce() {
+    assertTrue(t.awaitAcked(10).isDone());
+  }
+
+  @Test
+  void aCommitWaitsForEveryValidHolderToAcknowledgeIt() {
+    t.grant("a", 5);
+    t.grant("b", 5);
+    CompletableFuture<Void> c = t.awaitAcked(7);
+    assertFalse(c.isDone());
+    assertTrue(t.ack("a", 7));
+    assertFalse(c.isDone(), "b has not acknowledged 7");
+    assertTrue(t.ack("b", 6));
+    assertFalse(c.isDone(), "6 is not 7");
+    assertTrue(t.ack("b", 9));
+    assertTrue(c.isDone());
+  }
+
+  @Test
+  void aHungHolderDelaysCommitsAtMostOneLease_thenLosesItsLease() {
+    t.grant("a", 5);
+    t.grant("hung", 5);
+    CompletableFuture<Void> c = t.awaitAcked(6);
+    t.ack("a", 6);
+    advance(Duration.ofMillis(1999));
+    t.tick();
+    assertFalse(c.isDone(), "the lease of hung is still valid");
+    assertTrue(t.ack("a", 6), "a renews in time");
+    advance(Duration.ofMillis(1));
+    t.tick();
+    assertTrue(c.isDone(), "the lease lapsed");
+    assertFalse(t.ack("hung", 6), "a lapsed lease is not renewed by a late acknowledgment");
+    assertFalse(t.awaitAcked(20).isDone(), "a is still a holder");
+  }
+
+  @Test
+  void acknowledgmentsRenewTheLease() {
+    t.grant("a", 1);
+    for (int i = 0; i < 10; i++) {
+      advance(Duration.ofMillis(1500));
+      assertTrue(t.ack("a", 1 + i), "renewed in time, round " + i);
+    }
+    assertEquals(1, t.holders());
+    advance(Duration.ofSeconds(2));
+    assertEquals(0, t.holders());
+  }
+
+  @Test
+  void leasesGrantedAfterACommitWasAskedFor_doNotHoldItBack() {
+    t.grant("a", 3);
+    CompletableFuture<Void> c = t.awaitAcked(4);
+    t.grant("late", 0);
+    t.ack("a", 4);
+    assertTrue(c.isDone());
+  }
+
+  @Test
+  void releasingALease_releasesTheCommitsWaitingForIt() {
+    t.grant("a", 3);
+    CompletableFuture<Void> c = t.awaitAcked(4);
+    t.release("a");
+    assertTrue(c.isDone());
+    assertEquals(-1, t.nextExpiry());
+  }
+}

@@ -26,7 +26,8 @@ import java.util.SplittableRandom;
  * <p>Run it in its own JVM: it maps the file, and a JVM must never map a file on a FUSE mount it
  * serves itself. {@code java -cp ... io.quorumfs.fuse.FileExerciser --file /mnt/a/f [--file
  * /mnt/b/f] --seed 1 --ops 5000 [--max-size 262144] [--max-len 65536] [--mmap on|off] [--skip
- * mapwrite,...] [--chunk-size 16384] [--verbose]}
+ * mapwrite,...] [--handles 2] [--chunk-size 16384] [--verbose]}. With {@code --handles N} the file
+ * is open N times at once (on one mount) and each op uses one of them at random.
  *
  * <p>Every byte a write puts in the file is a function of (seed, op number, offset), so a wrong byte
  * can be traced to the op that wrote it.
@@ -73,19 +74,26 @@ public final class FileExerciser {
   private final List<long[]> writes = new ArrayList<>();
 
   private int current;
+  private final int handleCount;
+  /** The open handles (one by default), all on files.get(current). */
+  private final RandomAccessFile[] rafs;
+  /** The handle the current op uses. */
+  private int fd;
   private RandomAccessFile raf;
   private FileChannel ch;
   private long opNo;
   private String opText = "(open)";
 
   FileExerciser(List<Path> files, long seed, long ops, int maxSize, int maxLen, int chunkSize,
-      EnumSet<Op> enabled, boolean verbose, PrintStream out) {
+      int handles, EnumSet<Op> enabled, boolean verbose, PrintStream out) {
     this.files = List.copyOf(files);
     this.seed = seed;
     this.ops = ops;
     this.maxSize = maxSize;
     this.maxLen = maxLen;
     this.chunkSize = chunkSize;
+    this.handleCount = handles;
+    this.rafs = new RandomAccessFile[handles];
     this.enabled = enabled;
     this.verbose = verbose;
     this.out = out;
@@ -113,6 +121,7 @@ public final class FileExerciser {
     int maxSize = 256 * 1024;
     int maxLen = 64 * 1024;
     int chunkSize = 0;
+    int handles = 1;
     boolean mmap = true;
     boolean verbose = false;
     EnumSet<Op> enabled = EnumSet.allOf(Op.class);
@@ -133,10 +142,13 @@ public final class FileExerciser {
         case "--max-size" -> maxSize = Integer.parseInt(v);
         case "--max-len" -> maxLen = Integer.parseInt(v);
         case "--chunk-size" -> chunkSize = Integer.parseInt(v);
+        case "--handles" -> handles = Integer.parseInt(v);
         case "--mmap" -> mmap = v.equals("on");
         case "--skip" -> {
           for (String s : v.split(",")) {
-            enabled.remove(Op.valueOf(s.trim().toUpperCase(Locale.ROOT)));
+            if (!s.isBlank() && !s.trim().equals("none")) {
+              enabled.remove(Op.valueOf(s.trim().toUpperCase(Locale.ROOT)));
+            }
           }
         }
         default -> throw new IllegalArgumentException("unknown option " + a);
@@ -152,21 +164,28 @@ public final class FileExerciser {
       enabled.remove(Op.MAPREAD);
       enabled.remove(Op.MAPWRITE);
     }
+    if (handles < 1 || handles > 8) {
+      throw new IllegalArgumentException("--handles must be 1 to 8");
+    }
     if (enabled.isEmpty()) {
       throw new IllegalArgumentException("no operations left");
     }
-    return new FileExerciser(files, seed, ops, maxSize, maxLen, chunkSize, enabled, verbose, out);
+    return new FileExerciser(files, seed, ops, maxSize, maxLen, chunkSize, handles, enabled, verbose, out);
   }
 
   /** Runs the ops; returns the exit status (0: every check passed). */
   int run() {
-    out.printf("FileExerciser seed=%d ops=%d max-size=%d max-len=%d ops=%s files=%s%n", seed, ops,
-        maxSize, maxLen, enabled, files);
+    out.printf("FileExerciser seed=%d ops=%d max-size=%d max-len=%d handles=%d ops=%s files=%s%n", seed,
+        ops, maxSize, maxLen, handleCount, enabled, files);
     try {
       Files.deleteIfExists(files.get(0));
       open(0, true);
       for (opNo = 1; opNo <= ops; opNo++) {
         step(pick());
+        if (opNo % 10_000 == 0) {
+          out.printf("%d ops, size %d%n", opNo, size);
+          out.flush();
+        }
       }
       opNo = ops + 1;
       opText = "final close, reopen and read of the whole file";
@@ -207,6 +226,9 @@ public final class FileExerciser {
   }
 
   private void step(Op op) throws IOException, Mismatch {
+    if (handleCount > 1) {
+      use(random.nextInt(handleCount));
+    }
     switch (op) {
       case WRITE -> {
         int off = random.nextInt(maxSize);
@@ -251,7 +273,9 @@ public final class FileExerciser {
         int off = random.nextInt(maxSize);
         int len = 1 + random.nextInt(Math.min(maxLen, maxSize - off));
         boolean grow = off + len > size;
-        log("mapwrite " + range(off, len) + (grow ? " (ftruncate up from " + size + " first)" : ""));
+        boolean msync = random.nextInt(4) != 0;
+        log("mapwrite " + range(off, len) + (grow ? " (ftruncate up from " + size + " first)" : "")
+            + (msync ? "" : " (no msync)"));
         if (grow) {
           raf.setLength(off + len);
           resize(off + len);
@@ -259,7 +283,9 @@ public final class FileExerciser {
         byte[] b = fill(off, len);
         MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_WRITE, off, len);
         m.put(b);
-        m.force(); // msync
+        if (msync) {
+          m.force();
+        } // else the dirty pages go back by the kernel's writeback, at the latest at close
         unmap(m);
         apply(off, len);
         checkSize("after the mmap write");
@@ -424,22 +450,42 @@ public final class FileExerciser {
 
   // ---- files ----
 
+  /** Opens every handle on file {@code which}; the ops use the first until {@link #use}. */
   private void open(int which, boolean create) throws IOException {
     current = which;
     Path p = files.get(which);
     if (!create && !Files.exists(p)) {
       throw new IOException(p + " does not exist");
     }
-    raf = new RandomAccessFile(p.toFile(), "rw");
+    for (int i = 0; i < handleCount; i++) {
+      rafs[i] = new RandomAccessFile(p.toFile(), "rw");
+    }
+    use(0);
+  }
+
+  private void use(int i) {
+    fd = i;
+    raf = rafs[i];
     ch = raf.getChannel();
   }
 
   private void close() throws IOException {
-    RandomAccessFile r = raf;
     raf = null;
     ch = null;
-    if (r != null) {
-      r.close();
+    IOException first = null;
+    for (int i = 0; i < handleCount; i++) {
+      RandomAccessFile r = rafs[i];
+      rafs[i] = null;
+      if (r != null) {
+        try {
+          r.close();
+        } catch (IOException e) {
+          first = first == null ? e : first;
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
     }
   }
 
@@ -466,7 +512,7 @@ public final class FileExerciser {
 
   private void log(String text) {
     opText = text;
-    String line = "op " + opNo + ": " + text + " (size " + size + ")";
+    String line = "op " + opNo + ": " + (handleCount > 1 ? "[fd " + fd + "] " : "") + text + " (size " + size + ")";
     history.addLast(line);
     if (history.size() > HISTORY) {
       history.removeFirst();
@@ -474,6 +520,11 @@ public final class FileExerciser {
     if (verbose) {
       out.println(line);
     }
+  }
+
+  private String skipped() {
+    EnumSet<Op> off = EnumSet.complementOf(enabled);
+    return off.isEmpty() ? "none" : off.toString().replaceAll("[\\[\\] ]", "").toLowerCase(Locale.ROOT);
   }
 
   private void report(String message, Throwable t) {
@@ -484,7 +535,8 @@ public final class FileExerciser {
     }
     out.printf("file %s, model size %d%nlast %d ops:%n", files.get(current), size, history.size());
     history.forEach(h -> out.println("  " + h));
-    out.printf("replay: --seed %d --ops %d --max-size %d --max-len %d%n", seed, opNo, maxSize, maxLen);
+    out.printf("replay: --seed %d --ops %d --max-size %d --max-len %d --handles %d --skip %s%n", seed, opNo,
+        maxSize, maxLen, handleCount, skipped());
     out.flush();
   }
 }

@@ -32,11 +32,13 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs {@link FileExerciser} (in a child JVM: it maps the file) on real mounts of clients of one
  * store, with 16 KiB chunks and a 64 KiB write buffer, so writes, truncates and maps cross chunk
- * boundaries and fill the buffer often: with mmap and without on a mount with the default options,
+ * boundaries and fill the buffer often: with mmap (the file open twice, each op on either handle)
+ * and without on a mount with the default options,
  * and on one file through two mounts (two clients, switching at close and open). Every failing seed
  * is reported with the exerciser's output. {@code -Dexerciser.ops=N} sets the ops per run (default
  * 3,000), {@code -Dexerciser.seeds=1,5-9} runs every mode with each of those seeds, {@code
- * -Dexerciser.attrMs=20} mounts the two-mount clients with that attribute timeout; the Maven profile
+ * -Dexerciser.attrMs=20} mounts the two-mount clients with that attribute timeout, {@code
+ * -Dexerciser.store=raft} puts the metadata on a 3-replica raft:// cluster; the Maven profile
  * {@code exerciser-long} runs 100,000 ops per seed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -47,7 +49,9 @@ class FileExerciserTest {
   private static final long OPS = Long.getLong("exerciser.ops", 3_000);
 
   private Path tmp;
-  private MemKvStore store;
+  private KvStore store;
+  /** With -Dexerciser.store=raft: a 3-replica raft:// cluster (three replica JVMs) holds the metadata. */
+  private RaftCluster cluster;
   /** Blobs in RocksDB, off the heap: every op rewrites chunks, a long run writes gigabytes. */
   private KvStore blobKv;
   private BlobStore blobs;
@@ -63,7 +67,12 @@ class FileExerciserTest {
   @BeforeAll
   void mount(@TempDir Path dir) throws Exception {
     tmp = dir;
-    store = new MemKvStore();
+    if (System.getProperty("exerciser.store", "mem").equals("raft")) {
+      cluster = new RaftCluster(tmp.resolve("cluster"));
+      store = KvStores.open(cluster.uri());
+    } else {
+      store = new MemKvStore();
+    }
     blobKv = KvStores.open("rocks://" + tmp.resolve("blobs").toAbsolutePath());
     blobs = FileSystems.blobsIn(blobKv, CONFIG);
     solo = mountClient("solo", MountOptions.DEFAULT_ATTR_TIMEOUT);
@@ -78,11 +87,26 @@ class FileExerciserTest {
   /** Another client of the store (its own FileSystem: cache, session, handles) mounted on tmp/name. */
   private Path mountClient(String name, Duration attrTimeout) throws Exception {
     Path mnt = Files.createDirectories(tmp.resolve(name));
-    FileSystem fs = FileSystems.open(store, blobs, CONFIG);
+    FileSystem fs = openWithRetry();
     clients.add(fs);
     mounts.add(mnt);
     handles.add(FuseMount.mount(fs, mnt, MountOptions.defaults().toBuilder().name(name).attrTimeout(attrTimeout).build()));
     return mnt;
+  }
+
+  /** Opens a client, retrying while a new raft:// cluster has no leader yet ("Leader is unknown"). */
+  private FileSystem openWithRetry() throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (true) {
+      try {
+        return FileSystems.open(store, blobs, CONFIG);
+      } catch (RuntimeException e) {
+        if (cluster == null || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(200); // retry interval; the deadline bounds the wait
+      }
+    }
   }
 
   @AfterAll
@@ -100,12 +124,23 @@ class FileExerciserTest {
         fs.close();
       }
       try {
-        Fsck.Report report = Fsck.run(store, blobs, CONFIG, false);
-        assertTrue(report.clean(), "fsck after unmount: " + report);
+        if (store != null && blobs != null) {
+          Fsck.Report report = Fsck.run(store, blobs, CONFIG, false);
+          assertTrue(report.clean(), "fsck after unmount: " + report);
+        }
       } finally {
-        blobs.close();
-        blobKv.close();
-        store.close();
+        if (blobs != null) {
+          blobs.close();
+        }
+        if (blobKv != null) {
+          blobKv.close();
+        }
+        if (store != null) {
+          store.close();
+        }
+        if (cluster != null) {
+          cluster.close();
+        }
       }
     }
   }
@@ -119,10 +154,11 @@ class FileExerciserTest {
   }
 
   @Test
-  void randomOps_withMmap_matchTheModel() throws Exception {
+  void randomOps_withMmapOnTwoHandles_matchTheModel() throws Exception {
     List<String> failures = new ArrayList<>();
     for (long seed : seeds(1)) {
-      exercise(failures, "mmap-" + seed, seed, List.of(solo.resolve("mmap-" + seed)), "--mmap", "on");
+      exercise(failures, "mmap-" + seed, seed, List.of(solo.resolve("mmap-" + seed)), "--mmap", "on",
+          "--handles", "2");
     }
     assertNoFailures(failures);
   }

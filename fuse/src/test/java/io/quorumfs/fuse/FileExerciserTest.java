@@ -38,15 +38,19 @@ import org.junit.jupiter.api.io.TempDir;
  * is reported with the exerciser's output. {@code -Dexerciser.ops=N} sets the ops per run (default
  * 3,000), {@code -Dexerciser.seeds=1,5-9} runs every mode with each of those seeds, {@code
  * -Dexerciser.attrMs=20} mounts the two-mount clients with that attribute timeout, {@code
- * -Dexerciser.store=raft} puts the metadata on a 3-replica raft:// cluster; the Maven profile
+ * -Dexerciser.store=raft} puts the metadata on a 3-replica raft:// cluster, {@code
+ * -Dexerciser.chunk}, {@code -Dexerciser.maxSize} and {@code -Dexerciser.maxLen} change the chunk
+ * size (and write buffer: 4 chunks), the largest file and the longest op; the Maven profile
  * {@code exerciser-long} runs 100,000 ops per seed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FileExerciserTest {
-  static final int CHUNK = 16 * 1024;
+  static final int CHUNK = Integer.getInteger("exerciser.chunk", 16 * 1024);
   private static final FsConfig CONFIG =
       FsConfig.defaults().toBuilder().chunkSize(CHUNK).writeBufferBytes(4L * CHUNK).build();
   private static final long OPS = Long.getLong("exerciser.ops", 3_000);
+  private static final int MAX_SIZE = Integer.getInteger("exerciser.maxSize", 256 * 1024);
+  private static final int MAX_LEN = Integer.getInteger("exerciser.maxLen", 64 * 1024);
 
   private Path tmp;
   private KvStore store;
@@ -209,7 +213,7 @@ class FileExerciserTest {
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx128m", "-XX:+UseSerialGC",
         "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
         FileExerciser.class.getName(), "--seed", Long.toString(seed), "--ops", Long.toString(OPS),
-        "--max-size", Integer.toString(256 * 1024), "--max-len", Integer.toString(64 * 1024),
+        "--max-size", Integer.toString(MAX_SIZE), "--max-len", Integer.toString(MAX_LEN),
         "--chunk-size", Integer.toString(CHUNK)));
     for (Path f : files) {
       cmd.add("--file");

@@ -32,7 +32,7 @@ final class MountCommand implements Callable<Integer> {
 
   @Option(names = "--cache-size", paramLabel = "SIZE",
       description = "Bound of the chunk cache, e.g. 512MiB, 4GiB (config key mount.cache-size; "
-          + "default 1GiB).")
+          + "default 64MiB; at most a quarter of the heap).")
   String cacheSize;
 
   @Option(names = "--write-back", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",

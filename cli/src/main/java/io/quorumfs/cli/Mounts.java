@@ -23,6 +23,8 @@ import java.util.Locale;
 /** Opens the stores and the file system of a mount and mounts it with FUSE. */
 final class Mounts {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Mounts.class);
+
   private Mounts() {}
 
   /** A mounted file system; close unmounts, then closes the file system and the stores. */
@@ -38,7 +40,9 @@ final class Mounts {
       KvStore meta = open(spec.metaUri(), "metadata");
       opened.push(meta);
       BlobStore blobs = new MeteredBlobStore(blobs(spec, opened, metrics), metrics);
-      FsConfig config = FsConfig.builder().blockCacheBytes(spec.cacheBytes()).metrics(metrics)
+      FsConfig config = FsConfig.builder()
+          .blockCacheBytes(chunkCacheBytes(spec.cacheBytes(), Runtime.getRuntime().maxMemory()))
+          .metrics(metrics)
           .formatIfEmpty(true).build();
       FileSystem fs = FileSystems.open(meta, blobs, config);
       opened.push(fs::close);
@@ -73,6 +77,27 @@ final class Mounts {
       closeAll(opened);
       throw e;
     }
+  }
+
+  /**
+   * The in-heap chunk cache: {@code mount.cache-size}, but never above a quarter of the heap (the
+   * rest is for write buffers, the metadata cache and, under quorumfs up, the replicas); a bigger
+   * setting is lowered with a warning that says what to change.
+   */
+  static long chunkCacheBytes(long configured, long maxHeap) {
+    long cap = Math.max(1L << 20, maxHeap / 4);
+    if (configured <= cap) {
+      return configured;
+    }
+    LOG.warn("mount.cache-size {} is more than a quarter of this JVM's max heap ({}): the chunk "
+        + "cache, which lives in the heap, is capped at {}; set mount.cache-size (--cache-size, "
+        + "QUORUMFS_MOUNT_CACHE_SIZE) to at most {}, or raise the heap (QUORUMFS_HEAP)",
+        mib(configured), mib(maxHeap), mib(cap), mib(cap));
+    return cap;
+  }
+
+  private static String mib(long bytes) {
+    return (bytes >> 20) + " MiB";
   }
 
   /** Blobs: the blob URI, or in write-back mode a KV blob store behind a local durable outbox. */

@@ -15,6 +15,14 @@ import org.junit.jupiter.api.Test;
 class SmallPartsTest {
 
   @Test
+  void chunkCache_isTheConfiguredSize_butNeverAboveAQuarterOfTheHeap() {
+    assertEquals(64L << 20, Mounts.chunkCacheBytes(64L << 20, 1L << 30));
+    assertEquals(256L << 20, Mounts.chunkCacheBytes(256L << 20, 1L << 30));
+    assertEquals(256L << 20, Mounts.chunkCacheBytes(1L << 30, 1L << 30), "1 GiB cache, 1 GiB heap");
+    assertEquals(64L << 20, Mounts.chunkCacheBytes(1L << 30, 256L << 20), "1 GiB cache, 256 MiB heap");
+  }
+
+  @Test
   void json_escapesAndNests() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("s", "a\"b\\c\nd\u0001");

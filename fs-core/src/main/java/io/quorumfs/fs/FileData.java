@@ -51,6 +51,7 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
   private final int cs;
   private final ExecutorService prefetch;
   private final Uploader uploader;
+  private final WriteBudget budget;
   private final Map<Long, OpenFile> handles = new ConcurrentHashMap<>();
   private final Map<Long, Local> locals = new HashMap<>();
   private final AtomicLong nextFh = new AtomicLong(1);
@@ -64,6 +65,8 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     this.blocks = new BlockCache(blobs, meta.config.blockCacheBytes(), meta.config.metrics());
     this.prefetch = prefetch;
     this.uploader = new Uploader(blobs, uploads);
+    this.budget = new WriteBudget(meta.config.writeBudgetBytes());
+    meta.config.metrics().gauge("quorumfs.fs.write.buffered.bytes", () -> budget::used);
     BlobId.warmUpInBackground(); // every chunk written or read is hashed: have the fast SHA-256 ready
   }
 
@@ -119,11 +122,15 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     return h;
   }
 
-  /** Forgets the handle; returns true if it was the last one of a held (unlinked) inode. */
+  /**
+   * Forgets the handle (with the last one of an inode, the writes its flush could not commit);
+   * returns true if it was the last one of a held (unlinked) inode.
+   */
   boolean unregister(OpenFile h) {
     handles.remove(h.fh);
+    Local l;
     synchronized (this) {
-      Local l = locals.get(h.ino);
+      l = locals.get(h.ino);
       if (l == null) {
         return false;
       }
@@ -131,8 +138,17 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
         return false;
       }
       locals.remove(h.ino);
-      return l.held;
     }
+    long dropped;
+    synchronized (l.buffer.flushLock) { // after a flush still running (another writer making room)
+      synchronized (l.buffer) {
+        dropped = l.buffer.charged();
+        l.buffer.drain();
+        l.buffer.commitEnded();
+      }
+    }
+    budget.release(dropped);
+    return l.held;
   }
 
   List<OpenFile> allHandles() {
@@ -180,21 +196,88 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
       }
       appendAt = Math.max(appendAt, committedSize.getAsLong());
     }
+    // Room for what the write adds to the buffer is taken first, nothing held while waiting; if the
+    // buffer changed meanwhile (a flush, another writer of the inode), take it again.
+    long reserved = 0;
+    long grew = 0;
     boolean full;
-    synchronized (h.buffer) {
-      long at = h.append ? Math.max(appendAt, h.buffer.pendingEnd()) : offset;
-      if (at + len > FileSystem.MAX_FILE_SIZE) {
-        throw new FsException(Errno.EFBIG, "write of " + len + " bytes at " + at
-            + " passes the maximum file size " + FileSystem.MAX_FILE_SIZE);
+    try {
+      while (true) {
+        long need;
+        synchronized (h.buffer) {
+          long at = h.append ? Math.max(appendAt, h.buffer.pendingEnd()) : offset;
+          if (at + len > FileSystem.MAX_FILE_SIZE) {
+            throw new FsException(Errno.EFBIG, "write of " + len + " bytes at " + at
+                + " passes the maximum file size " + FileSystem.MAX_FILE_SIZE);
+          }
+          need = h.buffer.growth(at, len);
+          if (need <= reserved) {
+            long before = h.buffer.charged();
+            h.buffer.write(at, src, off, len);
+            grew = h.buffer.charged() - before;
+            startUploads(h, at, len);
+            full = h.buffer.bytes() >= meta.config.writeBufferBytes();
+            break;
+          }
+        }
+        budget.release(reserved);
+        reserved = 0;
+        budget.acquire(need, () -> makeRoom(h));
+        reserved = need;
       }
-      h.buffer.write(at, src, off, len);
-      startUploads(h, at, len);
-      full = h.buffer.bytes() >= meta.config.writeBufferBytes();
+    } finally {
+      budget.release(reserved - grew);
     }
     if (full) {
       flushFull(h);
     }
     return len;
+  }
+
+  /**
+   * The write budget is used up: commits {@code h}'s inode's pending writes, else those of the
+   * inode holding the most. False if there was nothing to commit (the budget is held by commits in
+   * flight, which give it back when done).
+   */
+  private boolean makeRoom(OpenFile h) {
+    boolean own;
+    synchronized (h.buffer) {
+      own = h.buffer.charged() > 0;
+    }
+    if (own) {
+      flush(h); // its errors are this write's
+      return true;
+    }
+    Map<Long, WriteBuffer> open = new HashMap<>();
+    synchronized (this) {
+      locals.forEach((ino, l) -> open.put(ino, l.buffer));
+    }
+    long target = -1;
+    long most = 0;
+    for (var e : open.entrySet()) {
+      long held;
+      synchronized (e.getValue()) {
+        held = e.getValue().charged();
+      }
+      if (held > most) {
+        target = e.getKey();
+        most = held;
+      }
+    }
+    if (target < 0) {
+      return false;
+    }
+    try {
+      flush(target, open.get(target));
+      return true;
+    } catch (RuntimeException e) {
+      return false; // that inode's own flush or close reports it
+    }
+  }
+
+  /** The bound on buffered write bytes of this client, for tests. */
+  WriteBudget budget() {
+    return budget;
   }
 
   /** Starts background uploads of the chunks this write filled entirely (caller holds the buffer). */
@@ -269,8 +352,9 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
   }
 
   /**
-   * Commits {@code dirty} (taken from {@code buffer}); puts back what was not committed if that
-   * fails. Either way the buffer's committing end is cleared when this returns.
+   * Commits {@code dirty} (taken from {@code buffer}), giving its bytes back to the write budget
+   * group by group; puts back what was not committed if that fails. Either way the buffer's
+   * committing end is cleared when this returns.
    */
   private void commitAll(long ino, WriteBuffer buffer, TreeMap<Long, WriteBuffer.Dirty> dirty) {
     // One txn per group of chunks, within the store's txn size limit (2 entries per chunk).
@@ -282,6 +366,7 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
         group.put(e.getKey(), e.getValue());
         if (group.size() == per || dirty.isEmpty()) {
           commit(ino, group);
+          budget.release(WriteBuffer.charged(group));
           group.clear();
         }
       }
@@ -290,9 +375,18 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
       }
     } catch (RuntimeException e) {
       dirty.putAll(group);
+      long held = WriteBuffer.charged(dirty);
+      long change;
       synchronized (buffer) {
-        buffer.restore(dirty);
+        long before = buffer.charged();
+        buffer.restore(dirty); // drops newer chunks merged into the restored ones
         buffer.commitEnded();
+        change = buffer.charged() - before - held;
+      }
+      if (change > 0) {
+        budget.charge(change);
+      } else {
+        budget.release(-change);
       }
       throw e;
     }

@@ -21,7 +21,9 @@ import java.util.List;
  *       {@code default_permissions}); {@link #access} answers explicit checks.</li>
  *   <li>Consistency between clients: metadata changes of another client become visible within the
  *       change-feed latency; {@link #open} is a read barrier, so a file closed (or fsynced) on
- *       another client before this open started is seen whole (close-to-open).</li>
+ *       another client before this open started is seen whole (close-to-open). {@link #barrier}
+ *       gives the same guarantee to lookups and getattrs made after it (a path-based front end
+ *       takes it before resolving a path).</li>
  *   <li>File data written through a handle is buffered and becomes visible to other clients at
  *       {@link #flush}, {@link #fsync} or {@link #release}; {@code fsync} returns once data and
  *       metadata are durable in the stores. Reads through any handle of this client see its own
@@ -94,6 +96,28 @@ public interface FileSystem extends AutoCloseable {
    *     ENAMETOOLONG, EINVAL (bad name)
    */
   Attr lookup(long parent, String name);
+
+  /**
+   * A read barrier: returns once this client's cache reflects every change committed (by any
+   * client) before this call began, so {@link #lookup}, {@link #getattr} and {@link #readdir}
+   * after it answer at least that fresh. Costs one store revision read, shared by concurrent
+   * barriers (each still waits for a read that started after it began), plus the wait for the
+   * change feed to reach it. {@link #open} takes one itself.
+   *
+   * @throws FsException ETIMEDOUT (the change feed did not reach the store's revision within the
+   *     configured barrier timeout), EINTR
+   */
+  void barrier();
+
+  /**
+   * The version of {@code ino}'s attributes as this client knows them (no store read when
+   * cached): it changes with every committed change to the inode's attributes, including the
+   * size and mtime a data write commits. A front end uses it to decide whether file data it
+   * cached is still current; after {@link #barrier} or {@link #open} it is close-to-open fresh.
+   *
+   * @throws FsException ENOENT if {@code ino} does not exist
+   */
+  long attrVersion(long ino);
 
   /**
    * The attributes of {@code ino}; size and mtime include writes still buffered in this client's

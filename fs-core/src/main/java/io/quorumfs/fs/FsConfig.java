@@ -19,6 +19,7 @@ public final class FsConfig {
   private final long blockCacheBytes;
   private final int readAheadChunks;
   private final long writeBufferBytes;
+  private final long writeBudgetBytes;
   private final int maxRetries;
   private final Duration sessionTtl;
   private final Duration trashGrace;
@@ -44,6 +45,7 @@ public final class FsConfig {
     this.blockCacheBytes = b.blockCacheBytes;
     this.readAheadChunks = b.readAheadChunks;
     this.writeBufferBytes = b.writeBufferBytes;
+    this.writeBudgetBytes = b.writeBudgetBytes;
     this.maxRetries = b.maxRetries;
     this.sessionTtl = b.sessionTtl;
     this.trashGrace = b.trashGrace;
@@ -79,6 +81,7 @@ public final class FsConfig {
     b.blockCacheBytes = blockCacheBytes;
     b.readAheadChunks = readAheadChunks;
     b.writeBufferBytes = writeBufferBytes;
+    b.writeBudgetBytes = writeBudgetBytes;
     b.maxRetries = maxRetries;
     b.sessionTtl = sessionTtl;
     b.trashGrace = trashGrace;
@@ -111,6 +114,11 @@ public final class FsConfig {
   public int readAheadChunks() { return readAheadChunks; }
   /** Buffered bytes per handle before writes are flushed on their own. Default 16 MiB. */
   public long writeBufferBytes() { return writeBufferBytes; }
+  /**
+   * Buffered write bytes of all handles together (pending and being committed); a writer that
+   * would pass it commits buffers or waits for commits, it never fails. Default 64 MiB.
+   */
+  public long writeBudgetBytes() { return writeBudgetBytes; }
   /** Attempts of one operation before giving up with EIO. Default 50. */
   public int maxRetries() { return maxRetries; }
   /** A session not heartbeating for this long is expired by other clients. Default 30 s. */
@@ -152,6 +160,7 @@ public final class FsConfig {
     private long blockCacheBytes = 64L << 20;
     private int readAheadChunks = 2;
     private long writeBufferBytes = 16L << 20;
+    private long writeBudgetBytes = 64L << 20;
     private int maxRetries = 50;
     private Duration sessionTtl = Duration.ofSeconds(30);
     private Duration trashGrace = Duration.ofSeconds(10);
@@ -186,6 +195,7 @@ public final class FsConfig {
     public Builder blockCacheBytes(long v) { blockCacheBytes = positive("blockCacheBytes", v); return this; }
     public Builder readAheadChunks(int v) { readAheadChunks = Math.max(0, v); return this; }
     public Builder writeBufferBytes(long v) { writeBufferBytes = positive("writeBufferBytes", v); return this; }
+    public Builder writeBudgetBytes(long v) { writeBudgetBytes = positive("writeBudgetBytes", v); return this; }
     public Builder maxRetries(int v) { maxRetries = positive("maxRetries", v); return this; }
     public Builder sessionTtl(Duration v) { sessionTtl = Objects.requireNonNull(v); return this; }
     public Builder trashGrace(Duration v) { trashGrace = Objects.requireNonNull(v); return this; }

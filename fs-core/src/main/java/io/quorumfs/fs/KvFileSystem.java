@@ -141,6 +141,20 @@ final class KvFileSystem implements FileSystem {
    * kernel shrank its own file size to it and cut later reads short.)
    */
   @Override
+  public void barrier() {
+    cache.barrier(config.barrierTimeout().toNanos());
+  }
+
+  @Override
+  public long attrVersion(long ino) {
+    Versioned v = cache.get(k.attr(ino));
+    if (!v.exists()) {
+      throw new FsException(Errno.ENOENT, "inode " + ino + " does not exist");
+    }
+    return v.version();
+  }
+
+  @Override
   public Attr getattr(long ino) {
     long end = data.pendingEnd(ino);
     return withPending(ns.getattr(ino), end);
@@ -299,7 +313,7 @@ final class KvFileSystem implements FileSystem {
     if (acc == O_ACCMODE) {
       throw new FsException(Errno.EINVAL, "bad access mode in open flags 0" + Integer.toOctalString(flags));
     }
-    cache.barrier(config.barrierTimeout().toNanos());
+    barrier();
     Inode in = meta.run("open", tx -> ns.inode(tx, ino));
     boolean writable = acc != O_RDONLY;
     if (in.isDir() && writable) {
@@ -332,6 +346,11 @@ final class KvFileSystem implements FileSystem {
     }
     long size = meta.run("read", tx -> ns.inode(tx, h.ino)).size();
     return data.read(h, offset, dst, off, len, size);
+  }
+
+  /** The bound on this client's buffered write bytes (tests). */
+  WriteBudget writeBudget() {
+    return data.budget();
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.quorumfs.blob.BlobId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
@@ -32,6 +33,8 @@ final class WriteBuffer {
      */
     byte[] sealed;
     CompletableFuture<BlobId> upload;
+    /** Heap this chunk holds: its array, plus a sealed one it stopped sharing (see {@link #growth}). */
+    long charged;
 
     /** True if {@code upload} stores exactly the current contents. */
     boolean uploaded() {
@@ -47,17 +50,31 @@ final class WriteBuffer {
       return ranges.size() == 1 && ranges.get(0)[0] == 0 && ranges.get(0)[1] >= len;
     }
 
+    /**
+     * Bytes of heap {@link #write} of {@code len} bytes at {@code at} would add: a copy of a
+     * sealed array (which stays with its upload) and the growth of the array.
+     */
+    long growth(int at, int len, int chunkSize) {
+      long g = sealed != null && sealed == data ? data.length : 0;
+      int need = at + len;
+      return need > data.length ? g + capacity(need, chunkSize) - data.length : g;
+    }
+
+    private int capacity(int need, int chunkSize) {
+      // Past 128 KiB straight to a whole chunk: doubling made a sequential writer copy each chunk
+      // through arrays of 256 and 512 KiB (the latter a G1 humongous object of its own).
+      return need > GROW_TO_CHUNK ? chunkSize
+          : Math.max(need, Math.min(chunkSize, Math.max(4096, data.length * 2)));
+    }
+
     void write(int at, byte[] src, int off, int len, int chunkSize) {
       int need = at + len;
+      charged += growth(at, len, chunkSize);
       if (sealed != null && sealed == data) {
         data = data.clone(); // copy on write: the sealed array belongs to its upload
       }
       if (need > data.length) {
-        // Past 128 KiB straight to a whole chunk: doubling made a sequential writer copy each chunk
-        // through arrays of 256 and 512 KiB (the latter a G1 humongous object of its own).
-        int cap = need > GROW_TO_CHUNK ? chunkSize
-            : Math.max(need, Math.min(chunkSize, Math.max(4096, data.length * 2)));
-        data = Arrays.copyOf(data, cap);
+        data = Arrays.copyOf(data, capacity(need, chunkSize));
       }
       System.arraycopy(src, off, data, at, len);
       addRange(at, need);
@@ -101,6 +118,8 @@ final class WriteBuffer {
   private TreeMap<Long, Dirty> chunks = new TreeMap<>();
   private long bytes;
   private long end;
+  /** The sum of the chunks' {@link Dirty#charged}. */
+  private long charged;
   /** End offset of chunks taken out by a flush whose commit has not ended yet (0 if none). */
   private long committingEnd;
 
@@ -113,13 +132,45 @@ final class WriteBuffer {
       long index = offset / chunkSize;
       int at = (int) (offset % chunkSize);
       int n = Math.min(len, chunkSize - at);
-      chunks.computeIfAbsent(index, i -> new Dirty()).write(at, src, off, n, chunkSize);
+      Dirty d = chunks.computeIfAbsent(index, i -> new Dirty());
+      long before = d.charged;
+      d.write(at, src, off, n, chunkSize);
+      charged += d.charged - before;
       bytes += n;
       offset += n;
       off += n;
       len -= n;
       end = Math.max(end, offset);
     }
+  }
+
+  /** Bytes of heap {@link #write} of {@code len} bytes at {@code offset} would add. */
+  long growth(long offset, int len) {
+    long g = 0;
+    while (len > 0) {
+      long index = offset / chunkSize;
+      int at = (int) (offset % chunkSize);
+      int n = Math.min(len, chunkSize - at);
+      Dirty d = chunks.get(index);
+      g += (d != null ? d : new Dirty()).growth(at, n, chunkSize);
+      offset += n;
+      len -= n;
+    }
+    return g;
+  }
+
+  /** Bytes of heap the pending chunks hold (arrays, and sealed arrays still uploading). */
+  long charged() {
+    return charged;
+  }
+
+  /** Bytes of heap the chunks of {@code taken} (from {@link #drain} and the like) hold. */
+  static long charged(Map<Long, Dirty> taken) {
+    long n = 0;
+    for (Dirty d : taken.values()) {
+      n += d.charged;
+    }
+    return n;
   }
 
   /** The pending writes of chunk {@code index}, or null. */
@@ -186,12 +237,14 @@ final class WriteBuffer {
         out.put(e.getKey(), d);
         committingEnd = Math.max(committingEnd, e.getKey() * chunkSize + d.end());
         bytes = Math.max(0, bytes - d.data.length);
+        charged -= d.charged;
         it.remove();
       }
     }
     if (chunks.isEmpty()) {
       bytes = 0;
       end = 0;
+      charged = 0;
     }
     return out;
   }
@@ -203,6 +256,7 @@ final class WriteBuffer {
     chunks = new TreeMap<>();
     bytes = 0;
     end = 0;
+    charged = 0;
     return out;
   }
 
@@ -215,7 +269,9 @@ final class WriteBuffer {
         for (long[] r : newer.ranges) {
           old.write((int) r[0], newer.data, (int) r[0], (int) (r[1] - r[0]), chunkSize);
         }
+        charged -= newer.charged;
       }
+      charged += old.charged;
       chunks.put(e.getKey(), old);
       bytes += old.end();
       end = Math.max(end, e.getKey() * chunkSize + old.end());

@@ -48,7 +48,7 @@ public final class FuseMount {
     Guard guard = new Guard(options.opTimeout());
     QuorumFuse fuse;
     try {
-      fuse = new QuorumFuse(ns, guard);
+      fuse = new QuorumFuse(ns, guard, options.coherent());
     } catch (LinkageError | RuntimeException e) {
       guard.close();
       if (e instanceof FuseMountException) {

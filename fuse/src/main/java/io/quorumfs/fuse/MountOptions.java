@@ -14,11 +14,17 @@ import java.util.Objects;
  * @param allowOther let users other than the mounting one use the mount (FUSE {@code allow_other})
  * @param defaultPermissions let the kernel check mode bits, owner and group on every access
  *     (FUSE {@code default_permissions}); without it any user who can reach the mount may do anything
- * @param attrTimeout how long the kernel may cache attributes; kept very short by default ({@link
- *     #DEFAULT_ATTR_TIMEOUT}) because libfuse 2's high-level API cannot invalidate the kernel cache
- *     when another client changes a file
+ * @param attrTimeout how long the kernel may cache attributes; 0 by default because libfuse 2's
+ *     high-level API cannot invalidate the kernel cache when another client changes a file
  * @param entryTimeout how long the kernel may cache name lookups (positive and negative); 0 by
  *     default for the same reason
+ * @param coherent close-to-open coherence between mounts (default on): every path lookup, open,
+ *     opendir and create first takes fs-core's read barrier, and the kernel keeps a file's pages
+ *     across opens only while its attribute version is unchanged. Off: lookups answer from the
+ *     client cache as the change feed left it, and libfuse's {@code auto_cache} decides about
+ *     pages (mtime and size only); faster, but another mount's close may not be seen yet. The
+ *     behaviour before coherence was the default is {@code coherent(false)} with {@code
+ *     attrTimeout(}{@link #RELAXED_ATTR_TIMEOUT}{@code )}
  * @param allowNonEmpty mount over a directory that has files in it (they are hidden until unmount)
  * @param readOnly mount read-only
  * @param hardRemove unlink open files at once and serve them by handle only (FUSE {@code
@@ -36,6 +42,7 @@ public record MountOptions(
     boolean defaultPermissions,
     Duration attrTimeout,
     Duration entryTimeout,
+    boolean coherent,
     boolean allowNonEmpty,
     boolean readOnly,
     boolean hardRemove,
@@ -61,20 +68,21 @@ public record MountOptions(
     extraOptions = List.copyOf(extraOptions);
   }
 
-  /** Coherent defaults: kernel caches off, other users allowed, kernel permission checks on. */
   /**
-   * Attributes from a reply stay valid in the kernel this long. Not 0: with {@code
-   * default_permissions} the kernel re-checks every directory of a path and, with expired
-   * attributes, sends a GETATTR for each (on top of its LOOKUP), so a stat at depth 3 cost 7-8
-   * requests instead of 3. 20 ms is below the change-feed latency between clients, so what other
-   * clients see is not made staler in practice; names are still looked up every time (entry
-   * timeout 0) and opens still check for changed files (auto_cache).
+   * The attribute timeout of the old, less coherent setup (with {@code coherent(false)}): with
+   * {@code default_permissions} and a timeout of 0 the kernel sends a GETATTR for every directory
+   * of a path on top of its LOOKUP, so a stat at depth 3 costs 7-8 requests instead of 3; 20 ms
+   * saves them but lets the kernel answer with attributes up to 20 ms old.
    */
-  public static final Duration DEFAULT_ATTR_TIMEOUT = Duration.ofMillis(20);
+  public static final Duration RELAXED_ATTR_TIMEOUT = Duration.ofMillis(20);
 
+  /**
+   * Coherent defaults: kernel attribute, entry and negative timeouts 0, read barriers before path
+   * lookups (close-to-open between mounts), other users allowed, kernel permission checks on.
+   */
   public static MountOptions defaults() {
-    return new MountOptions("quorumfs", true, true, DEFAULT_ATTR_TIMEOUT, Duration.ZERO, false, false, false, false, false,
-        Duration.ofSeconds(60), List.of());
+    return new MountOptions("quorumfs", true, true, Duration.ZERO, Duration.ZERO, true, false, false, false, false,
+        false, Duration.ofSeconds(60), List.of());
   }
 
   public Builder toBuilder() {
@@ -98,10 +106,12 @@ public record MountOptions(
     o.add("fsname=quorumfs:" + name); // the source column of /proc/mounts and df
     o.add("subtype=quorumfs"); // file system type fuse.quorumfs
     o.add("use_ino"); // st_ino is the quorumfs inode number: stable, equal on every mount and for hard links
-    o.add("attr_timeout=" + seconds(attrTimeout)); // no kernel invalidation in libfuse 2: cache attrs only briefly
+    o.add("attr_timeout=" + seconds(attrTimeout)); // no kernel invalidation in libfuse 2: 0 = ask us every time
     o.add("entry_timeout=" + seconds(entryTimeout)); // same for name -> inode lookups
     o.add("negative_timeout=" + seconds(entryTimeout)); // and for "no such name", or files created elsewhere stay invisible
-    o.add("auto_cache"); // keep a file's kernel pages across opens until its mtime or size changes
+    if (!coherent) {
+      o.add("auto_cache"); // keep a file's kernel pages across opens until its mtime or size changes
+    } // coherent: open() sets keep_cache itself, only while the attribute version is unchanged
     o.add("big_writes"); // 128 KiB WRITE requests instead of 4 KiB ones (~3.5x write throughput)
     o.add("max_write=" + MAX_WRITE); // libfuse 2's ceiling
     o.add("max_read=" + MAX_WRITE); // reads arrive as 128 KiB readahead requests anyway; say so explicitly
@@ -147,6 +157,7 @@ public record MountOptions(
     private boolean defaultPermissions;
     private Duration attrTimeout;
     private Duration entryTimeout;
+    private boolean coherent;
     private boolean allowNonEmpty;
     private boolean readOnly;
     private boolean hardRemove;
@@ -161,6 +172,7 @@ public record MountOptions(
       defaultPermissions = o.defaultPermissions;
       attrTimeout = o.attrTimeout;
       entryTimeout = o.entryTimeout;
+      coherent = o.coherent;
       allowNonEmpty = o.allowNonEmpty;
       readOnly = o.readOnly;
       hardRemove = o.hardRemove;
@@ -192,6 +204,11 @@ public record MountOptions(
 
     public Builder entryTimeout(Duration v) {
       entryTimeout = v;
+      return this;
+    }
+
+    public Builder coherent(boolean v) {
+      coherent = v;
       return this;
     }
 
@@ -232,7 +249,7 @@ public record MountOptions(
     }
 
     public MountOptions build() {
-      return new MountOptions(name, allowOther, defaultPermissions, attrTimeout, entryTimeout, allowNonEmpty,
+      return new MountOptions(name, allowOther, defaultPermissions, attrTimeout, entryTimeout, coherent, allowNonEmpty,
           readOnly, hardRemove, singleThreaded, debug, opTimeout, extraOptions);
     }
   }

@@ -68,7 +68,10 @@ final class Namespace {
   private static final long DIR_CACHE_NANOS = 1_000_000_000L;
   private static final int DIR_CACHE_MAX = 100_000;
 
-  private record CachedDir(FileSystem fs, long ino, long expiresNanos) {}
+  /** {@code started}: when its resolution began (a ticket); a later-started one replaces it, never an earlier one. */
+  private record CachedDir(FileSystem fs, long ino, long expiresNanos, long started) {}
+
+  private final java.util.concurrent.atomic.AtomicLong resolutions = new java.util.concurrent.atomic.AtomicLong();
 
   private final ConcurrentHashMap<String, CachedDir> dirCache = new ConcurrentHashMap<>();
 
@@ -123,11 +126,16 @@ final class Namespace {
       throw new Refused(Errors.ENOENT, "no mount table entry covers " + path);
     }
     FileSystem fs = m.vol().fs();
+    long started = resolutions.incrementAndGet();
     if (path.length() == m.at().length()) {
       return new Node(m.vol(), m.baseIno(), fs.getattr(m.baseIno()), true);
     }
-    Attr attr = lookupInCachedParent(fs, path, m);
-    if (attr == null) {
+    CachedDir cachedParent = cachedParent(fs, path, m);
+    Attr attr = null;
+    if (cachedParent != null) {
+      attr = fs.lookup(cachedParent.ino(), lastName(path)); // ENOENT here is as fresh as a hit
+      started = Math.min(started, cachedParent.started()); // no fresher than the parent it came from
+    } else {
       long ino = m.baseIno();
       int start = m.at().equals("/") ? 1 : m.at().length() + 1;
       while (start <= path.length()) {
@@ -142,7 +150,10 @@ final class Namespace {
       if (dirCache.size() >= DIR_CACHE_MAX) {
         dirCache.clear();
       }
-      dirCache.put(path, new CachedDir(fs, attr.ino(), clock.getAsLong() + DIR_CACHE_NANOS));
+      // Concurrent walks may finish out of order: keep the one that began last, so a walk that
+      // began before another client's rename cannot overwrite what a walk after it found.
+      dirCache.merge(path, new CachedDir(fs, attr.ino(), clock.getAsLong() + DIR_CACHE_NANOS, started),
+          (old, now) -> now.started() > old.started() ? now : old);
     }
     return new Node(m.vol(), attr.ino(), attr, false);
   }
@@ -155,7 +166,7 @@ final class Namespace {
    * parent. A miss or an expired entry falls back to the full walk; a local rename or rmdir drops
    * the entries below it.
    */
-  private Attr lookupInCachedParent(FileSystem fs, String path, Mounted m) {
+  private CachedDir cachedParent(FileSystem fs, String path, Mounted m) {
     String parent = parentPath(path);
     if (parent.length() <= m.at().length()) {
       return null;
@@ -164,7 +175,36 @@ final class Namespace {
     if (dir == null || dir.fs() != fs || clock.getAsLong() - dir.expiresNanos() > 0) {
       return null;
     }
-    return fs.lookup(dir.ino(), lastName(path)); // ENOENT here is as fresh as a hit
+    return dir;
+  }
+
+  /**
+   * Takes the read barrier of the file system {@code path} is in (made-up directories have none):
+   * lookups after it see every change committed before it began.
+   */
+  void barrier(String path) {
+    if (syntheticDirs.containsKey(path)) {
+      return;
+    }
+    Mounted m = covering(path);
+    if (m != null) {
+      m.vol().fs().barrier();
+    }
+  }
+
+  /**
+   * The st_ino of ".." in directory {@code path} (resolved as {@code dir}): its parent's; the
+   * mount's root is its own parent, and a mount table entry's parent is the directory it is shown
+   * in, not its parent in its own file system.
+   */
+  long parentStIno(String path, Node dir) {
+    if (path.equals("/")) {
+      return dir.stIno();
+    }
+    if (dir.synthetic() || dir.entryRoot()) {
+      return resolve(parentPath(path)).stIno();
+    }
+    return dir.vol().stIno(dir.fs().lookup(dir.ino(), "..").ino());
   }
 
   /** Drops cached directories at or below {@code path} (after a local rename or rmdir of it). */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.Struct;
@@ -53,9 +54,26 @@ final class QuorumFuse extends NativeFuse {
     return st;
   });
 
-  QuorumFuse(Namespace ns, Guard guard) {
+  private final boolean coherent;
+  /** Per st_ino: the attribute version this mount last opened the file at (whose pages the kernel may hold). */
+  private final ConcurrentHashMap<Long, Long> openedVersions = new ConcurrentHashMap<>();
+  private static final int OPENED_VERSIONS_MAX = 100_000;
+
+  QuorumFuse(Namespace ns, Guard guard, boolean coherent) {
     this.ns = ns;
     this.guard = guard;
+    this.coherent = coherent;
+  }
+
+  /**
+   * Resolves a path the kernel asks about. Coherent mounts take the file system's read barrier
+   * first, so whatever another mount's close or fsync returned before this request is seen.
+   */
+  private Namespace.Node resolveFresh(String path) {
+    if (coherent) {
+      ns.barrier(path);
+    }
+    return ns.resolve(path);
   }
 
   // ---- attributes ----
@@ -63,7 +81,7 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int getattr(String path, FileStat st) {
     return guard.callReadOnly("getattr", path, () -> {
-      Namespace.Node n = ns.resolve(path);
+      Namespace.Node n = resolveFresh(path); // libfuse 2 turns the kernel's LOOKUP into this call too
       Stats.fill(st, n.attr(), n.stIno());
       return 0;
     });
@@ -265,13 +283,14 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int opendir(String path, FuseFileInfo fi) {
     return guard.callReadOnly("opendir", path, () -> {
-      Namespace.Node n = ns.resolve(path);
+      Namespace.Node n = resolveFresh(path);
       if (!n.attr().isDir()) {
         return -Errors.ENOTDIR;
       }
       List<DirReader.Item> fixed = new ArrayList<>();
       fixed.add(new DirReader.Item(".", n.stIno(), Mode.S_IFDIR));
-      fixed.add(new DirReader.Item("..", 0, Mode.S_IFDIR));
+      // A real inode number: glibc's readdir skips entries whose d_ino is 0.
+      fixed.add(new DirReader.Item("..", ns.parentStIno(path, n), Mode.S_IFDIR));
       Set<String> children = ns.childMounts(path);
       for (String child : children) {
         Namespace.Node c = ns.resolve(path.equals("/") ? "/" + child : path + "/" + child);
@@ -328,6 +347,9 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int create(String path, @mode_t long mode, FuseFileInfo fi) {
     return guard.call("create", path, () -> {
+      if (coherent) {
+        ns.barrier(path);
+      }
       Namespace.Target t = ns.target(path, Errors.EEXIST);
       FuseContext ctx = getContext();
       Opened o = t.vol().fs().create(t.parent(), t.name(), (int) mode, (int) ctx.uid.get(), (int) ctx.gid.get(),
@@ -340,11 +362,45 @@ final class QuorumFuse extends NativeFuse {
   @Override
   public int open(String path, FuseFileInfo fi) {
     return guard.call("open", path, () -> {
-      Namespace.Node n = ns.resolve(path);
+      Namespace.Node n = resolveFresh(path);
       long fh = n.fs().open(n.ino(), fi.flags.get());
+      try {
+        if (coherent) {
+          setKeepCache(fi, keepPages(n));
+        }
+      } catch (RuntimeException e) {
+        n.fs().release(fh);
+        throw e;
+      }
       fi.fh.set(files.add(n.vol(), fh, n.ino()));
       return 0;
     });
+  }
+
+  /**
+   * True if the kernel may keep the pages it holds for this file: its attribute version is the
+   * one this mount last opened it at (every committed write changes it, this mount's own too).
+   * Otherwise the kernel drops them at this open and reads what the file holds now.
+   */
+  private boolean keepPages(Namespace.Node n) {
+    long version = n.fs().attrVersion(n.ino());
+    if (openedVersions.size() >= OPENED_VERSIONS_MAX) {
+      openedVersions.clear(); // forgetting only makes the next opens drop pages
+    }
+    Long before = openedVersions.put(n.stIno(), version);
+    return before != null && before == version;
+  }
+
+  /**
+   * Sets fuse_file_info's keep_cache bit and clears direct_io. jnr-fuse declares the bit fields as
+   * padding, so the word is written by hand: libfuse 2 keeps them in the 32-bit word just before
+   * {@code fh} (direct_io bit 0, keep_cache bit 1, then flush, nonseekable, flock_release).
+   */
+  static void setKeepCache(FuseFileInfo fi, boolean keep) {
+    Pointer mem = Struct.getMemory(fi);
+    long at = fi.fh.offset() - 4;
+    int bits = mem.getInt(at) & ~0b11;
+    mem.putInt(at, keep ? bits | 0b10 : bits);
   }
 
   @Override

@@ -82,11 +82,18 @@ class MountTableTest {
         Files.writeString(mnt.resolve("vol/a/f"), "f");
         assertTrue(Mounts.sh("touch " + mnt.resolve("x")).out().contains("Read-only file system"));
         assertEquals("555", Mounts.sh("stat -c %a " + mnt).out().strip());
+        // ".." of an entry's root is the directory it is shown in; of a made-up directory, its parent.
+        assertEquals(dotDotIno(mnt.resolve("vol/a")), Mounts.sh("stat -c %i " + mnt.resolve("vol")).out().strip());
+        assertEquals(dotDotIno(mnt.resolve("vol")), Mounts.sh("stat -c %i " + mnt).out().strip());
       } finally {
         Mounts.forceUnmount(mnt);
       }
       assertEquals("f".length(), fs.getattr(fs.resolve("/a/f").ino()).size());
     }
+  }
+
+  private static String dotDotIno(Path dir) {
+    return Mounts.direntIno(dir, "..");
   }
 
   private static Set<String> list(Path dir) {

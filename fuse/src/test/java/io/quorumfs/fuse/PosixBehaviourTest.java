@@ -357,6 +357,73 @@ class PosixBehaviourTest {
     assertEquals("10000", sh("find " + d + " -type f | wc -l").strip());
   }
 
+  @Test
+  void lsF_ofTwoThousandFiles_printsEveryEntryAndDotDotWithTheParentsInode() throws Exception {
+    for (int i = 0; i < 2_000; i++) {
+      Files.createFile(d.resolve("f" + i));
+    }
+    List<String> lines = sh("ls -f " + d).lines().toList();
+    assertEquals(2_002, lines.size(), "ls -f prints the 2,000 files, . and ..");
+    assertEquals(2_002, new HashSet<>(lines).size(), "no name twice");
+    assertTrue(lines.contains("..") && lines.contains("."), "ls -f lists . and ..");
+    // ".." carries the parent's inode number (glibc's readdir drops entries with d_ino 0).
+    String parentIno = sh("stat -c %i " + d.getParent()).strip();
+    assertEquals(parentIno, Mounts.direntIno(d, ".."));
+    assertTrue(sh("ls -la " + d).lines().anyMatch(l -> l.endsWith(" ..")), "ls -la shows ..");
+    Path sub = Files.createDirectory(d.resolve("sub"));
+    assertEquals(sh("stat -c %i " + d).strip(), Mounts.direntIno(sub, ".."));
+    // The mount's root is its own ".." (a stat of ".." there crosses the mount boundary instead).
+    assertEquals(sh("stat -c %i " + m.mnt).strip(), Mounts.direntIno(m.mnt, ".."));
+  }
+
+  @Test
+  void listingWhileOtherNamesComeAndGo_hasEveryStableNameExactlyOnce() throws Exception {
+    Set<String> stable = new HashSet<>();
+    for (int i = 0; i < 1_500; i++) {
+      String name = "stable-" + i;
+      Files.createFile(d.resolve(name));
+      stable.add(name);
+    }
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicInteger churned = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<Throwable> churnFailure = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread churn = new Thread(() -> {
+      java.util.Random r = new java.util.Random(5);
+      try {
+        while (!stop.get()) {
+          // Names spread over the whole listing order, before, among and after the stable ones.
+          Path p = d.resolve((r.nextBoolean() ? "churn-" : "zz-churn-") + r.nextInt(400));
+          if (!Files.deleteIfExists(p)) {
+            Files.createFile(p);
+          }
+          churned.incrementAndGet();
+        }
+      } catch (Throwable e) {
+        churnFailure.set(e);
+      }
+    });
+    churn.start();
+    try {
+      for (int listing = 0; listing < 8; listing++) {
+        List<String> names = sh("ls -f " + d).lines().toList();
+        Set<String> seen = new HashSet<>();
+        for (String n : names) {
+          assertTrue(seen.add(n), "listing " + listing + ": " + n + " twice");
+        }
+        assertTrue(seen.contains("."), "listing " + listing + ": no .");
+        assertTrue(seen.contains(".."), "listing " + listing + ": no ..");
+        Set<String> missing = new HashSet<>(stable);
+        missing.removeAll(seen);
+        assertTrue(missing.isEmpty(), "listing " + listing + ": stable names missing: " + missing);
+      }
+    } finally {
+      stop.set(true);
+      churn.join(60_000);
+    }
+    assertEquals(null, churnFailure.get());
+    assertTrue(churned.get() > 0, "the churn thread created or unlinked nothing");
+  }
+
   // ---- locks ----
 
   @Test

@@ -1,12 +1,14 @@
 package io.quorumfs.meta;
 
+import io.quorumfs.kv.Change;
 import io.quorumfs.kv.ChangeEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A replica's recent applied changes, bounded by event count and bytes, serving the change feed:
+ * A replica's recent applied changes, bounded by event count and by heap bytes ({@link #heapSize}:
+ * keys, values and object overhead), serving the change feed:
  * "the events after revision r". Readers are told of every change (append, reset) through
  * listeners registered with {@link #addListener}; they then {@link #poll}. Thread-safe.
  *
@@ -21,6 +23,11 @@ final class ChangeRing {
       return resyncTo >= 0;
     }
   }
+
+  /** A ChangeEvent, its List.copyOf and the list's array slot, roughly (compressed oops). */
+  static final int EVENT_OVERHEAD = 64;
+  /** A Change record and the headers of its key and value arrays, roughly. */
+  static final int CHANGE_OVERHEAD = 64;
 
   private final int maxEvents;
   private final long maxBytes;
@@ -83,7 +90,7 @@ final class ChangeRing {
         if (count == events.length) {
           grow();
         }
-        int size = Wire.encodedSize(e);
+        int size = heapSize(e);
         int at = (first + count) % events.length;
         events[at] = e;
         sizes[at] = size;
@@ -104,6 +111,18 @@ final class ChangeRing {
     }
   }
 
+  /**
+   * What an event holds in the heap, estimated: its keys and values plus object overhead (the
+   * event, its list, each change and its arrays). The ring's byte bound counts this.
+   */
+  static int heapSize(ChangeEvent e) {
+    long n = EVENT_OVERHEAD;
+    for (Change c : e.changes()) {
+      n += CHANGE_OVERHEAD + c.key().length + (c.value() == null ? 0 : c.value().length);
+    }
+    return (int) Math.min(Integer.MAX_VALUE, n);
+  }
+
   private void grow() {
     int n = events.length * 2;
     ChangeEvent[] e = new ChangeEvent[n];
@@ -122,6 +141,15 @@ final class ChangeRing {
     for (Runnable l : listeners) {
       l.run();
     }
+  }
+
+  /** Heap bytes of the events held ({@link #heapSize}), never above the bound after an append. */
+  synchronized long bytes() {
+    return bytes;
+  }
+
+  synchronized int size() {
+    return count;
   }
 
   synchronized long head() {

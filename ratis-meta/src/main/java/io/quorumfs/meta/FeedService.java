@@ -37,7 +37,15 @@ import org.slf4j.LoggerFactory;
  *                                                                   stream then completes
  * </pre>
  *
- * The ring pushes: every apply wakes the streams ({@link ChangeRing#addListener}), which send on
+ * {@code quorumfs.meta.Feed/Lease} (bidi, on the leader only) is the same stream for a client that
+ * holds a cache lease (docs/leases.md): its first message is the request above plus its session
+ * id; then it sends {@code 'A' long seq, long revision} (received everything through revision)
+ * and {@code 'X'} (gives the lease up). The leader adds {@code 'G' long grantRevision, long
+ * leaseNanos} (a lease is granted: usable once the client has received through grantRevision and
+ * an acknowledgment was confirmed) and {@code 'K' long seq} (the acknowledgment seq renewed the
+ * lease). A lease outlives its stream: it lapses by time unless released.
+ *
+ * <p>The ring pushes: every apply wakes the streams ({@link ChangeRing#addListener}), which send on
  * a small executor while gRPC says the subscriber is ready (flow control); a subscriber that falls
  * behind the ring gets a RESYNC. The stream ends with UNAVAILABLE once the replica has been
  * without a working leader for the feed bound ({@code health} names why).
@@ -53,6 +61,12 @@ final class FeedService implements AutoCloseable {
   static final byte RESYNC = 'R';
   static final byte LEADER = 'L';
   static final byte PREFER_LEADER = 1;
+  static final MethodDescriptor<byte[], byte[]> LEASE =
+      MetaRpc.method("Feed", "Lease", MethodDescriptor.MethodType.BIDI_STREAMING);
+  static final byte GRANT = 'G';
+  static final byte CONFIRM = 'K';
+  static final byte ACK = 'A';
+  static final byte RELEASE = 'X';
 
   static final int MAX_EVENTS_PER_MESSAGE = 1000;
   static final int MAX_MESSAGE_BYTES = 1 << 20;
@@ -67,6 +81,9 @@ final class FeedService implements AutoCloseable {
   private final ScheduledFuture<?> ticker;
   private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
   private final Runnable wake = () -> streams.forEach(Stream::signal);
+  private volatile LeaseTable leases;
+  private volatile LongSupplier appliedRevision;
+  private volatile java.util.function.BooleanSupplier leading;
 
   /**
    * @param health why this replica must not serve the feed now, or null
@@ -89,10 +106,130 @@ final class FeedService implements AutoCloseable {
     this.ticker = timer.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
   }
 
+  /** Serves Feed/Lease from here on, with these leases (the state machine's). */
+  void leases(LeaseTable table, LongSupplier appliedRevision, java.util.function.BooleanSupplier leading) {
+    this.appliedRevision = appliedRevision;
+    this.leading = leading;
+    this.leases = table;
+  }
+
   ServerServiceDefinition definition() {
     return ServerServiceDefinition.builder("quorumfs.meta.Feed")
         .addMethod(WATCH, ServerCalls.asyncServerStreamingCall(this::watch))
+        .addMethod(LEASE, ServerCalls.asyncBidiStreamingCall(this::lease))
         .build();
+  }
+
+  private StreamObserver<byte[]> lease(StreamObserver<byte[]> observer) {
+    ServerCallStreamObserver<byte[]> out = (ServerCallStreamObserver<byte[]>) observer;
+    java.util.concurrent.atomic.AtomicReference<Stream> opened = new java.util.concurrent.atomic.AtomicReference<>();
+    // Handlers may only be set before this method returns; the stream exists after the first message.
+    out.setOnCancelHandler(() -> {
+      Stream st = opened.get();
+      if (st != null) {
+        st.cancelled();
+      }
+    });
+    out.setOnReadyHandler(() -> {
+      Stream st = opened.get();
+      if (st != null) {
+        st.signal();
+      }
+    });
+    return new StreamObserver<>() {
+      private Stream s;
+      private boolean refused;
+
+      @Override
+      public void onNext(byte[] message) {
+        if (refused) {
+          return;
+        }
+        try {
+          if (s == null) {
+            s = openLease(message, out);
+            refused = s == null;
+            opened.set(s);
+            return;
+          }
+          Wire.In in = new Wire.In(message);
+          byte kind = in.b();
+          if (kind == ACK) {
+            s.acked(in.l(), in.l());
+          } else if (kind == RELEASE) {
+            leases.release(s.session);
+          } else {
+            throw new Wire.MalformedException("unknown lease message " + kind);
+          }
+        } catch (Wire.MalformedException e) {
+          refused = true;
+          if (s != null) {
+            s.failure = "malformed lease message: " + e.getMessage();
+            s.signal();
+          } else {
+            out.onError(Status.INVALID_ARGUMENT.withDescription("malformed lease message: " + e.getMessage())
+                .asRuntimeException());
+          }
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        if (s != null) {
+          s.cancelled(); // the lease itself lapses by time
+        }
+      }
+
+      @Override
+      public void onCompleted() {
+        if (s != null) {
+          s.closeDue = true;
+          s.signal();
+        }
+      }
+    };
+  }
+
+  /** The first message of a Lease stream; null if refused (answered already). */
+  private Stream openLease(byte[] request, ServerCallStreamObserver<byte[]> out) throws Wire.MalformedException {
+    Wire.In in = new Wire.In(request);
+    long from = in.l();
+    int maxValueBytes = in.i();
+    long heartbeatMillis = Math.max(TICK_MILLIS, Math.min(in.i(), 60_000));
+    in.b();
+    String session = in.str();
+    if (from < 0 || session.isEmpty()) {
+      throw new Wire.MalformedException("fromRevision " + from + " / session '" + session + "'");
+    }
+    LeaseTable table = leases;
+    if (table == null) {
+      out.onError(Status.UNIMPLEMENTED.withDescription("replica " + id + " grants no leases").asRuntimeException());
+      return null;
+    }
+    String problem = health.get();
+    if (problem != null) {
+      out.onError(Status.UNAVAILABLE.withDescription(problem).asRuntimeException());
+      return null;
+    }
+    if (!leading.getAsBoolean()) {
+      String leader = leaderElsewhere.get();
+      if (leader != null) {
+        out.onNext(new Wire.Out(16 + leader.length()).b(LEADER).str(leader).bytes());
+        out.onCompleted();
+      } else {
+        out.onError(Status.UNAVAILABLE.withDescription("replica " + id + " is not the leader").asRuntimeException());
+      }
+      return null;
+    }
+    Stream s = new Stream(out, from, maxValueBytes, TimeUnit.MILLISECONDS.toNanos(heartbeatMillis), true);
+    s.session = session;
+    streams.add(s);
+    table.grant(session, from);
+    s.grantRevision = appliedRevision.getAsLong(); // read after the grant: covers every commit it does not hold back
+    s.grantDue = true;
+    s.heartbeatDue = true;
+    s.signal();
+    return s;
   }
 
   /** Open streams (for tests and status). */
@@ -152,9 +289,12 @@ final class FeedService implements AutoCloseable {
       problem = "feed health check failed on " + id + ": " + e;
     }
     long now = System.nanoTime();
+    boolean leads = leading != null && leading.getAsBoolean();
     for (Stream s : streams) {
       if (problem != null) {
         s.failure = problem;
+      } else if (s.session != null && !leads) {
+        s.failure = "replica " + id + " is no longer the leader";
       } else if (leader != null && s.preferLeader) {
         s.redirect = leader;
       } else if (now - s.lastSentNanos >= s.heartbeatNanos) {
@@ -192,6 +332,27 @@ final class FeedService implements AutoCloseable {
     /** Set when the subscriber prefers the leader and this replica follows a known one. */
     private volatile String redirect;
     private volatile boolean done;
+    /** The lease holder's session (Feed/Lease streams), else null. */
+    volatile String session;
+    volatile long grantRevision;
+    volatile boolean grantDue;
+    private volatile long confirmSeq;
+    private volatile boolean confirmDue;
+    volatile boolean closeDue;
+
+    /** The holder received everything through {@code revision} (its acknowledgment {@code seq}). */
+    void acked(long seq, long revision) {
+      LeaseTable table = leases;
+      if (table.ack(session, revision)) {
+        confirmSeq = Math.max(confirmSeq, seq);
+        confirmDue = true;
+      } else { // lapsed: a new grant, usable once the holder has caught up with it
+        table.grant(session, revision);
+        grantRevision = appliedRevision.getAsLong();
+        grantDue = true;
+      }
+      signal();
+    }
 
     Stream(ServerCallStreamObserver<byte[]> out, long from, int maxValueBytes, long heartbeatNanos,
            boolean preferLeader) {
@@ -251,6 +412,19 @@ final class FeedService implements AutoCloseable {
         finish();
         out.onError(Status.UNAVAILABLE.withDescription(f).asRuntimeException());
         return;
+      }
+      if (closeDue) {
+        finish();
+        out.onCompleted();
+        return;
+      }
+      if (grantDue) {
+        grantDue = false;
+        send(new Wire.Out(17).b(GRANT).l(grantRevision).l(leases.leaseNanos()).bytes());
+      }
+      if (confirmDue) {
+        confirmDue = false;
+        send(new Wire.Out(9).b(CONFIRM).l(confirmSeq).bytes());
       }
       String r = redirect;
       if (r != null) {

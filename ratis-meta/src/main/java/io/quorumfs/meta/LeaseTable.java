@@ -42,6 +42,23 @@ final class LeaseTable {
     }
   }
 
+  /** Lease length L, by the leader's clock from the renewing acknowledgment's arrival. */
+  static final Duration LEASE = Duration.ofSeconds(2);
+  /** Bound on the rate difference of two clocks (ρ): 1 %. */
+  static final double DRIFT = 0.01;
+  /** The client's safety margin ε, subtracted from its own expiry. */
+  static final Duration MARGIN = Duration.ofMillis(5);
+
+  /** How long a new leader holds every commit reply: leases its predecessor granted lapse by then. */
+  static long newLeaderHoldNanos() {
+    return (long) (LEASE.toNanos() * (1 + DRIFT)) + MARGIN.toNanos();
+  }
+
+  /** The client's expiry for a lease renewed by an acknowledgment it sent at {@code sentNanos}. */
+  static long clientExpiry(long sentNanos, long leaseNanos) {
+    return sentNanos + (long) (leaseNanos * (1 - DRIFT)) - MARGIN.toNanos();
+  }
+
   private final LongSupplier nanoClock;
   private final long leaseNanos;
   private final Map<String, Lease> leases = new HashMap<>();
@@ -126,6 +143,10 @@ final class LeaseTable {
       next = next < 0 ? l.expiresNanos : Math.min(next, l.expiresNanos);
     }
     return next;
+  }
+
+  long leaseNanos() {
+    return leaseNanos;
   }
 
   synchronized int holders() {

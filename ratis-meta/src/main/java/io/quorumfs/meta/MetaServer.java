@@ -84,6 +84,7 @@ public final class MetaServer implements AutoCloseable {
           config.tls() == null ? new org.apache.ratis.conf.Parameters() : config.tls().parameters();
       MetaRpc rpc = new MetaRpc();
       feed = new FeedService(config.id(), sm.ring(), sm::feedProblem, sm::appliedIndex, sm::leaderElsewhere, timer);
+      feed.leases(sm.leases(), sm::appliedRevision, sm::leading);
       rpc.add(feed.definition());
       commits = new CommitService(config.id(), sm, config.groupCommit(), System::currentTimeMillis);
       rpc.add(commits.definition());

@@ -27,6 +27,8 @@ public final class MetaServerConfig {
   private final long snapshotThreshold;
   private final int feedEvents;
   private final long feedBytes;
+  private final int logCacheSegments;
+  private final long logCacheBytes;
   private final Duration feedLeaderLossBound;
   private final int maxWatchValueBytes;
   private final GroupCommit groupCommit;
@@ -48,6 +50,8 @@ public final class MetaServerConfig {
     snapshotThreshold = b.snapshotThreshold;
     feedEvents = b.feedEvents;
     feedBytes = b.feedBytes;
+    logCacheSegments = b.logCacheSegments;
+    logCacheBytes = b.logCacheBytes;
     feedLeaderLossBound = b.feedLeaderLossBound;
     maxWatchValueBytes = b.maxWatchValueBytes;
     groupCommit = b.groupCommit;
@@ -62,6 +66,7 @@ public final class MetaServerConfig {
     Builder b = new Builder().id(id).storageDir(storageDir).storeUri(storeUri).group(group)
         .rpcTimeoutMin(rpcTimeoutMin).rpcTimeoutMax(rpcTimeoutMax).requestTimeout(requestTimeout)
         .snapshotThreshold(snapshotThreshold).feedEvents(feedEvents).feedBytes(feedBytes)
+        .logCache(logCacheSegments, logCacheBytes)
         .feedLeaderLossBound(feedLeaderLossBound).maxWatchValueBytes(maxWatchValueBytes).groupCommit(groupCommit);
     b.peers.putAll(peers);
     b.raftProperties.putAll(raftProperties);
@@ -125,12 +130,27 @@ public final class MetaServerConfig {
     return snapshotThreshold;
   }
 
+  /** Most changes the replica's feed history (ring) keeps. Default 100,000. */
   public int feedEvents() {
     return feedEvents;
   }
 
+  /**
+   * Heap the replica's feed history may hold: keys, values and per-change overhead. Older changes
+   * are dropped first; a subscriber behind them is told to resync. Default 16 MiB.
+   */
   public long feedBytes() {
     return feedBytes;
+  }
+
+  /** Closed Raft log segments whose entries the replica keeps in memory. Default 2. */
+  public int logCacheSegments() {
+    return logCacheSegments;
+  }
+
+  /** Bytes of Raft log entries the replica keeps in memory (its log segment cache). Default 32 MiB. */
+  public long logCacheBytes() {
+    return logCacheBytes;
   }
 
   /** How long a replica may be without a leader (or a follower quorum) and still serve the feed. */
@@ -292,7 +312,9 @@ public final class MetaServerConfig {
     private Duration requestTimeout = Duration.ofSeconds(4);
     private long snapshotThreshold = 50_000;
     private int feedEvents = 100_000;
-    private long feedBytes = 64L << 20;
+    private long feedBytes = 16L << 20;
+    private int logCacheSegments = 2;
+    private long logCacheBytes = 32L << 20;
     private Duration feedLeaderLossBound = Duration.ofSeconds(6);
     private int maxWatchValueBytes = 64 * 1024;
     private GroupCommit groupCommit = GroupCommit.DEFAULTS;
@@ -387,6 +409,20 @@ public final class MetaServerConfig {
 
     public Builder feedBytes(long n) {
       this.feedBytes = n;
+      return this;
+    }
+
+    /**
+     * Bounds the Raft log segment cache: {@code segments} closed segments (at least 1) and
+     * {@code bytes} of entries, per replica.
+     */
+    public Builder logCache(int segments, long bytes) {
+      if (segments < 1 || bytes < 1) {
+        throw new IllegalArgumentException("log cache needs >= 1 segment and >= 1 byte, got "
+            + segments + " segments, " + bytes + " bytes");
+      }
+      this.logCacheSegments = segments;
+      this.logCacheBytes = bytes;
       return this;
     }
 

@@ -66,6 +66,12 @@ final class MetaStateMachine extends BaseStateMachine {
   /** Stale reads waiting for an applied index. */
   private final TreeMap<Long, List<CompletableFuture<Void>>> indexWaiters = new TreeMap<>();
   private volatile RaftServer.Division division;
+  /** Client cache leases held on this replica while it leads (docs/leases.md). */
+  private final LeaseTable leases = new LeaseTable(System::nanoTime, LeaseTable.LEASE);
+  /** The term this replica last applied an entry as leader in, and since when (apply thread only). */
+  private long leaderTerm = -1;
+  private long leaderSinceNanos;
+
   /** The store failure that stopped this replica, or null. */
   private volatile RuntimeException fatal;
   private volatile Runnable onFatal = () -> { };
@@ -206,7 +212,43 @@ final class MetaStateMachine extends BaseStateMachine {
     }
     updateLastAppliedTermIndex(term, index);
     wakeIndexWaiters(index);
-    return CompletableFuture.completedFuture(message(reply));
+    return afterLeases(message(reply));
+  }
+
+  LeaseTable leases() {
+    return leases;
+  }
+
+  /** The revision of the last applied change (the store's). */
+  long appliedRevision() {
+    return store.applied().revision();
+  }
+
+  /**
+   * On the leader, the reply to an applied entry (what its committers are told) waits until every
+   * valid cache lease has acknowledged receiving it, or lapsed (docs/leases.md); a new leader also
+   * holds replies until every lease its predecessor may have granted has lapsed (not in term 1:
+   * there was no predecessor). Followers' replies go nowhere and are not held.
+   */
+  private CompletableFuture<Message> afterLeases(Message m) {
+    RaftServer.Division d = division();
+    if (d == null || !d.getInfo().isLeader()) {
+      return CompletableFuture.completedFuture(m);
+    }
+    long now = System.nanoTime();
+    long t = d.getInfo().getCurrentTerm();
+    if (t != leaderTerm) {
+      leaderTerm = t;
+      leaderSinceNanos = now;
+    }
+    CompletableFuture<Void> acked = leases.awaitAcked(store.applied().revision());
+    long holdLeft = t > 1 ? leaderSinceNanos + LeaseTable.newLeaderHoldNanos() - now : 0;
+    if (holdLeft > 0) {
+      CompletableFuture<Void> held = new CompletableFuture<>();
+      timer.schedule(() -> held.complete(null), holdLeft, java.util.concurrent.TimeUnit.NANOSECONDS);
+      acked = acked.thenCombine(held, (a, b) -> null);
+    }
+    return acked.isDone() ? CompletableFuture.completedFuture(m) : acked.thenApply(v -> m);
   }
 
   private byte[] apply(long term, long index, byte[] data) {
@@ -489,6 +531,8 @@ final class MetaStateMachine extends BaseStateMachine {
         LOG.debug("feed health check failed", e);
       }
     }, 250, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
+    // Lapsed leases release the commits that waited only for them within ~20 ms.
+    timer.scheduleWithFixedDelay(leases::tick, 20, 20, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   RaftServer.Division division() {
@@ -548,6 +592,12 @@ final class MetaStateMachine extends BaseStateMachine {
       return null;
     }
     return d.getInfo().getLeaderId().toString();
+  }
+
+  /** True while this replica is the leader. */
+  boolean leading() {
+    RaftServer.Division d = division();
+    return d != null && d.getInfo().isLeader();
   }
 
   /** The last applied log index, -1 before the first. */

@@ -83,7 +83,7 @@ final class RaftKvStore implements KvStore {
   /** Parsed {@code raft://} query parameters, with their defaults. */
   record Options(String group, Duration timeout, Duration requestTimeout, boolean followerReads,
                  long lingerMicros, int batchTxns, int inflight, long pollWaitMillis, Tls tls,
-                 String feed, boolean leaderCommits) {
+                 String feed, boolean leaderCommits, boolean leases) {
 
     static Options parse(String query) {
       String group = "meta";
@@ -100,6 +100,7 @@ final class RaftKvStore implements KvStore {
       String password = null;
       String feed = "leader";
       boolean leaderCommits = true;
+      boolean leases = true;
       if (query != null && !query.isEmpty()) {
         for (String kv : query.split("&")) {
           int eq = kv.indexOf('=');
@@ -130,6 +131,12 @@ final class RaftKvStore implements KvStore {
                 }
                 leaderCommits = v.equals("leader");
               }
+              case "lease" -> {
+                if (!v.equals("on") && !v.equals("off")) {
+                  throw new IllegalArgumentException("lease must be on or off, got '" + v + "'");
+                }
+                leases = v.equals("on");
+              }
               case "feed" -> {
                 if (!v.equals("leader") && !v.equals("follower") && !v.equals("any")) {
                   throw new IllegalArgumentException("feed must be leader, follower or any, got '" + v + "'");
@@ -138,7 +145,7 @@ final class RaftKvStore implements KvStore {
               }
               default -> throw new IllegalArgumentException("unknown raft:// parameter '" + k
                   + "'; known: group, timeout, requestTimeout, reads, lingerMicros, batch, inflight, pollMillis,"
-                  + " tlsKeyStore, tlsTrustStore, tlsPasswordEnv, tlsPassword, feed, commit");
+                  + " tlsKeyStore, tlsTrustStore, tlsPasswordEnv, tlsPassword, feed, commit, lease");
             }
           } catch (NumberFormatException e) {
             throw new IllegalArgumentException("raft:// parameter '" + k + "' has a bad number '" + v + "'");
@@ -149,7 +156,7 @@ final class RaftKvStore implements KvStore {
         throw new IllegalArgumentException("raft:// batch and inflight must be >= 1, lingerMicros and pollMillis >= 0");
       }
       return new Options(group, timeout, request, follower, linger, batch, inflight, poll,
-          Tls.of(keyStore, trustStore, passwordEnv, password), feed, leaderCommits);
+          Tls.of(keyStore, trustStore, passwordEnv, password), feed, leaderCommits, leases);
     }
 
     private static Duration duration(String v) {
@@ -433,7 +440,8 @@ final class RaftKvStore implements KvStore {
     int start = RaftWatch.startAt(peers, leaderId(), options.feed());
     long heartbeat = Math.max(250, options.pollWaitMillis());
     RaftWatch w = new RaftWatch(ids, addresses, start, fromRevision, listener, options.tls(), heartbeat,
-        Math.max(options.requestTimeout().toMillis(), 3 * heartbeat), options.feed().equals("leader"));
+        Math.max(options.requestTimeout().toMillis(), 3 * heartbeat), options.feed().equals("leader"),
+        options.leases() && options.feed().equals("leader") ? java.util.UUID.randomUUID().toString() : null);
     synchronized (watches) {
       checkOpen();
       watches.add(w);

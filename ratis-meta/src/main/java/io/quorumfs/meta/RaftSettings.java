@@ -58,6 +58,10 @@ final class RaftSettings {
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(MAX_MESSAGE_BYTES + (1 << 20)));
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(MAX_MESSAGE_BYTES + (2 << 20)));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(2 * MAX_MESSAGE_BYTES));
+    // Ratis keeps up to 6 segments / 200 MB of entries per replica by default; quorumfs up runs
+    // three replicas in one heap.
+    RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, c.logCacheSegments());
+    RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf(c.logCacheBytes()));
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
     RaftServerConfigKeys.Read.setTimeout(p, td(c.requestTimeout()));

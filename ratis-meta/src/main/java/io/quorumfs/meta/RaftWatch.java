@@ -27,6 +27,14 @@ import org.slf4j.LoggerFactory;
  * across replicas: every replica applies the same entries in the same order and so names them
  * with the same revisions.
  *
+ * <p>With a session id, the subscription asks the leader for a cache lease (Feed/Lease, docs/leases.md):
+ * after each message it delivers it acknowledges the revision it has received, and the leader holds
+ * every commit's reply until each valid lease holder has. {@link #coherent()} is true while the
+ * lease is valid by this client's clock (counted from when a confirmed acknowledgment was sent,
+ * less the drift margin) and everything through the grant's revision was delivered: then every
+ * commit acknowledged to anyone has already reached the listener. A replica that grants no leases
+ * turns the subscription into a plain watch.
+ *
  * <p>Events are delivered on the gRPC thread of the current stream (one message at a time: a
  * slow listener slows only its own stream, through gRPC flow control); a supervising thread opens
  * streams and moves between replicas. A lock and a per-stream "current" flag make sure an old
@@ -58,6 +66,8 @@ final class RaftWatch implements Watch {
   private volatile Throwable listenerFailure;
   private volatile Stream stream;
   private volatile int current;
+  /** The lease session id, or null for a plain watch (also once a replica refused leases). */
+  private volatile String session;
 
   /**
    * @param ids replica ids, parallel to {@code addresses} ({@code host:port} of each replica's Ratis port)
@@ -66,11 +76,19 @@ final class RaftWatch implements Watch {
    */
   RaftWatch(List<String> ids, List<String> addresses, int startAt, long from, WatchListener listener, Tls tls,
             long heartbeatMillis, long silenceMillis, boolean preferLeader) {
-    this.preferLeader = preferLeader;
+    this(ids, addresses, startAt, from, listener, tls, heartbeatMillis, silenceMillis, preferLeader, null);
+  }
+
+  /** @param session the lease session id (a lease is asked for from the leader), or null */
+  RaftWatch(List<String> ids, List<String> addresses, int startAt, long from, WatchListener listener, Tls tls,
+            long heartbeatMillis, long silenceMillis, boolean preferLeader, String session) {
+    this.session = session;
+    this.preferLeader = preferLeader || session != null;
     this.ids = new ArrayList<>(ids);
     this.addresses = new ArrayList<>(addresses);
     this.current = Math.floorMod(startAt, addresses.size());
     this.delivered = from;
+    this.deliveredSeen = from;
     this.listener = listener;
     this.tls = tls;
     this.heartbeatMillis = heartbeatMillis;
@@ -121,6 +139,11 @@ final class RaftWatch implements Watch {
           // The leader a follower named did not serve us: stay with followers for a while.
           leaderOffUntilNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         }
+        if (s.leaseRefused) {
+          LOG.info("replica {} grants no cache leases: plain change feed, reads take barriers", ids.get(current));
+          session = null;
+          continue;
+        }
         switch (end) {
           case LEADER -> {
             int to = ids.indexOf(s.leader);
@@ -143,6 +166,7 @@ final class RaftWatch implements Watch {
                 break;
               }
               delivered = s.resyncTo;
+              deliveredSeen = delivered;
               lastProgress = -1;
               deliver(() -> listener.onResync(s.resyncTo));
             }
@@ -168,6 +192,15 @@ final class RaftWatch implements Watch {
       synchronized (lock) {
         s.current = false;
       }
+      boolean interrupted = Thread.interrupted(); // close() interrupts us; the release may still wait
+      try {
+        s.release();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
       s.cancel();
     }
     for (ManagedChannel c : channels.values()) {
@@ -185,13 +218,41 @@ final class RaftWatch implements Watch {
     synchronized (lock) {
       from = delivered;
     }
-    Stream s = new Stream(ch.newCall(FeedService.WATCH, CallOptions.DEFAULT));
+    String lease = session;
+    Stream s = new Stream(ch.newCall(lease != null ? FeedService.LEASE : FeedService.WATCH, CallOptions.DEFAULT));
     stream = s;
     boolean leader = preferLeader && resyncs == 0 && System.nanoTime() - leaderOffUntilNanos >= 0;
+    if (lease != null) {
+      s.requests = ClientCalls.asyncBidiStreamingCall(s.call, s);
+      s.send(new Wire.Out(40 + lease.length()).l(from).i(-1).i((int) Math.min(heartbeatMillis, LEASE_HEARTBEAT_MILLIS))
+          .b(FeedService.PREFER_LEADER).str(lease).bytes());
+      return s;
+    }
     byte[] request = new Wire.Out(17).l(from).i(-1).i((int) heartbeatMillis)
         .b(leader ? FeedService.PREFER_LEADER : 0).bytes();
     ClientCalls.asyncServerStreamingCall(s.call, request, s);
     return s;
+  }
+
+  /** Heartbeats on a lease stream (each one acknowledged: the lease's renewal) well within the lease. */
+  private static final long LEASE_HEARTBEAT_MILLIS = 250;
+
+  /**
+   * True if every commit acknowledged to any client before this call has already been delivered to
+   * the listener: the lease is valid by this client's clock and the grant's revision delivered.
+   */
+  @Override
+  public boolean coherent() {
+    Stream s = stream;
+    return s != null && s.current && s.end == null && s.grantRevision >= 0 && delivered() >= s.grantRevision
+        && System.nanoTime() - s.validUntilNanos < 0;
+  }
+
+  /** {@link #delivered}, readable without the lock (which a listener call holds for its length). */
+  private volatile long deliveredSeen;
+
+  private long delivered() {
+    return deliveredSeen;
   }
 
   private void next(int failures) throws InterruptedException {
@@ -230,6 +291,71 @@ final class RaftWatch implements Watch {
     volatile String leader;
     volatile long lastMessageNanos = System.nanoTime();
     volatile boolean progressed;
+    /** Lease streams: the request side, the grant, and the expiry by this client's clock. */
+    volatile StreamObserver<byte[]> requests;
+    volatile long grantRevision = -1;
+    volatile long validUntilNanos = System.nanoTime();
+    volatile boolean leaseRefused;
+    private long leaseNanos;
+    private long nextSeq = 1;
+    private final java.util.TreeMap<Long, Long> sentAt = new java.util.TreeMap<>();
+
+    synchronized void send(byte[] message) {
+      try {
+        requests.onNext(message);
+      } catch (RuntimeException e) {
+        LOG.debug("lease stream send failed", e);
+      }
+    }
+
+    /** Acknowledges everything delivered so far (renews the lease once the leader confirms it). */
+    synchronized void ack(long revision) {
+      long seq = nextSeq++;
+      sentAt.put(seq, System.nanoTime()); // before sending: the lease counts from no later than this
+      while (sentAt.size() > 1024) {
+        sentAt.pollFirstEntry();
+      }
+      send(new Wire.Out(17).b(FeedService.ACK).l(seq).l(revision).bytes());
+    }
+
+    synchronized void confirmed(long seq) {
+      Long sent = sentAt.get(seq);
+      if (sent != null && leaseNanos > 0) {
+        long until = LeaseTable.clientExpiry(sent, leaseNanos);
+        if (until - validUntilNanos > 0) {
+          validUntilNanos = until;
+        }
+      }
+      sentAt.headMap(seq, true).clear();
+    }
+
+    synchronized void granted(long revision, long nanos) {
+      grantRevision = revision;
+      leaseNanos = nanos;
+      validUntilNanos = System.nanoTime(); // valid only after a confirmed acknowledgment
+      sentAt.clear();
+    }
+
+    /**
+     * Gives the lease up (the listener gets nothing more: the caller made this stream not current)
+     * and half-closes, then waits (bounded) for the leader to end the stream: a RELEASE lost to a
+     * cancel would leave the lease to lapse by time, holding every commit back meanwhile.
+     */
+    void release() throws InterruptedException {
+      StreamObserver<byte[]> r = requests;
+      if (r == null || ended.getCount() == 0) {
+        return;
+      }
+      send(new Wire.Out(1).b(FeedService.RELEASE).bytes());
+      synchronized (this) {
+        try {
+          r.onCompleted();
+        } catch (RuntimeException e) {
+          return;
+        }
+      }
+      ended.await(1, TimeUnit.SECONDS);
+    }
 
     Stream(ClientCall<byte[], byte[]> call) {
       this.call = call;
@@ -280,6 +406,15 @@ final class RaftWatch implements Watch {
             ended(End.LEADER, "the leader is " + leader);
             return;
           }
+          if (kind == FeedService.CONFIRM) {
+            confirmed(in.l());
+            return;
+          }
+          if (kind == FeedService.GRANT) {
+            granted(in.l(), in.l());
+            ack(delivered);
+            return;
+          }
           progressed = true;
           if (kind == FeedService.RESYNC) {
             resyncTo = in.l();
@@ -296,11 +431,15 @@ final class RaftWatch implements Watch {
             }
             deliver(() -> listener.onEvent(e));
             delivered = e.revision();
+            deliveredSeen = delivered;
           }
           if (!stopped && delivered >= head && delivered != lastProgress) {
             lastProgress = delivered;
             long d = delivered;
             deliver(() -> listener.onProgress(d));
+          }
+          if (requests != null && !stopped) {
+            ack(delivered); // after the listener has the events: the leader may then acknowledge their commits
           }
         }
       } catch (Wire.MalformedException e) {
@@ -315,6 +454,7 @@ final class RaftWatch implements Watch {
     @Override
     public void onError(Throwable t) {
       String d = t.getMessage();
+      leaseRefused = requests != null && d != null && d.startsWith("UNIMPLEMENTED");
       ended(d != null && d.startsWith("UNAVAILABLE") ? End.UNAVAILABLE : End.FAILED, d);
     }
 
@@ -333,6 +473,13 @@ final class RaftWatch implements Watch {
   public void close() {
     stopped = true;
     thread.interrupt();
+    if (session != null && Thread.currentThread() != thread) {
+      try {
+        thread.join(2000); // the lease is given up on the way out: commits need not wait for it to lapse
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   static KvClosedException closed() {

@@ -30,7 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * acknowledged to subscriber), and the time from SIGKILL of the leader to the next successful
  * commit. Run: {@code java -cp <bench classpath> io.quorumfs.bench.meta.MetaLoad [seconds-per-phase]
  * [extra raft:// parameters, e.g. inflight=16&batch=1024]}. System properties:
- * {@code -Dmetaload.phases=commits,reads,watch,failover} (default all) picks phases;
+ * {@code -Dmetaload.phases=commits,reads,watch,leases,failover} (default all) picks phases; {@code
+ * leases} measures a lone committer's latency with 0, 1, 4 and 16 other clients subscribed to the
+ * feed, holding cache leases (each commit waits for all of them) and, for comparison, without;
  * {@code -Dmetaload.raft=key=value;key=value} passes raw {@code raft.*} settings to every replica
  * ({@code --raft}); {@code -Dmetaload.committers=1,16,64} picks the committer counts;
  * {@code -Dmetaload.warmup=20} is the warm-up (16 committers) in seconds;
@@ -71,7 +73,7 @@ public final class MetaLoad {
       }
       String extra = args.length > 1 ? "&" + args[1] : "";
       String uri = "raft://" + String.join(",", peers.values()) + "?timeout=30s" + extra;
-      List<String> phases = List.of(System.getProperty("metaload.phases", "commits,reads,watch,failover").split(","));
+      List<String> phases = List.of(System.getProperty("metaload.phases", "commits,reads,watch,leases,failover").split(","));
       // A client opened before the election (it finds no leader yet); its reads are measured too:
       // they must reach the leader once there is one, not a follower for the client's whole life.
       early = phases.contains("reads") ? KvStores.open(awaitReplica(uri)) : null;
@@ -114,6 +116,15 @@ public final class MetaLoad {
               c, watch[0].p50, watch[0].p99, watch[0].count);
           System.out.printf("watch    committers=%-3d delivery (commit call -> subscriber)  p50 %6.2f ms  p99 %6.2f ms%n",
               c, watch[1].p50, watch[1].p99);
+        }
+        if (phases.contains("leases")) {
+          for (int subs : new int[] {0, 1, 4, 16}) {
+            for (boolean leased : subs == 0 ? new boolean[] {true} : new boolean[] {false, true}) {
+              Result r = withSubscribers(uri, subs, leased, () -> commits(List.of(store), 1, seconds));
+              System.out.printf("leases   subscribers=%-3d %-8s lone commit p50 %6.2f ms  p99 %6.2f ms  (%.0f/s)%n",
+                  subs, subs == 0 ? "" : leased ? "leased" : "plain", r.p50, r.p99, r.perSecond);
+            }
+          }
         }
         if (phases.contains("failover")) {
           Duration failover = failover(store, procs, uri);
@@ -259,6 +270,37 @@ public final class MetaLoad {
           .commit(Txn.builder().put(Bytes.utf8("bench/" + t + "/" + (i % 1000)), new byte[64]).build()).revision();
       ENTRIES.add((rev - 1) >> 12);
     });
+  }
+
+  interface Phase {
+    Result run() throws InterruptedException;
+  }
+
+  /** Runs {@code phase} while {@code n} other raft:// clients follow the feed (with or without a lease). */
+  private static Result withSubscribers(String uri, int n, boolean leased, Phase phase) throws InterruptedException {
+    List<KvStore> subs = new ArrayList<>();
+    List<Watch> watches = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        KvStore s = KvStores.open(uri + (leased ? "" : "&lease=off"));
+        subs.add(s);
+        watches.add(s.watch(s.revision(), new WatchListener() {
+          @Override
+          public void onEvent(ChangeEvent event) {}
+
+          @Override
+          public void onResync(long revision) {}
+        }));
+      }
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (leased && !watches.stream().allMatch(Watch::coherent) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      return phase.run();
+    } finally {
+      watches.forEach(Watch::close);
+      subs.forEach(KvStore::close);
+    }
   }
 
   private static Result reads(KvStore store, int readers, int seconds) throws InterruptedException {

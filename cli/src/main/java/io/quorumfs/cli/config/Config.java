@@ -25,7 +25,8 @@ public final class Config {
   /** Environment variables read by bin/quorumfs or this class, not configuration keys. */
   static final List<String> RESERVED_ENV =
       List.of("QUORUMFS_CONFIG", "QUORUMFS_JAVA_OPTS", "QUORUMFS_HOME", "QUORUMFS_NO_BUILD",
-          "QUORUMFS_HEAP", "QUORUMFS_DEBUG", "QUORUMFS_BLOB_TOKEN", "QUORUMFS_TLS_PASSWORD");
+          "QUORUMFS_HEAP", "QUORUMFS_DUMP_DIR", "QUORUMFS_DEBUG", "QUORUMFS_BLOB_TOKEN",
+          "QUORUMFS_TLS_PASSWORD");
 
   private final Map<String, String> values;
   private final Map<String, String> sources;

@@ -59,7 +59,7 @@ public final class ConfigKeys {
       new ValueType.Text("a directory path"), "",
       "Local chunk cache and write-back outbox; unset = <data-dir>/cache.");
   public static final ConfigKey MOUNT_CACHE_SIZE = key("mount.cache-size", new ValueType.Size(),
-      "1GiB", "Bound of the local chunk cache.");
+      "64MiB", "Bound of the in-heap chunk cache (capped at a quarter of the max heap).");
   public static final ConfigKey MOUNT_WRITE_BACK = key("mount.write-back", new ValueType.Bool(), "false",
       "Acknowledge writes once in the local durable outbox, upload in the background.");
   public static final ConfigKey MOUNT_TABLE = key("mount.table",

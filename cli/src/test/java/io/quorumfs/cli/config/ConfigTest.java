@@ -29,7 +29,7 @@ class ConfigTest {
   @Test
   void defaults_areTheDocumentedOnes() {
     Config c = Config.defaults();
-    assertEquals("1073741824", c.get(ConfigKeys.MOUNT_CACHE_SIZE));
+    assertEquals(Long.toString(64L << 20), c.get(ConfigKeys.MOUNT_CACHE_SIZE));
     assertEquals("3", c.get(ConfigKeys.UP_REPLICAS));
     assertEquals(false, c.bool(ConfigKeys.MOUNT_WRITE_BACK));
     assertEquals("default", c.source(ConfigKeys.UP_REPLICAS));

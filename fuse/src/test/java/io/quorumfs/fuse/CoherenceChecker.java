@@ -1,0 +1,211 @@
+package io.quorumfs.fuse;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Close-to-open checks between two mounts of one file system, with no pause between steps: what a
+ * close (or unlink) returned on one mount must be seen by an open, stat or create started
+ * afterwards on the other. Each trial uses a fresh name in {@code dir} (seen as {@code dirA} and
+ * {@code dirB} through the two mounts) and alternates which mount writes. Kinds of trial:
+ *
+ * <ul>
+ *   <li>{@code overwrite}: the writer replaces the file's content with O_TRUNC and closes; the
+ *       reader (which read the old content just before) opens at once and must read exactly the
+ *       new content, and stat the new size. New sizes are sometimes equal to the old ones.</li>
+ *   <li>{@code append}: the two mounts append in turns, each closing; after each append the other
+ *       must stat and read the full length and content.</li>
+ *   <li>{@code unlink}: the writer unlinks a file the reader has read; the reader's open must fail
+ *       with ENOENT.</li>
+ *   <li>{@code recreate}: the reader unlinks what the writer made (and the writer has just
+ *       stat'ed); the writer's open(O_CREAT|O_EXCL) of the name must succeed, and the reader must
+ *       then read the new file.</li>
+ * </ul>
+ *
+ * Every violation is recorded with its trial number, kind, writing mount and what was seen; the
+ * checker goes on with the next trial. Not thread-safe; one checker per directory.
+ */
+final class CoherenceChecker {
+  enum Kind { OVERWRITE, APPEND, UNLINK, RECREATE }
+
+  private final Path dirA;
+  private final Path dirB;
+  private final Random random;
+  private final List<String> violations = new ArrayList<>();
+  private final int[] trialsByKind = new int[Kind.values().length];
+
+  CoherenceChecker(Path dirA, Path dirB, long seed) {
+    this.dirA = dirA;
+    this.dirB = dirB;
+    this.random = new Random(seed);
+  }
+
+  /** Runs {@code trials} random trials; returns the violations seen so far. */
+  List<String> run(int trials) throws IOException {
+    for (int t = 0; t < trials; t++) {
+      Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
+      boolean aWrites = t % 2 == 0;
+      trial(t, kind, aWrites);
+    }
+    return violations;
+  }
+
+  List<String> violations() {
+    return violations;
+  }
+
+  String summary() {
+    StringBuilder s = new StringBuilder();
+    for (Kind k : Kind.values()) {
+      s.append(k.name().toLowerCase()).append('=').append(trialsByKind[k.ordinal()]).append(' ');
+    }
+    return s.append("violations=").append(violations.size()).toString();
+  }
+
+  private void trial(int t, Kind kind, boolean aWrites) throws IOException {
+    trialsByKind[kind.ordinal()]++;
+    String name = "t" + t;
+    Path w = (aWrites ? dirA : dirB).resolve(name);
+    Path r = (aWrites ? dirB : dirA).resolve(name);
+    Trial tr = new Trial(t, kind, aWrites ? "A" : "B");
+    try {
+      switch (kind) {
+        case OVERWRITE -> overwrite(tr, w, r);
+        case APPEND -> append(tr, w, r);
+        case UNLINK -> unlink(tr, w, r);
+        case RECREATE -> recreate(tr, w, r);
+      }
+    } catch (IOException | RuntimeException e) {
+      tr.violation("unexpected " + e);
+    } finally {
+      Files.deleteIfExists(w); // both mounts' views agree by the next trial (its own name anyway)
+    }
+  }
+
+  private void overwrite(Trial tr, Path w, Path r) throws IOException {
+    byte[] old = content(1 + random.nextInt(64 << 10));
+    Files.write(w, old);
+    tr.expectContent("read after create", r, old);
+    byte[] now = content(random.nextBoolean() ? old.length : 1 + random.nextInt(64 << 10));
+    Files.write(w, now, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    tr.expectContent("read after O_TRUNC overwrite", r, now);
+    tr.expectSize("stat after O_TRUNC overwrite", r, now.length);
+  }
+
+  private void append(Trial tr, Path w, Path r) throws IOException {
+    byte[] all = content(1 + random.nextInt(16 << 10));
+    Files.write(w, all);
+    tr.expectContent("read after create", r, all);
+    Path[] turn = {r, w};
+    int rounds = 2 + random.nextInt(3);
+    for (int i = 0; i < rounds; i++) {
+      Path writer = turn[i % 2];
+      Path other = turn[(i + 1) % 2];
+      byte[] more = content(1 + random.nextInt(16 << 10));
+      Files.write(writer, more, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+      byte[] next = Arrays.copyOf(all, all.length + more.length);
+      System.arraycopy(more, 0, next, all.length, more.length);
+      all = next;
+      tr.expectSize("stat after append " + (i + 1) + " by the other mount", other, all.length);
+      tr.expectContent("read after append " + (i + 1) + " by the other mount", other, all);
+    }
+  }
+
+  private void unlink(Trial tr, Path w, Path r) throws IOException {
+    byte[] c = content(1 + random.nextInt(4096));
+    Files.write(w, c);
+    tr.expectContent("read after create", r, c);
+    Files.delete(w);
+    FileChannel opened;
+    try {
+      opened = FileChannel.open(r, StandardOpenOption.READ);
+    } catch (NoSuchFileException expected) {
+      return; // ENOENT
+    }
+    try (FileChannel ch = opened) {
+      String size;
+      try {
+        size = "size " + ch.size();
+      } catch (IOException e) {
+        size = "then fstat: " + e.getMessage();
+      }
+      tr.violation("open after unlink on the other mount succeeded (" + size + ")");
+    }
+  }
+
+  private void recreate(Trial tr, Path w, Path r) throws IOException {
+    byte[] c = content(1 + random.nextInt(4096));
+    Files.write(w, c);
+    tr.expectSize("writer's stat after create", w, c.length);
+    tr.expectContent("read after create", r, c);
+    Files.delete(r);
+    byte[] now = content(1 + random.nextInt(4096));
+    try (FileChannel ch = FileChannel.open(w, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(now));
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      tr.violation("open(O_CREAT|O_EXCL) after unlink on the other mount: EEXIST");
+      return;
+    }
+    tr.expectContent("read of the re-created file", r, now);
+  }
+
+  private byte[] content(int length) {
+    byte[] b = new byte[length];
+    random.nextBytes(b);
+    return b;
+  }
+
+  /** One trial's context for its violation messages. */
+  private final class Trial {
+    private final int number;
+    private final Kind kind;
+    private final String writer;
+
+    Trial(int number, Kind kind, String writer) {
+      this.number = number;
+      this.kind = kind;
+      this.writer = writer;
+    }
+
+    void violation(String what) {
+      violations.add("trial " + number + " (" + kind.name().toLowerCase() + ", " + writer + " writes): " + what);
+    }
+
+    void expectContent(String step, Path p, byte[] want) throws IOException {
+      byte[] got;
+      try {
+        got = Files.readAllBytes(p);
+      } catch (NoSuchFileException e) {
+        violation(step + ": ENOENT, expected " + want.length + " bytes");
+        return;
+      }
+      if (!Arrays.equals(got, want)) {
+        int diff = Arrays.mismatch(got, want);
+        violation(step + ": read " + got.length + " bytes, expected " + want.length + " (first difference at byte "
+            + diff + ")");
+      }
+    }
+
+    void expectSize(String step, Path p, long want) throws IOException {
+      long got;
+      try {
+        got = Files.size(p);
+      } catch (NoSuchFileException e) {
+        violation(step + ": ENOENT, expected size " + want);
+        return;
+      }
+      if (got != want) {
+        violation(step + ": size " + got + ", expected " + want);
+      }
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package io.quorumfs.meta;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quorumfs.kv.Bytes;
+import io.quorumfs.kv.ChangeEvent;
+import io.quorumfs.kv.KvStore;
+import io.quorumfs.kv.KvStores;
+import io.quorumfs.kv.Txn;
+import io.quorumfs.kv.Watch;
+import io.quorumfs.kv.WatchListener;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Leased feeds (docs/leases.md): the leader answers a commit only after every valid lease holder
+ * has received it, so a holder that is coherent() has every acknowledged commit already, with no
+ * round trip; a holder that stops acknowledging delays commits at most one lease, then loses it.
+ */
+class LeaseTest {
+  @TempDir
+  Path dir;
+
+  /** Records the highest revision delivered; can be made to block (a hung client). */
+  private static final class Follower implements WatchListener {
+    final AtomicLong seen = new AtomicLong();
+    volatile CountDownLatch gate;
+
+    @Override
+    public void onEvent(ChangeEvent event) {
+      CountDownLatch g = gate;
+      if (g != null) {
+        try {
+          g.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      seen.accumulateAndGet(event.revision(), Math::max);
+    }
+
+    @Override
+    public void onResync(long revision) {
+      seen.accumulateAndGet(revision, Math::max);
+    }
+  }
+
+  @Test
+  void everyAcknowledgedCommit_isAlreadyInEveryCoherentHoldersFeed() throws Exception {
+    try (LocalCluster c = new LocalCluster(dir, 3, "mem"); KvStore writer = KvStores.open(c.uri());
+        KvStore reader = KvStores.open(c.uri())) {
+      c.awaitLeader(Duration.ofSeconds(60));
+      Follower f = new Follower();
+      try (Watch w = reader.watch(reader.revision(), f)) {
+        LocalCluster.poll(Duration.ofSeconds(30), "the reader's lease", w::coherent);
+        int checked = 0;
+        for (int i = 0; i < 300; i++) {
+          long rev = writer.commit(Txn.builder().put(Bytes.utf8("k" + (i % 7)), Bytes.utf8("v" + i)).build())
+              .revision();
+          if (w.coherent()) { // by the reader's own clock; then no wait is allowed
+            assertTrue(f.seen.get() >= rev, "commit " + i + " at revision " + rev
+                + " acknowledged while a coherent reader had only " + f.seen.get());
+            checked++;
+          }
+        }
+        assertTrue(checked >= 150, "the lease was valid for most commits: " + checked + " of 300");
+      }
+    }
+  }
+
+  @Test
+  void aHungHolder_delaysCommitsAtMostItsLease_thenLosesIt() throws Exception {
+    try (LocalCluster c = new LocalCluster(dir, 3, "mem"); KvStore writer = KvStores.open(c.uri());
+        KvStore reader = KvStores.open(c.uri())) {
+      c.awaitLeader(Duration.ofSeconds(60));
+      Follower f = new Follower();
+      try (Watch w = reader.watch(reader.revision(), f)) {
+        LocalCluster.poll(Duration.ofSeconds(30), "the reader's lease", w::coherent);
+        f.gate = new CountDownLatch(1); // the reader stops taking events (and acknowledging)
+        CompletableFuture<Long> commit = CompletableFuture.supplyAsync(
+            () -> writer.commit(Txn.builder().put(Bytes.utf8("x"), Bytes.utf8("1")).build()).revision());
+        long rev = commit.get(30, TimeUnit.SECONDS); // released when the hung reader's lease lapsed
+        assertFalse(w.coherent(), "the hung reader's lease has lapsed by its own clock too");
+        assertTrue(f.seen.get() < rev, "the hung reader never got it");
+        f.gate.countDown();
+        LocalCluster.poll(Duration.ofSeconds(30), "the reader to catch up and get a new lease",
+            () -> w.coherent() && f.seen.get() >= rev);
+        long next = writer.commit(Txn.builder().put(Bytes.utf8("x"), Bytes.utf8("2")).build()).revision();
+        if (w.coherent()) {
+          assertTrue(f.seen.get() >= next);
+        }
+        assertEquals(2, 2);
+      }
+    }
+  }
+}

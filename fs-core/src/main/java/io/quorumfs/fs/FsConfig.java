@@ -16,6 +16,7 @@ public final class FsConfig {
   private final String keyPrefix;
   private final int chunkSize;
   private final int cacheEntries;
+  private final long cacheBytes;
   private final long blockCacheBytes;
   private final int readAheadChunks;
   private final long writeBufferBytes;
@@ -42,6 +43,7 @@ public final class FsConfig {
     this.keyPrefix = b.keyPrefix;
     this.chunkSize = b.chunkSize;
     this.cacheEntries = b.cacheEntries;
+    this.cacheBytes = b.cacheBytes;
     this.blockCacheBytes = b.blockCacheBytes;
     this.readAheadChunks = b.readAheadChunks;
     this.writeBufferBytes = b.writeBufferBytes;
@@ -78,6 +80,7 @@ public final class FsConfig {
     b.keyPrefix = keyPrefix;
     b.chunkSize = chunkSize;
     b.cacheEntries = cacheEntries;
+    b.cacheBytes = cacheBytes;
     b.blockCacheBytes = blockCacheBytes;
     b.readAheadChunks = readAheadChunks;
     b.writeBufferBytes = writeBufferBytes;
@@ -108,6 +111,8 @@ public final class FsConfig {
   public int chunkSize() { return chunkSize; }
   /** Metadata cache capacity in keys. Default 200,000. */
   public int cacheEntries() { return cacheEntries; }
+  /** Heap the metadata cache may hold (keys, values, ~64 B per entry), besides the entry bound. Default 64 MiB. */
+  public long cacheBytes() { return cacheBytes; }
   /** Local chunk (block) cache capacity in bytes. Default 64 MiB. */
   public long blockCacheBytes() { return blockCacheBytes; }
   /** Chunks fetched ahead of a sequential reader. Default 2. */
@@ -157,6 +162,7 @@ public final class FsConfig {
     private String keyPrefix = "fs/";
     private int chunkSize = (1 << 20) - 64;
     private int cacheEntries = 200_000;
+    private long cacheBytes = 64L << 20;
     private long blockCacheBytes = 64L << 20;
     private int readAheadChunks = 2;
     private long writeBufferBytes = 16L << 20;
@@ -192,6 +198,13 @@ public final class FsConfig {
     }
 
     public Builder cacheEntries(int v) { cacheEntries = positive("cacheEntries", v); return this; }
+    public Builder cacheBytes(long v) {
+      if (v <= 0) {
+        throw new IllegalArgumentException("cacheBytes must be > 0, got " + v);
+      }
+      cacheBytes = v;
+      return this;
+    }
     public Builder blockCacheBytes(long v) { blockCacheBytes = positive("blockCacheBytes", v); return this; }
     public Builder readAheadChunks(int v) { readAheadChunks = Math.max(0, v); return this; }
     public Builder writeBufferBytes(long v) { writeBufferBytes = positive("writeBufferBytes", v); return this; }

@@ -41,7 +41,7 @@ final class KvFileSystem implements FileSystem {
     KvStore store = new CountingStore(kv, config.metrics());
     this.config = config;
     this.k = new Keys(config.keyPrefix());
-    this.cache = new MetaCache(store, config.cacheEntries(), config.metrics(), k::rangeOf);
+    this.cache = new MetaCache(store, config.cacheEntries(), config.cacheBytes(), config.metrics(), k::rangeOf);
     this.meta = new Meta(store, cache, k, config);
     Format.ensure(meta);
     cache.start();

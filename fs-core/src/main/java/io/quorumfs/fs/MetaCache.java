@@ -36,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * <p>Concurrency: a {@link ConcurrentHashMap}; a hit is one lock-free map read. Every change to
  * one key (load, feed event, own commit) is one atomic {@code compute} on that key, which is all
  * the stamp rule needs; a load installs its value before it stops being "loading", so an event
- * arriving in between is never skipped. Bounded by a CLOCK sweep (an approximate LRU): a hit sets
- * the entry's reference bit, the sweep (one thread at a time, when the map is over capacity)
- * clears set bits and evicts entries whose bit is clear.
+ * arriving in between is never skipped. Bounded by entries and by bytes (keys, values and ~64 B of
+ * overhead per entry, counted in every change to the map) through a CLOCK sweep (an approximate
+ * LRU): a hit sets the entry's reference bit, the sweep (one thread at a time, when the map is
+ * over either bound) clears set bits and evicts entries whose bit is clear.
  *
  * <p><b>Complete ranges</b> (negative answers without a store read): a range of keys (a
  * directory's entries, an inode's own keys or its chunk map: {@link Keys#rangeOf}) can be marked
@@ -73,6 +74,10 @@ final class MetaCache implements WatchListener {
   private final Counter negativeHits;
   private final int capacity;
   private final int lowWater;
+  private final long capacityBytes;
+  private final long lowWaterBytes;
+  /** Heap held by the map's entries (see {@link #weigh}). */
+  private final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
   private final ConcurrentHashMap<Key, Entry> map;
   private final ConcurrentHashMap<Key, Integer> loading = new ConcurrentHashMap<>();
   private final ReentrantLock sweepLock = new ReentrantLock();
@@ -95,9 +100,16 @@ final class MetaCache implements WatchListener {
     this(store, capacity, metrics, key -> null);
   }
 
-  /** {@code rangeOf}: the prefix of the range a key belongs to among those that can be complete. */
   MetaCache(KvStore store, int capacity, MetricRegistry metrics, Function<byte[], byte[]> rangeOf) {
+    this(store, capacity, Long.MAX_VALUE, metrics, rangeOf);
+  }
+
+  /** {@code rangeOf}: the prefix of the range a key belongs to among those that can be complete. */
+  MetaCache(KvStore store, int capacity, long capacityBytes, MetricRegistry metrics,
+      Function<byte[], byte[]> rangeOf) {
     this.store = store;
+    this.capacityBytes = capacityBytes;
+    this.lowWaterBytes = capacityBytes - capacityBytes / 64;
     this.ranges = new Ranges(rangeOf);
     this.revisions = new RevisionReads(store::revision);
     this.negativeHits = metrics.counter("quorumfs.fs.cache.completeMisses");
@@ -313,12 +325,42 @@ final class MetaCache implements WatchListener {
         return cur;
       }
       added[0] = cur == null;
-      return new Entry(v.value(), v.version(), stamp);
+      return counted(kk, cur, new Entry(v.value(), v.version(), stamp));
     });
-    if (added[0]) {
-      bound();
-    }
+    bound();
     return out[0];
+  }
+
+  /** The heap an entry holds: its key, its value and ~64 B of objects. */
+  private static long weigh(Key k, Entry e) {
+    return e == null ? 0 : 64L + k.bytes.length + (e.value == null ? 0 : e.value.length);
+  }
+
+  /** Counts a change of {@code k}'s entry from {@code cur} to {@code next}; returns {@code next}. */
+  private Entry counted(Key k, Entry cur, Entry next) {
+    if (cur != next) {
+      bytes.addAndGet(weigh(k, next) - weigh(k, cur));
+    }
+    return next;
+  }
+
+  private boolean removeCounted(Key k) {
+    Entry old = map.remove(k);
+    if (old != null) {
+      bytes.addAndGet(-weigh(k, old));
+    }
+    return old != null;
+  }
+
+  private void clearCounted() {
+    for (Key k : map.keySet()) {
+      removeCounted(k);
+    }
+  }
+
+  /** Heap held by the cached entries (tests, metrics). */
+  long bytes() {
+    return bytes.get();
   }
 
   private void unload(Key k) {
@@ -329,7 +371,7 @@ final class MetaCache implements WatchListener {
   void invalidate(byte[] key) {
     Key k = new Key(key);
     leaving(k, null);
-    if (map.remove(k) != null) {
+    if (removeCounted(k)) {
       invalidations.inc();
     }
   }
@@ -349,12 +391,10 @@ final class MetaCache implements WatchListener {
           return cur;
         }
         added[0] |= cur == null;
-        return new Entry(v, v == null ? 0 : revision, revision);
+        return counted(kk, cur, new Entry(v, v == null ? 0 : revision, revision));
       });
     }
-    if (added[0]) {
-      bound();
-    }
+    bound();
   }
 
   /**
@@ -364,10 +404,10 @@ final class MetaCache implements WatchListener {
    * swept is not left over capacity.
    */
   private void bound() {
-    while (map.size() > capacity && sweepLock.tryLock()) {
+    while ((map.size() > capacity || bytes.get() > capacityBytes) && sweepLock.tryLock()) {
       try {
         long secondChances = map.size() + 1L;
-        while (map.size() > lowWater) {
+        while (map.size() > lowWater || bytes.get() > lowWaterBytes) {
           if (hand == null || !hand.hasNext()) {
             hand = map.entrySet().iterator();
             if (!hand.hasNext()) {
@@ -381,6 +421,7 @@ final class MetaCache implements WatchListener {
           } else {
             leaving(me.getKey(), e);
             if (map.remove(me.getKey(), e)) {
+              bytes.addAndGet(-weigh(me.getKey(), e));
               evictions.inc();
             }
           }
@@ -458,12 +499,12 @@ final class MetaCache implements WatchListener {
           // Unknown value: a marker (version -1) that reads as a miss and that only a load at
           // least as new as this event can replace.
           invalidations.inc();
-          return new Entry(null, -1, r);
+          return counted(k, cur, new Entry(null, -1, r));
         }
         if (cur != null) {
           invalidations.inc();
         }
-        return new Entry(c.value(), c.deleted() ? 0 : c.version(), r);
+        return counted(k, cur, new Entry(c.value(), c.deleted() ? 0 : c.version(), r));
       });
     }
     bound();
@@ -480,7 +521,7 @@ final class MetaCache implements WatchListener {
   public void onResync(long revision) {
     invalidations.inc(map.size());
     ranges.clear();
-    map.clear();
+    clearCounted();
     log.warn("metadata change feed resynced at revision {}: cache dropped", revision);
     observer.accept(new ChangeEvent(revision, List.of()));
     advance(revision);
@@ -493,7 +534,7 @@ final class MetaCache implements WatchListener {
     }
     log.warn("metadata change feed ended at revision {}; resubscribing", fed, cause);
     ranges.clear();
-    map.clear();
+    clearCounted();
     try {
       watch = store.watch(fed, this);
     } catch (RuntimeException e) {

@@ -254,4 +254,25 @@ class MetaCacheTest {
     assertFalse(c.isComplete(b("d/")));
     c.close();
   }
+
+  @Test
+  void bigValues_areBoundedByBytes_notOnlyByEntries() {
+    long limit = 1 << 20;
+    MetaCache small = new MetaCache(store, 100_000, limit, metrics, key -> null);
+    byte[] big = new byte[32 * 1024];
+    List<byte[]> keys = new java.util.ArrayList<>();
+    for (int i = 0; i < 200; i++) { // 6.4 MiB of values, far under the entry bound
+      byte[] k = b("big" + i);
+      store.commit(Txn.builder().put(k, big).build());
+      keys.add(k);
+    }
+    for (byte[] k : keys) {
+      assertEquals(big.length, small.get(k).value().length);
+      assertTrue(small.bytes() <= limit + big.length + 128, "cache holds " + small.bytes() + " bytes");
+    }
+    assertTrue(small.size() < 200, "entries were evicted for bytes: " + small.size());
+    small.onResync(store.revision());
+    assertEquals(0, small.bytes(), "a resync gives every byte back");
+    small.close();
+  }
 }

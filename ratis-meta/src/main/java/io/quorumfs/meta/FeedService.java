@@ -342,6 +342,14 @@ final class FeedService implements AutoCloseable {
 
     /** The holder received everything through {@code revision} (its acknowledgment {@code seq}). */
     void acked(long seq, long revision) {
+      long applied = appliedRevision.getAsLong();
+      if (revision < 0 || revision > applied) {
+        // Nothing past the applied revision was ever sent: a client that says it has it is broken
+        // (or not ours). Its lease is not renewed; the stream ends and it must start over.
+        failure = "acknowledged revision " + revision + " but replica " + id + " has applied only " + applied;
+        signal();
+        return;
+      }
       LeaseTable table = leases;
       if (table.ack(session, revision)) {
         confirmSeq = Math.max(confirmSeq, seq);

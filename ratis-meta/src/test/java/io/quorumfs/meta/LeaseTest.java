@@ -101,4 +101,52 @@ class LeaseTest {
       }
     }
   }
+
+  @Test
+  void anAcknowledgmentOfARevisionNeverSent_endsTheStream() throws Exception {
+    try (LocalCluster c = new LocalCluster(dir, 3, "mem")) {
+      String leader = c.awaitLeader(Duration.ofSeconds(60));
+      org.apache.ratis.thirdparty.io.grpc.ManagedChannel ch = MetaRpc.channel(c.peers.get(leader), null);
+      try {
+        java.util.concurrent.LinkedBlockingQueue<Object> got = new java.util.concurrent.LinkedBlockingQueue<>();
+        org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver<byte[]> requests =
+            org.apache.ratis.thirdparty.io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
+                ch.newCall(FeedService.LEASE, org.apache.ratis.thirdparty.io.grpc.CallOptions.DEFAULT),
+                new org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver<byte[]>() {
+                  @Override
+                  public void onNext(byte[] m) {
+                    got.add(m);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    got.add(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    got.add("completed");
+                  }
+                });
+        requests.onNext(new Wire.Out(64).l(0).i(-1).i(250).b(FeedService.PREFER_LEADER).str("bad-client").bytes());
+        Object first = got.poll(30, TimeUnit.SECONDS);
+        assertTrue(first instanceof byte[], "the stream opened: " + first);
+        requests.onNext(new Wire.Out(17).b(FeedService.ACK).l(1).l(Long.MAX_VALUE / 2).bytes());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Object end = null;
+        while (System.nanoTime() < deadline) {
+          Object m = got.poll(1, TimeUnit.SECONDS);
+          if (m instanceof Throwable || "completed".equals(m)) {
+            end = m;
+            break;
+          }
+        }
+        assertTrue(end instanceof Throwable && end.toString().contains("acknowledged revision"),
+            "the leader ended the stream: " + end);
+        requests.onCompleted();
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+  }
 }

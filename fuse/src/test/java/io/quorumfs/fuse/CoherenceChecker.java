@@ -49,12 +49,15 @@ final class CoherenceChecker {
     this.random = new Random(seed);
   }
 
-  /** Runs {@code trials} random trials; returns the violations seen so far. */
+  /** Trials run so far (numbers and names go on across {@link #run} calls). */
+  private int done;
+
+  /** Runs {@code trials} more random trials; returns the violations seen so far. */
   List<String> run(int trials) throws IOException {
-    for (int t = 0; t < trials; t++) {
+    for (int end = done + trials; done < end; done++) {
       Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
-      boolean aWrites = t % 2 == 0;
-      trial(t, kind, aWrites);
+      boolean aWrites = done % 2 == 0;
+      trial(done, kind, aWrites);
     }
     return violations;
   }

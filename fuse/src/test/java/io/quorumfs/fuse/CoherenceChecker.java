@@ -29,13 +29,19 @@ import java.util.Random;
  *   <li>{@code recreate}: the reader unlinks what the writer made (and the writer has just
  *       stat'ed); the writer's open(O_CREAT|O_EXCL) of the name must succeed, and the reader must
  *       then read the new file.</li>
+ *   <li>{@code rename}: the writer renames a new file over an existing one the reader has read;
+ *       the reader must read the new content under the target name and find the source gone.</li>
+ *   <li>{@code mkdir}: the writer makes a directory; the reader must stat it as a directory and
+ *       create a file in it; the writer removes both; the reader must find the directory gone.</li>
+ *   <li>{@code chmod}: the writer changes a file's mode and mtime (chmod, utimens); the reader's
+ *       stat must show both at once.</li>
  * </ul>
  *
  * Every violation is recorded with its trial number, kind, writing mount and what was seen; the
  * checker goes on with the next trial. Not thread-safe; one checker per directory.
  */
 final class CoherenceChecker {
-  enum Kind { OVERWRITE, APPEND, UNLINK, RECREATE }
+  enum Kind { OVERWRITE, APPEND, UNLINK, RECREATE, RENAME, MKDIR, CHMOD }
 
   private final Path dirA;
   private final Path dirB;
@@ -86,11 +92,77 @@ final class CoherenceChecker {
         case APPEND -> append(tr, w, r);
         case UNLINK -> unlink(tr, w, r);
         case RECREATE -> recreate(tr, w, r);
+        case RENAME -> rename(tr, w, r);
+        case MKDIR -> mkdir(tr, w, r);
+        case CHMOD -> chmod(tr, w, r);
       }
     } catch (IOException | RuntimeException e) {
       tr.violation("unexpected " + e);
     } finally {
+      Files.deleteIfExists(w.resolveSibling(w.getFileName() + ".src"));
+      if (Files.isDirectory(w, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        try (var in = Files.list(w)) {
+          for (Path p : (Iterable<Path>) in::iterator) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
       Files.deleteIfExists(w); // both mounts' views agree by the next trial (its own name anyway)
+    }
+  }
+
+  private void rename(Trial tr, Path w, Path r) throws IOException {
+    byte[] old = content(1 + random.nextInt(8192));
+    Files.write(w, old);
+    tr.expectContent("read of the target before the rename", r, old);
+    Path src = w.resolveSibling(w.getFileName() + ".src");
+    byte[] now = content(1 + random.nextInt(8192));
+    Files.write(src, now);
+    Files.move(src, w, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    tr.expectContent("read of the target after rename over it", r, now);
+    if (Files.exists(r.resolveSibling(r.getFileName() + ".src"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      tr.violation("the rename's source still exists on the other mount");
+    }
+  }
+
+  private void mkdir(Trial tr, Path w, Path r) throws IOException {
+    Files.createDirectory(w);
+    if (!Files.isDirectory(r, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      tr.violation("stat after mkdir on the other mount: not a directory (or ENOENT)");
+      return;
+    }
+    byte[] c = content(1 + random.nextInt(1024));
+    try {
+      Files.write(r.resolve("inner"), c);
+    } catch (NoSuchFileException e) {
+      tr.violation("create inside a directory just made on the other mount: ENOENT");
+      return;
+    }
+    tr.expectContent("read inside the directory made here, written there", w.resolve("inner"), c);
+    Files.delete(w.resolve("inner"));
+    Files.delete(w);
+    if (Files.exists(r, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      tr.violation("stat after rmdir on the other mount: the directory still exists");
+    }
+  }
+
+  private void chmod(Trial tr, Path w, Path r) throws IOException {
+    Files.write(w, content(1 + random.nextInt(1024)));
+    tr.expectSize("stat after create", r, Files.size(w));
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = java.nio.file.attribute.PosixFilePermissions
+        .fromString(random.nextBoolean() ? "rw-------" : "rwxr-x---");
+    Files.setPosixFilePermissions(w, perms);
+    java.nio.file.attribute.FileTime mtime = java.nio.file.attribute.FileTime.fromMillis(
+        1_600_000_000_000L + random.nextInt(1_000_000_000));
+    Files.setLastModifiedTime(w, mtime);
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> seen = Files.getPosixFilePermissions(r);
+    if (!seen.equals(perms)) {
+      tr.violation("mode after chmod on the other mount: " + java.nio.file.attribute.PosixFilePermissions.toString(seen)
+          + ", expected " + java.nio.file.attribute.PosixFilePermissions.toString(perms));
+    }
+    java.nio.file.attribute.FileTime seenTime = Files.getLastModifiedTime(r);
+    if (seenTime.toMillis() != mtime.toMillis()) {
+      tr.violation("mtime after utimens on the other mount: " + seenTime + ", expected " + mtime);
     }
   }
 

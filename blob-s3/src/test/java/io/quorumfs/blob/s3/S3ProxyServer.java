@@ -21,16 +21,16 @@ import software.amazon.awssdk.services.s3.S3Client;
  * 127.0.0.1 and a port the OS picks, with SigV4 credentials. {@link #raw()} is a plain S3 client for
  * setting up buckets and damaging objects behind the store's back.
  */
-final class S3ProxyServer implements AutoCloseable {
-  static final String ACCESS = "quorumfs-test-access";
-  static final String SECRET = "quorumfs-test-secret";
+public final class S3ProxyServer implements AutoCloseable {
+  public static final String ACCESS = "quorumfs-test-access";
+  public static final String SECRET = "quorumfs-test-secret";
 
   private final BlobStoreContext context;
   private final S3Proxy proxy;
   private final S3Client raw;
   private final String endpoint;
 
-  S3ProxyServer() throws Exception {
+  public S3ProxyServer() throws Exception {
     Properties props = new Properties();
     context = ContextBuilder.newBuilder("transient").credentials("identity", "credential").overrides(props)
         .build(BlobStoreContext.class);
@@ -58,20 +58,20 @@ final class S3ProxyServer implements AutoCloseable {
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS, SECRET))).build();
   }
 
-  String endpoint() {
+  public String endpoint() {
     return endpoint;
   }
 
-  S3Client raw() {
+  public S3Client raw() {
     return raw;
   }
 
-  void createBucket(String bucket) {
+  public void createBucket(String bucket) {
     raw.createBucket(b -> b.bucket(bucket));
   }
 
   /** An s3:// URI for {@code bucket/prefix} on this server, with its credentials. */
-  String uri(String bucket, String prefix) {
+  public String uri(String bucket, String prefix) {
     return "s3://" + bucket + "/" + prefix + "?endpoint=" + endpoint + "&path-style=true&region=us-east-1"
         + "&access-key=" + ACCESS + "&secret-key=" + SECRET + "&retries=2&timeout=20";
   }

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.ServiceLoader;
 
 /**
  * Opens a {@link BlobStore} by URI:
@@ -12,6 +13,7 @@ import java.util.Locale;
  *   <li>{@code file:///path} - a directory ({@link DirBlobStore}), the embedded default;</li>
  *   <li>{@code http://host:port} - a blob server ({@link BlobServer}); a bearer token is taken from
  *       the {@code QUORUMFS_BLOB_TOKEN} environment variable or a {@code ?token=} parameter;</li>
+ *   <li>a scheme of a {@link BlobStoreProvider} on the classpath (blob-s3: {@code s3://bucket/prefix});</li>
  *   <li>any other scheme - a {@link io.quorumfs.kv.KvStore} opened with {@link KvStores#open}
  *       (mem:, rocks://, redis://, dynamodb://, raft://) holding blobs ({@link KvBlobStore}).</li>
  * </ul>
@@ -50,7 +52,20 @@ public final class BlobStores {
       case "https":
         return HttpBlobStore.open(uri);
       default:
+        BlobStoreProvider provider = provider(scheme.toLowerCase(Locale.ROOT));
+        if (provider != null) {
+          return provider.open(uri);
+        }
         return KvBlobStore.builder(KvStores.open(uri)).ownsKv(true).name(uri.toString()).build();
     }
+  }
+
+  private static BlobStoreProvider provider(String scheme) {
+    for (BlobStoreProvider p : ServiceLoader.load(BlobStoreProvider.class, BlobStores.class.getClassLoader())) {
+      if (p.schemes().contains(scheme)) {
+        return p;
+      }
+    }
+    return null;
   }
 }

@@ -18,7 +18,7 @@ final class ClientOptions {
 
   @Option(names = "--blob", paramLabel = "URI",
       description = "Blob store: http://host:7480 (https:// with --tls), file:///dir, "
-          + "redis://host:port/db, dynamodb://table?... (config key blob.uri; default: the one a "
+          + "redis://host:port/db, dynamodb://table?..., s3://bucket/prefix?endpoint=...&region=... (config key blob.uri; default: the one a "
           + "running quorumfs up uses).")
   String blob;
 

@@ -110,7 +110,7 @@ final class Mounts {
     }
     String scheme = spec.blobUri().substring(0, Math.max(0, spec.blobUri().indexOf(':')))
         .toLowerCase(Locale.ROOT);
-    if (scheme.equals("file") || scheme.equals("http") || scheme.equals("https")) {
+    if (scheme.equals("file") || scheme.equals("http") || scheme.equals("https") || scheme.equals("s3")) {
       throw new NotAvailableException("write-back needs a key-value blob store (rocks://, "
           + "redis://, dynamodb://); " + scheme + ":// blob stores have no durable outbox yet");
     }

@@ -61,6 +61,11 @@ final class UpCommand implements Callable<Integer> {
           + "survives the stop.")
   boolean ephemeral;
 
+  @Option(names = "--blob", paramLabel = "URI",
+      description = "Keep file contents in this blob store instead of file://<data-dir>/blobs, "
+          + "e.g. s3://bucket/prefix?endpoint=http://127.0.0.1:9000&path-style=true.")
+  String blob;
+
   @Option(names = "--no-mount",
       description = "Start the replicas and the blob store but do not mount (hosts without FUSE).")
   boolean noMount;
@@ -135,9 +140,15 @@ final class UpCommand implements Callable<Integer> {
             peers, store, raftDir, Optional.empty())));
       }
       String metaUri = Parts.raftUri(peers, cfg.get(ConfigKeys.META_GROUP));
-      Path blobDir = (ephemeral ? raftBase : data).resolve("blobs");
-      Files.createDirectories(blobDir);
-      String blobUri = "file://" + blobDir;
+      String blobUri;
+      if (blob != null) {
+        blobUri = blob;
+        Parts.openBlobs(blobUri).close(); // a bad URI or an unreachable store fails before mounting
+      } else {
+        Path blobDir = (ephemeral ? raftBase : data).resolve("blobs");
+        Files.createDirectories(blobDir);
+        blobUri = "file://" + blobDir;
+      }
       Path cacheDir = cfg.find(ConfigKeys.MOUNT_CACHE_DIR).map(Path::of).orElse(data.resolve("cache"));
       if (!noMount) {
         started.push(Mounts.mount(new Parts.MountSpec(metaUri, blobUri, mnt, cacheDir,
@@ -167,7 +178,7 @@ final class UpCommand implements Callable<Integer> {
       out.println("  mount      " + (noMount ? "(none: --no-mount)" : mnt));
       out.println("  metadata   " + metaUri + "  (" + n + " replicas, "
           + (ephemeral ? "mem: stores" : "rocks:// stores under " + data.resolve("meta")) + ")");
-      out.println("  blobs      " + blobUri);
+      out.println("  blobs      " + Endpoints.shown(blobUri));
       out.println("  metrics    " + pm.url().orElse("(none)") + ", JMX domain io.quorumfs"
           + "  (live: quorumfs stats" + dataDirHint(cfg) + ")");
       out.println("  state      " + UpState.file(data));

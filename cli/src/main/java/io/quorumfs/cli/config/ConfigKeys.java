@@ -45,13 +45,14 @@ public final class ConfigKeys {
       "Metadata store clients use (mount, status, fsck, gc): raft://host:port,host:port,host:port.");
 
   public static final ConfigKey BLOB_STORE = key("blob.store",
-      new ValueType.Uri(List.of("file", "rocks", "mem", "redis", "dynamodb", "raft")), "",
+      new ValueType.Uri(List.of("file", "rocks", "mem", "redis", "dynamodb", "raft", "s3")), "",
       "Store the blob server serves; unset = file://<data-dir>/blobs.");
   public static final ConfigKey BLOB_LISTEN = key("blob.listen", new ValueType.HostPort(),
       "127.0.0.1:7480", "Address the blob server (blob start) listens on.");
   public static final ConfigKey BLOB_URI = key("blob.uri",
-      new ValueType.Uri(List.of("http", "https", "file", "rocks", "mem", "redis", "dynamodb", "raft")), "",
-      "Blob store clients use: http://blobhost:7480, file:///shared/blobs, redis://...");
+      new ValueType.Uri(List.of("http", "https", "file", "rocks", "mem", "redis", "dynamodb", "raft", "s3")), "",
+      "Blob store clients use: http://blobhost:7480, file:///shared/blobs, redis://..., "
+          + "s3://bucket/prefix?endpoint=...&region=...&path-style=true.");
 
   public static final ConfigKey MOUNT_POINT = key("mount.point", new ValueType.Text("a directory path"),
       "~/quorumfs", "Where up and mount mount the file system.");

@@ -1,0 +1,94 @@
+package io.quorumfs.blob.s3;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * An in-process S3-compatible server: S3Proxy over jclouds' in-memory ("transient") blob store, on
+ * 127.0.0.1 and a port the OS picks, with SigV4 credentials. {@link #raw()} is a plain S3 client for
+ * setting up buckets and damaging objects behind the store's back.
+ */
+public final class S3ProxyServer implements AutoCloseable {
+  public static final String ACCESS = "quorumfs-test-access";
+  public static final String SECRET = "quorumfs-test-secret";
+
+  private final BlobStoreContext context;
+  private final S3Proxy proxy;
+  private final S3Client raw;
+  private final String endpoint;
+
+  public S3ProxyServer() throws Exception {
+    Properties props = new Properties();
+    context = ContextBuilder.newBuilder("transient").credentials("identity", "credential").overrides(props)
+        .build(BlobStoreContext.class);
+    proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET).build();
+    try {
+      proxy.start();
+      Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+      while (!"STARTED".equals(proxy.getState())) {
+        if (Instant.now().isAfter(deadline)) {
+          throw new IllegalStateException("S3Proxy did not start within 30 s: " + proxy.getState());
+        }
+        Thread.onSpinWait();
+        Thread.sleep(5); // polling a state with a deadline, not waiting a guessed time
+      }
+    } catch (Exception e) {
+      stopQuietly();
+      throw e;
+    }
+    endpoint = "http://127.0.0.1:" + proxy.getPort();
+    raw = S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1).forcePathStyle(true)
+        .httpClientBuilder(ApacheHttpClient.builder())
+        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS, SECRET))).build();
+  }
+
+  public String endpoint() {
+    return endpoint;
+  }
+
+  public S3Client raw() {
+    return raw;
+  }
+
+  public void createBucket(String bucket) {
+    raw.createBucket(b -> b.bucket(bucket));
+  }
+
+  /** An s3:// URI for {@code bucket/prefix} on this server, with its credentials. */
+  public String uri(String bucket, String prefix) {
+    return "s3://" + bucket + "/" + prefix + "?endpoint=" + endpoint + "&path-style=true&region=us-east-1"
+        + "&access-key=" + ACCESS + "&secret-key=" + SECRET + "&retries=2&timeout=20";
+  }
+
+  @Override
+  public void close() {
+    raw.close();
+    stopQuietly();
+  }
+
+  private void stopQuietly() {
+    try {
+      proxy.stop();
+    } catch (Exception e) {
+      // the server is going away either way
+    } finally {
+      context.close();
+    }
+  }
+}

@@ -137,6 +137,7 @@ class CommitBatcherTest {
 
   @Test
   void anUnexpectedErrorInAMergedCommit_endsEveryMember_noneWaitsForever() throws Exception {
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
     KvStore store = new io.quorumfs.kv.ForwardingKvStore(new MemKvStore()) {
@@ -144,6 +145,7 @@ class CommitBatcherTest {
       public CommitResult commit(Txn txn) {
         int n = calls.incrementAndGet();
         if (n == 1) {
+          entered.countDown();
           try {
             release.await();
           } catch (InterruptedException e) {
@@ -160,18 +162,12 @@ class CommitBatcherTest {
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
       Future<CommitResult> first = pool.submit(() -> batcher.commit(create(cache, "a")));
-      long deadline = System.nanoTime() + 60_000_000_000L;
-      while (calls.get() < 1) {
-        assertTrue(System.nanoTime() < deadline, "first commit reached the store");
-        Thread.sleep(2);
-      }
+      assertTrue(entered.await(60, java.util.concurrent.TimeUnit.SECONDS), "first commit reached the store");
       List<Future<CommitResult>> queued = new ArrayList<>();
       queued.add(pool.submit(() -> batcher.commit(create(cache, "bb"))));
       queued.add(pool.submit(() -> batcher.commit(create(cache, "ccc"))));
-      while (batcher.queued() < 2) {
-        assertTrue(System.nanoTime() < deadline, "two commits queued behind the first");
-        Thread.sleep(2);
-      }
+      io.quorumfs.kv.Poll.until(java.time.Duration.ofSeconds(60), "two commits queued behind the first",
+          () -> batcher.queued() >= 2);
       release.countDown();
       assertTrue(first.get(60, java.util.concurrent.TimeUnit.SECONDS).ok());
       for (Future<CommitResult> f : queued) {

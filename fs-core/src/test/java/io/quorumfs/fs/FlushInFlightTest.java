@@ -8,6 +8,7 @@ import io.quorumfs.blob.BlobId;
 import io.quorumfs.blob.BlobStore;
 import io.quorumfs.blob.ForwardingBlobStore;
 import io.quorumfs.kv.MemKvStore;
+import io.quorumfs.kv.Poll;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
@@ -125,20 +126,8 @@ class FlushInFlightTest {
   }
 
   /** Waits (bounded) until the read has returned or its thread waits for something. */
-  private static void awaitBlockedOrDone(CompletableFuture<?> f, AtomicReference<Thread> t)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!f.isDone()) {
-      Thread th = t.get();
-      if (th != null && (th.getState() == Thread.State.BLOCKED || th.getState() == Thread.State.WAITING
-          || th.getState() == Thread.State.TIMED_WAITING)) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        return;
-      }
-      Thread.sleep(5); // polling interval; the deadline bounds the wait
-    }
+  private static void awaitBlockedOrDone(CompletableFuture<?> f, AtomicReference<Thread> t) {
+    Poll.until(Duration.ofSeconds(30), "the read to return or to wait", () -> f.isDone() || Threads.waiting(t.get()));
   }
 
   private static byte[] bytes(int n, char c) {

@@ -8,6 +8,7 @@ import io.quorumfs.blob.BlobGc;
 import io.quorumfs.blob.BlobId;
 import io.quorumfs.blob.KvBlobStore;
 import io.quorumfs.kv.MemKvStore;
+import io.quorumfs.kv.Poll;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -35,11 +36,7 @@ class GcWhileWritingTest {
     try (FileSystem writer = FileSystems.open(meta, blobs, config)) {
       Opened o = writer.create(FileSystem.ROOT, "slow", 0644, 0, 0, FileSystem.O_WRONLY);
       writer.write(o.fh(), 0, data, 0, data.length); // the first chunk is full: uploaded at once
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (!blobs.contains(full)) {
-        assertTrue(System.nanoTime() < deadline, "background upload of the full chunk");
-        Thread.sleep(5);
-      }
+      Poll.until(Duration.ofSeconds(60), "background upload of the full chunk", () -> blobs.contains(full));
 
       // Hours later (a slow appender), a gc marks: the chunk is referenced by nothing yet.
       clock.advance(Duration.ofHours(3));

@@ -8,6 +8,7 @@ import io.quorumfs.blob.BlobStore;
 import io.quorumfs.kv.CommitResult;
 import io.quorumfs.kv.ForwardingKvStore;
 import io.quorumfs.kv.MemKvStore;
+import io.quorumfs.kv.Poll;
 import io.quorumfs.kv.Txn;
 import java.time.Duration;
 import java.util.Arrays;
@@ -83,16 +84,6 @@ class PendingWritesTest {
     return b;
   }
 
-  private static void waitFor(String what, java.util.function.BooleanSupplier cond) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(5);
-    }
-  }
-
   @Test
   void sizeAndReads_duringAFlushCommit_includeTheWritesBeingCommitted() throws Exception {
     byte[] data = random(35_000, 1);
@@ -124,8 +115,8 @@ class PendingWritesTest {
     read.start();
     // Either the read waits for the commit (blocked on the inode's flush) or it has already
     // answered; releasing the gate only after one of the two keeps the outcome deterministic.
-    waitFor("the read to finish or to wait for the flush", () -> !read.isAlive()
-        || read.getState() == Thread.State.BLOCKED || read.getState() == Thread.State.WAITING);
+    Poll.until(Duration.ofSeconds(60), "the read to finish or to wait for the flush",
+        () -> !read.isAlive() || Threads.waiting(read));
     store.armed = false;
     store.release.countDown();
     read.join(60_000);

@@ -3,6 +3,7 @@ package io.quorumfs.fs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.quorumfs.kv.Poll;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -37,20 +38,9 @@ class RevisionReadsTest {
     }
   }
 
-  private static void awaitWaiting(Thread[] threads, int n) throws InterruptedException {
-    long deadline = System.nanoTime() + TIMEOUT;
-    while (true) {
-      int waiting = 0;
-      for (Thread t : threads) {
-        Thread.State s = t.getState();
-        waiting += s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING ? 1 : 0;
-      }
-      if (waiting >= n) {
-        return;
-      }
-      assertTrue(System.nanoTime() < deadline, "callers did not start waiting");
-      Thread.sleep(5); // polling interval; the deadline bounds the wait
-    }
+  private static void awaitWaiting(Thread[] threads, int n) {
+    Poll.until(Duration.ofNanos(TIMEOUT), "callers to start waiting",
+        () -> java.util.Arrays.stream(threads).filter(Threads::waiting).count() >= n);
   }
 
   @Test

@@ -32,7 +32,7 @@ public final class ClientMountMain {
    * Opens the file system, retrying while the cluster has no stable leader yet (raft:// reads
    * fail fast with "Leader is unknown" during an election).
    */
-  static FileSystem openWithRetry(KvStore meta, DirBlobStore blobs, FsConfig config) throws InterruptedException {
+  static FileSystem openWithRetry(KvStore meta, io.quorumfs.blob.BlobStore blobs, FsConfig config) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (true) {
       try {

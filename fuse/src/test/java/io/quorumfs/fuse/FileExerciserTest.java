@@ -102,26 +102,11 @@ class FileExerciserTest {
   /** Another client of the store (its own FileSystem: cache, session, handles) mounted on tmp/name. */
   private Path mountClient(String name) throws Exception {
     Path mnt = Files.createDirectories(tmp.resolve(name));
-    FileSystem fs = openWithRetry();
+    FileSystem fs = ClientMountMain.openWithRetry(store, blobs, CONFIG); // a new raft:// cluster may have no leader yet
     clients.add(fs);
     mounts.add(mnt);
     handles.add(FuseMount.mount(fs, mnt, options(name)));
     return mnt;
-  }
-
-  /** Opens a client, retrying while a new raft:// cluster has no leader yet ("Leader is unknown"). */
-  private FileSystem openWithRetry() throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (true) {
-      try {
-        return FileSystems.open(store, blobs, CONFIG);
-      } catch (RuntimeException e) {
-        if (cluster == null || System.nanoTime() > deadline) {
-          throw e;
-        }
-        Thread.sleep(200); // retry interval; the deadline bounds the wait
-      }
-    }
   }
 
   @AfterAll

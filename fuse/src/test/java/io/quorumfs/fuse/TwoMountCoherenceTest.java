@@ -107,10 +107,8 @@ class TwoMountCoherenceTest {
     List<String> violations = new ArrayList<>();
     if (!Files.isDirectory(mntB.resolve(dir))) { // a lookup right after A's mkdir returned
       violations.add("setup: directory made on A not seen on B at once");
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (!Files.isDirectory(mntB.resolve(dir)) && System.nanoTime() < deadline) {
-        Thread.sleep(20); // polling interval; the deadline bounds the wait
-      }
+      io.quorumfs.kv.Poll.until(Duration.ofSeconds(30), "directory " + dir + " made on A to show on B",
+          () -> Files.isDirectory(mntB.resolve(dir)));
     }
     CoherenceChecker checker = new CoherenceChecker(mntA.resolve(dir), mntB.resolve(dir), seed);
     long start = System.nanoTime();

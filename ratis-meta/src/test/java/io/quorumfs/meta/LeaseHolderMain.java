@@ -33,13 +33,11 @@ public final class LeaseHolderMain {
           seen.accumulateAndGet(revision, Math::max);
         }
       });
-      long deadline = System.nanoTime() + 60_000_000_000L;
-      while (!w.coherent()) {
-        if (System.nanoTime() > deadline) {
-          System.out.println("NO-LEASE");
-          return;
-        }
-        Thread.sleep(10);
+      try {
+        io.quorumfs.kv.Poll.until(java.time.Duration.ofSeconds(60), "a lease", w::coherent);
+      } catch (AssertionError e) {
+        System.out.println("NO-LEASE");
+        return;
       }
       System.out.println("READY");
       System.out.flush();

@@ -89,18 +89,7 @@ final class LocalCluster implements AutoCloseable {
   }
 
   static void poll(Duration timeout, String what, BooleanSupplier cond) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what);
-      }
-    }
+    io.quorumfs.kv.Poll.until(timeout, what, cond);
   }
 
   /** A free port, distinct from the ports this method returned before in this JVM. */

@@ -2,7 +2,6 @@ package io.quorumfs.blob.s3;
 
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Properties;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
@@ -38,14 +37,7 @@ public final class S3ProxyServer implements AutoCloseable {
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET).build();
     try {
       proxy.start();
-      Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-      while (!"STARTED".equals(proxy.getState())) {
-        if (Instant.now().isAfter(deadline)) {
-          throw new IllegalStateException("S3Proxy did not start within 30 s: " + proxy.getState());
-        }
-        Thread.onSpinWait();
-        Thread.sleep(5); // polling a state with a deadline, not waiting a guessed time
-      }
+      io.quorumfs.kv.Poll.until(Duration.ofSeconds(30), "S3Proxy to start", () -> "STARTED".equals(proxy.getState()));
     } catch (Exception e) {
       stopQuietly();
       throw e;

@@ -316,7 +316,6 @@ final class MetaCache implements WatchListener {
       return now.version >= 0 ? new Versioned(k.bytes, now.value, now.version) : v;
     }
     Versioned[] out = {v};
-    boolean[] added = {false};
     map.compute(k, (kk, cur) -> {
       if (cur != null && cur.stamp >= stamp) {
         if (cur.version >= 0) {
@@ -324,7 +323,6 @@ final class MetaCache implements WatchListener {
         }
         return cur;
       }
-      added[0] = cur == null;
       return counted(kk, cur, new Entry(v.value(), v.version(), stamp));
     });
     bound();
@@ -378,7 +376,6 @@ final class MetaCache implements WatchListener {
 
   /** Applies the writes of a commit of this client at its revision. */
   void applyOwn(long revision, List<byte[]> keys, List<byte[]> values) {
-    boolean[] added = {false};
     for (int i = 0; i < keys.size(); i++) {
       byte[] v = values.get(i);
       Key key = new Key(keys.get(i));
@@ -390,7 +387,6 @@ final class MetaCache implements WatchListener {
         if (cur != null && cur.stamp >= revision) {
           return cur;
         }
-        added[0] |= cur == null;
         return counted(kk, cur, new Entry(v, v == null ? 0 : revision, revision));
       });
     }

@@ -190,16 +190,27 @@ final class FeedService implements AutoCloseable {
     };
   }
 
+  /** The request that opens a Watch stream, and the start of a Lease stream's first message. */
+  private record Subscribe(long from, int maxValueBytes, long heartbeatNanos, boolean preferLeader) {
+    static Subscribe read(Wire.In in) throws Wire.MalformedException {
+      long from = in.l();
+      int maxValueBytes = in.i();
+      long heartbeatMillis = Math.max(TICK_MILLIS, Math.min(in.i(), 60_000));
+      boolean preferLeader = in.hasMore() && (in.b() & PREFER_LEADER) != 0;
+      if (from < 0) {
+        throw new Wire.MalformedException("fromRevision " + from + " is negative");
+      }
+      return new Subscribe(from, maxValueBytes, TimeUnit.MILLISECONDS.toNanos(heartbeatMillis), preferLeader);
+    }
+  }
+
   /** The first message of a Lease stream; null if refused (answered already). */
   private Stream openLease(byte[] request, ServerCallStreamObserver<byte[]> out) throws Wire.MalformedException {
     Wire.In in = new Wire.In(request);
-    long from = in.l();
-    int maxValueBytes = in.i();
-    long heartbeatMillis = Math.max(TICK_MILLIS, Math.min(in.i(), 60_000));
-    in.b();
+    Subscribe req = Subscribe.read(in);
     String session = in.str();
-    if (from < 0 || session.isEmpty()) {
-      throw new Wire.MalformedException("fromRevision " + from + " / session '" + session + "'");
+    if (session.isEmpty()) {
+      throw new Wire.MalformedException("a lease stream needs a session id");
     }
     LeaseTable table = leases;
     if (table == null) {
@@ -221,10 +232,10 @@ final class FeedService implements AutoCloseable {
       }
       return null;
     }
-    Stream s = new Stream(out, from, maxValueBytes, TimeUnit.MILLISECONDS.toNanos(heartbeatMillis), true);
+    Stream s = new Stream(out, req.from(), req.maxValueBytes(), req.heartbeatNanos(), true);
     s.session = session;
     streams.add(s);
-    table.grant(session, from);
+    table.grant(session, req.from());
     s.grantRevision = appliedRevision.getAsLong(); // read after the grant: covers every commit it does not hold back
     s.grantDue = true;
     s.heartbeatDue = true;
@@ -239,19 +250,9 @@ final class FeedService implements AutoCloseable {
 
   private void watch(byte[] request, StreamObserver<byte[]> observer) {
     ServerCallStreamObserver<byte[]> out = (ServerCallStreamObserver<byte[]>) observer;
-    long from;
-    int maxValueBytes;
-    long heartbeatMillis;
-    boolean preferLeader;
+    Subscribe req;
     try {
-      Wire.In in = new Wire.In(request);
-      from = in.l();
-      maxValueBytes = in.i();
-      heartbeatMillis = Math.max(TICK_MILLIS, Math.min(in.i(), 60_000));
-      preferLeader = in.hasMore() && (in.b() & PREFER_LEADER) != 0;
-      if (from < 0) {
-        throw new Wire.MalformedException("fromRevision " + from + " is negative");
-      }
+      req = Subscribe.read(new Wire.In(request));
     } catch (Wire.MalformedException e) {
       out.onError(Status.INVALID_ARGUMENT.withDescription("malformed feed request: " + e.getMessage())
           .asRuntimeException());
@@ -262,7 +263,7 @@ final class FeedService implements AutoCloseable {
       out.onError(Status.UNAVAILABLE.withDescription(problem).asRuntimeException());
       return;
     }
-    Stream s = new Stream(out, from, maxValueBytes, TimeUnit.MILLISECONDS.toNanos(heartbeatMillis), preferLeader);
+    Stream s = new Stream(out, req.from(), req.maxValueBytes(), req.heartbeatNanos(), req.preferLeader());
     out.setOnCancelHandler(s::cancelled);
     out.setOnReadyHandler(s::signal);
     streams.add(s);
@@ -271,7 +272,7 @@ final class FeedService implements AutoCloseable {
       return;
     }
     s.heartbeatDue = true; // the first message says "connected" at once, events or not
-    s.redirect = preferLeader ? leaderElsewhere.get() : null;
+    s.redirect = req.preferLeader() ? leaderElsewhere.get() : null;
     s.signal();
   }
 

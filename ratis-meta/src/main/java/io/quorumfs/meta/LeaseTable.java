@@ -136,15 +136,6 @@ final class LeaseTable {
     settle();
   }
 
-  /** The earliest time (clock nanos) a lease lapses, or -1 if none is held (when to tick next). */
-  synchronized long nextExpiry() {
-    long next = -1;
-    for (Lease l : leases.values()) {
-      next = next < 0 ? l.expiresNanos : Math.min(next, l.expiresNanos);
-    }
-    return next;
-  }
-
   long leaseNanos() {
     return leaseNanos;
   }

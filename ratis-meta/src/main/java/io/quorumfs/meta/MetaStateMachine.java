@@ -68,9 +68,12 @@ final class MetaStateMachine extends BaseStateMachine {
   private volatile RaftServer.Division division;
   /** Client cache leases held on this replica while it leads (docs/leases.md). */
   private final LeaseTable leases = new LeaseTable(System::nanoTime, LeaseTable.LEASE);
-  /** The term this replica last applied an entry as leader in, and since when (apply thread only). */
+  /**
+   * The term this replica last applied an entry as leader in, and the hold on replies it began with
+   * (done once its predecessor's leases have lapsed). Apply thread only.
+   */
   private long leaderTerm = -1;
-  private long leaderSinceNanos;
+  private CompletableFuture<Void> leaderHold = CompletableFuture.completedFuture(null);
 
   /** The store failure that stopped this replica, or null. */
   private volatile RuntimeException fatal;
@@ -235,18 +238,21 @@ final class MetaStateMachine extends BaseStateMachine {
     if (d == null || !d.getInfo().isLeader()) {
       return CompletableFuture.completedFuture(m);
     }
-    long now = System.nanoTime();
     long t = d.getInfo().getCurrentTerm();
     if (t != leaderTerm) {
       leaderTerm = t;
-      leaderSinceNanos = now;
+      CompletableFuture<Void> hold = new CompletableFuture<>();
+      if (t > 1) {
+        timer.schedule(() -> hold.complete(null), LeaseTable.newLeaderHoldNanos(),
+            java.util.concurrent.TimeUnit.NANOSECONDS);
+      } else {
+        hold.complete(null);
+      }
+      leaderHold = hold;
     }
     CompletableFuture<Void> acked = leases.awaitAcked(store.applied().revision());
-    long holdLeft = t > 1 ? leaderSinceNanos + LeaseTable.newLeaderHoldNanos() - now : 0;
-    if (holdLeft > 0) {
-      CompletableFuture<Void> held = new CompletableFuture<>();
-      timer.schedule(() -> held.complete(null), holdLeft, java.util.concurrent.TimeUnit.NANOSECONDS);
-      acked = acked.thenCombine(held, (a, b) -> null);
+    if (!leaderHold.isDone()) {
+      acked = acked.thenCombine(leaderHold, (a, b) -> null);
     }
     return acked.isDone() ? CompletableFuture.completedFuture(m) : acked.thenApply(v -> m);
   }

@@ -59,8 +59,8 @@ final class RaftWatch implements Watch {
   private final Thread thread;
   private final Object lock = new Object();
   private volatile boolean stopped;
-  /** The last revision delivered (under {@link #lock}). */
-  private long delivered;
+  /** The last revision delivered: written under {@link #lock}; {@link #coherent} reads it without. */
+  private volatile long delivered;
   private long lastProgress = -1;
   /** Set when the listener threw: the subscription ends with it. */
   private volatile Throwable listenerFailure;
@@ -88,7 +88,6 @@ final class RaftWatch implements Watch {
     this.addresses = new ArrayList<>(addresses);
     this.current = Math.floorMod(startAt, addresses.size());
     this.delivered = from;
-    this.deliveredSeen = from;
     this.listener = listener;
     this.tls = tls;
     this.heartbeatMillis = heartbeatMillis;
@@ -166,7 +165,6 @@ final class RaftWatch implements Watch {
                 break;
               }
               delivered = s.resyncTo;
-              deliveredSeen = delivered;
               lastProgress = -1;
               deliver(() -> listener.onResync(s.resyncTo));
             }
@@ -244,15 +242,8 @@ final class RaftWatch implements Watch {
   @Override
   public boolean coherent() {
     Stream s = stream;
-    return s != null && s.current && s.end == null && s.grantRevision >= 0 && delivered() >= s.grantRevision
+    return s != null && s.current && s.end == null && s.grantRevision >= 0 && delivered >= s.grantRevision
         && System.nanoTime() - s.validUntilNanos < 0;
-  }
-
-  /** {@link #delivered}, readable without the lock (which a listener call holds for its length). */
-  private volatile long deliveredSeen;
-
-  private long delivered() {
-    return deliveredSeen;
   }
 
   private void next(int failures) throws InterruptedException {
@@ -431,7 +422,6 @@ final class RaftWatch implements Watch {
             }
             deliver(() -> listener.onEvent(e));
             delivered = e.revision();
-            deliveredSeen = delivered;
           }
           if (!stopped && delivered >= head && delivered != lastProgress) {
             lastProgress = delivered;

@@ -308,16 +308,29 @@ final class MetaCache implements WatchListener {
     return out;
   }
 
+  /**
+   * Installs {@code v}, read from the store after the feed had reached {@code before}, unless the
+   * cache holds something newer; returns the newer of the two. An absent value carries no
+   * revision: against an entry a feed event installed meanwhile (stamp past {@code before}) it
+   * cannot be ordered, so the read itself is returned (it is linearizable: it began after the
+   * caller did) and the entry stays for the feed to settle.
+   */
   private Versioned install(Key k, Versioned v, long before) {
     long stamp = Math.max(v.version(), before);
     Entry now = map.get(k);
     if (now != null && (now.stamp >= stamp || now.version == v.version() && v.version() > 0)) {
       // Newer, or the same version (nothing changed in between: raising its stamp is not needed).
+      if (v.version() == 0 && now.stamp > before && now.version != 0) {
+        return v;
+      }
       return now.version >= 0 ? new Versioned(k.bytes, now.value, now.version) : v;
     }
     Versioned[] out = {v};
     map.compute(k, (kk, cur) -> {
       if (cur != null && cur.stamp >= stamp) {
+        if (v.version() == 0 && cur.stamp > before && cur.version != 0) {
+          return cur;
+        }
         if (cur.version >= 0) {
           out[0] = new Versioned(kk.bytes, cur.value, cur.version);
         }

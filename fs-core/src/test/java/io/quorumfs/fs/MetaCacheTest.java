@@ -9,6 +9,7 @@ import com.codahale.metrics.MetricRegistry;
 import io.quorumfs.kv.Change;
 import io.quorumfs.kv.ChangeEvent;
 import io.quorumfs.kv.CommitResult;
+import io.quorumfs.kv.ForwardingKvStore;
 import io.quorumfs.kv.MemKvStore;
 import io.quorumfs.kv.Txn;
 import io.quorumfs.kv.Versioned;
@@ -67,6 +68,30 @@ class MetaCacheTest {
     cache.onEvent(new ChangeEvent(r1, List.of(new Change(b("a"), b("old"), r1, false))));
     assertArrayEquals(b("new"), cache.get(b("a")).value());
   }
+
+  @Test
+  void aDeleteReadFromTheStore_winsOverAnOlderEventDeliveredWhileItWasRead() {
+    long r1 = put("a", "held");
+    store.commit(Txn.builder().delete(b("a")).build());
+    // The feed lags: the put's event reaches the cache while the read that sees the delete runs.
+    MetaCache c = new MetaCache(new ForwardingKvStore(store) {
+      @Override
+      public Versioned get(byte[] key) {
+        Versioned v = inner.get(key);
+        cacheUnderTest[0].onEvent(
+            new ChangeEvent(r1, List.of(new Change(b("a"), b("held"), r1, false))));
+        return v;
+      }
+    }, 100, metrics);
+    cacheUnderTest[0] = c;
+    try {
+      assertFalse(c.get(b("a")).exists(), "the store's answer, not the older event's");
+    } finally {
+      c.close();
+    }
+  }
+
+  private final MetaCache[] cacheUnderTest = new MetaCache[1];
 
   @Test
   void newerEvent_replacesACachedValue_andADeleteCachesAbsence() {

@@ -544,10 +544,40 @@ final class MetaCache implements WatchListener {
     log.warn("metadata change feed ended at revision {}; resubscribing", fed, cause);
     ranges.clear();
     clearCounted();
+    if (!resubscribe()) {
+      // Until the feed is back the cache holds nothing and every barrier waits for it (and times
+      // out): retried in the background, so the client recovers once the store answers again.
+      Thread t = new Thread(this::resubscribeUntilClosed, "quorumfs-feed-resubscribe");
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
+  private boolean resubscribe() {
     try {
       watch = store.watch(fed, this);
+      return true;
     } catch (RuntimeException e) {
-      log.error("cannot resubscribe to the metadata change feed", e);
+      log.error("cannot resubscribe to the metadata change feed at revision {}; retrying", fed, e);
+      return false;
+    }
+  }
+
+  private void resubscribeUntilClosed() {
+    long backoffMillis = 50;
+    while (!closed) {
+      try {
+        Thread.sleep(backoffMillis); // retry interval, not synchronisation
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (closed || resubscribe()) {
+        if (!closed) {
+          log.info("metadata change feed resubscribed at revision {}", fed);
+        }
+        return;
+      }
+      backoffMillis = Math.min(5_000, backoffMillis * 2);
     }
   }
 

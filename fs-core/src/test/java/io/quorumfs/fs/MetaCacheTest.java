@@ -94,6 +94,38 @@ class MetaCacheTest {
   private final MetaCache[] cacheUnderTest = new MetaCache[1];
 
   @Test
+  void aFeedThatEnds_isResubscribedInTheBackground_untilTheStoreAnswers() {
+    java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger(3);
+    java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+    List<io.quorumfs.kv.Watch> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
+    MetaCache c = new MetaCache(new ForwardingKvStore(store) {
+      @Override
+      public io.quorumfs.kv.Watch watch(long from, io.quorumfs.kv.WatchListener l) {
+        attempts.incrementAndGet();
+        if (attempts.get() > 1 && refusals.getAndDecrement() > 0) {
+          throw new io.quorumfs.kv.KvUnavailableException("store down");
+        }
+        io.quorumfs.kv.Watch w = inner.watch(from, l);
+        watches.add(w);
+        return w;
+      }
+    }, 100, metrics);
+    try {
+      c.start();
+      watches.get(0).close(); // the feed ends
+      c.onClose(new RuntimeException("feed ended"));
+      long r = put("a", "after");
+      io.quorumfs.kv.Poll.until(java.time.Duration.ofSeconds(30), "the feed reaches " + r,
+          () -> c.fed() >= r);
+      assertEquals(5, attempts.get(), "the first watch, three refused, one that works");
+      assertArrayEquals(b("after"), c.get(b("a")).value());
+    } finally {
+      c.close();
+    }
+  }
+
+
+  @Test
   void newerEvent_replacesACachedValue_andADeleteCachesAbsence() {
     long r1 = put("a", "1");
     cache.get(b("a"));

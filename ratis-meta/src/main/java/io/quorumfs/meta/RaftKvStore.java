@@ -1,6 +1,7 @@
 package io.quorumfs.meta;
 
 import io.quorumfs.kv.Capability;
+import io.quorumfs.kv.ChangeEvent;
 import io.quorumfs.kv.CommitResult;
 import io.quorumfs.kv.KeyRange;
 import io.quorumfs.kv.KvClosedException;
@@ -439,7 +440,7 @@ final class RaftKvStore implements KvStore {
     }
     int start = RaftWatch.startAt(peers, leaderId(), options.feed());
     long heartbeat = Math.max(250, options.pollWaitMillis());
-    RaftWatch w = new RaftWatch(ids, addresses, start, fromRevision, listener, options.tls(), heartbeat,
+    RaftWatch w = new RaftWatch(ids, addresses, start, fromRevision, seen(listener), options.tls(), heartbeat,
         Math.max(options.requestTimeout().toMillis(), 3 * heartbeat), options.feed().equals("leader"),
         options.leases() && options.feed().equals("leader") ? java.util.UUID.randomUUID().toString() : null);
     synchronized (watches) {
@@ -451,6 +452,38 @@ final class RaftKvStore implements KvStore {
   }
 
   private final List<RaftWatch> watches = new ArrayList<>();
+
+  /**
+   * Counts what the feed delivers as seen before the listener hears of it, so a follower read
+   * ({@code ?reads=follower}) is answered by a replica at least as far as this client's feed: a
+   * cache stamps a value it loads as current as of its feed position.
+   */
+  private WatchListener seen(WatchListener listener) {
+    return new WatchListener() {
+      @Override
+      public void onEvent(ChangeEvent event) {
+        seenRevision.accumulateAndGet(event.revision(), Math::max);
+        listener.onEvent(event);
+      }
+
+      @Override
+      public void onResync(long revision) {
+        seenRevision.accumulateAndGet(revision, Math::max);
+        listener.onResync(revision);
+      }
+
+      @Override
+      public void onProgress(long revision) {
+        seenRevision.accumulateAndGet(revision, Math::max);
+        listener.onProgress(revision);
+      }
+
+      @Override
+      public void onClose(Throwable cause) {
+        listener.onClose(cause);
+      }
+    };
+  }
 
   @Override
   public int maxTxnSize() {

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The background copier of a {@link PairedStore}: pages through the outbox in the fast store,
@@ -13,6 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * replaced it. Retries failures with exponential backoff. One thread; memory bounded by the page.
  */
 final class Propagator implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(Propagator.class);
 
   /** Outbox size and the age of its oldest entry. */
   record Stats(long backlog, Duration lag) {}
@@ -90,9 +93,16 @@ final class Propagator implements Runnable {
           return;
         }
         lastError = e;
+        // Writes acknowledged from the fast store stay in its outbox and reach the slow one only
+        // once the pair is opened again: say so loudly rather than end in silence.
+        log.error("propagation to the slow store stopped: a store of the pair was closed; "
+            + "the outbox keeps what is not copied yet until the pair is opened again", e);
         return;
       } catch (RuntimeException e) {
         lastError = e;
+        if (attempt == 0 || Integer.bitCount(attempt) == 1) { // first failure, then 2, 4, 8, ...
+          log.warn("propagation to the slow store failed ({} in a row); retrying", attempt + 1, e);
+        }
         backoff(attempt++);
       }
     }

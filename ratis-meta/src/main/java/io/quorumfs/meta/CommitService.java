@@ -181,9 +181,11 @@ final class CommitService implements AutoCloseable {
       try {
         complete(batch, reply, err);
       } catch (RuntimeException e) {
-        LOG.warn("group commit reply handling failed", e);
-        byte[] failed = MetaStateMachine.error("group commit failed on the leader: " + e);
-        batch.forEach(p -> p.reply.complete(failed));
+        // The batch may have applied: an error reply would tell its committers it did not. The
+        // retriable answer makes them resend, and the dedupe table answers with the outcome.
+        LOG.warn("group commit reply handling failed; its committers resend", e);
+        byte[] resend = notLeader(null);
+        batch.forEach(p -> p.reply.complete(resend));
       }
     });
   }
@@ -225,8 +227,9 @@ final class CommitService implements AutoCloseable {
         p.reply.complete(o.bytes());
       }
     } catch (Wire.MalformedException e) {
-      byte[] failed = MetaStateMachine.error("unreadable group commit reply: " + e.getMessage());
-      batch.forEach(p -> p.reply.complete(failed));
+      LOG.warn("unreadable group commit reply; its committers resend: {}", e.getMessage());
+      byte[] resend = notLeader(null); // applied or not, the dedupe table answers the resend
+      batch.forEach(p -> p.reply.complete(resend));
     }
   }
 

@@ -226,20 +226,35 @@ final class WriteBuffer {
     return out;
   }
 
-  /** Takes the chunks whose background uploads are current and finished. */
+  /**
+   * Takes the chunks up to the last one whose background upload is current and finished, stopping
+   * at the first upload still running; chunks without an upload before that point are taken too
+   * (their commit stores them).
+   */
   TreeMap<Long, Dirty> drainUploaded() {
+    // Uploads finish out of order. Committing a chunk past one still uploading would set the file
+    // size over a chunk not committed yet: zeros in the middle of the file until its commit, and
+    // for good if that commit fails (a full blob disk) or this client dies first.
+    long through = -1;
+    for (var e : chunks.entrySet()) {
+      Dirty d = e.getValue();
+      if (d.uploaded()) {
+        if (!d.upload.isDone()) {
+          break;
+        }
+        through = e.getKey();
+      }
+    }
     TreeMap<Long, Dirty> out = new TreeMap<>();
-    var it = chunks.entrySet().iterator();
+    var it = chunks.headMap(through, true).entrySet().iterator();
     while (it.hasNext()) {
       var e = it.next();
       Dirty d = e.getValue();
-      if (d.uploaded() && d.upload.isDone()) {
-        out.put(e.getKey(), d);
-        committingEnd = Math.max(committingEnd, e.getKey() * chunkSize + d.end());
-        bytes = Math.max(0, bytes - d.data.length);
-        charged -= d.charged;
-        it.remove();
-      }
+      out.put(e.getKey(), d);
+      committingEnd = Math.max(committingEnd, e.getKey() * chunkSize + d.end());
+      bytes = Math.max(0, bytes - d.data.length);
+      charged -= d.charged;
+      it.remove();
     }
     if (chunks.isEmpty()) {
       bytes = 0;

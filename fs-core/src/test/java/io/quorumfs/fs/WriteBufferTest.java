@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 class WriteBufferTest {
@@ -41,5 +43,29 @@ class WriteBufferTest {
     expect[100] = 7;
     expect[5000] = 7;
     assertArrayEquals(expect, Arrays.copyOf(d.data, 5001));
+  }
+
+  @Test
+  void drainUploaded_stopsAtTheFirstUploadStillRunning_soNoCommitSkipsAChunk() {
+    int chunk = 4096;
+    WriteBuffer b = new WriteBuffer(chunk);
+    byte[] src = new byte[6 * chunk];
+    new Random(5).nextBytes(src);
+    b.write(100, src, 100, 6 * chunk - 100); // chunk 0 partial (an append from mid-chunk), 1-5 full
+    for (long i = 1; i <= 5; i++) {
+      WriteBuffer.Dirty d = b.chunk(i);
+      d.sealed = d.data;
+      d.upload = new CompletableFuture<>();
+    }
+    b.chunk(1).upload.complete(null);
+    b.chunk(2).upload.completeExceptionally(new IllegalStateException("no space")); // done: its commit stores it again
+    b.chunk(4).upload.complete(null); // finished before chunk 3: must wait for it
+
+    assertEquals(Set.of(0L, 1L, 2L), b.drainUploaded().keySet());
+    assertEquals(6L * chunk, b.pendingEnd());
+    assertTrue(b.drainUploaded().isEmpty(), "chunk 3 is still uploading");
+    b.chunk(3).upload.complete(null);
+    assertEquals(Set.of(3L, 4L), b.drainUploaded().keySet());
+    assertEquals(Set.of(5L), b.drain().keySet());
   }
 }

@@ -46,6 +46,39 @@ public final class ClientMountMain {
     }
   }
 
+  /**
+   * Starts this class in a child JVM (-Xmx384m) and returns once it prints MOUNTED; its output is
+   * drained on a daemon thread. The caller ends it (by its {@link Process}) and unmounts {@code mnt}.
+   */
+  static Process start(String metaUri, Path blobDir, Path mnt, Duration sessionTtl) throws java.io.IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-Xmx384m", "-Dfile.encoding=UTF-8", "-cp", System.getProperty("java.class.path"),
+        ClientMountMain.class.getName(), metaUri, blobDir.toString(), mnt.toString(), Long.toString(sessionTtl.toSeconds()))
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.PIPE).start();
+    java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+    StringBuilder seen = new StringBuilder();
+    String line;
+    while ((line = out.readLine()) != null && !line.equals("MOUNTED")) {
+      seen.append(line).append('\n');
+    }
+    if (line == null) {
+      p.destroyForcibly();
+      throw new AssertionError("client exited before mounting:\n" + seen);
+    }
+    Thread drain = new Thread(() -> {
+      try {
+        while (out.readLine() != null) {
+          // keep the pipe from filling up
+        }
+      } catch (java.io.IOException e) {
+        // process gone
+      }
+    });
+    drain.setDaemon(true);
+    drain.start();
+    return p;
+  }
+
   static FsConfig clientConfig(Duration sessionTtl) {
     return FsConfig.defaults().toBuilder().sessionTtl(sessionTtl).build();
   }

@@ -8,8 +8,6 @@ import io.quorumfs.blob.DirBlobStore;
 import io.quorumfs.fs.FileSystem;
 import io.quorumfs.kv.KvStore;
 import io.quorumfs.kv.KvStores;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,30 +73,7 @@ class RaftMountsTest {
   }
 
   private Process startClientA(Path mnt) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-Xmx384m", "-Dfile.encoding=UTF-8", "-cp", System.getProperty("java.class.path"),
-        ClientMountMain.class.getName(), cluster.uri(), tmp.resolve("blobs").toString(), mnt.toString(),
-        Long.toString(SESSION_TTL.toSeconds()))
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.PIPE).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
-    StringBuilder seen = new StringBuilder();
-    String line;
-    while ((line = out.readLine()) != null && !line.equals("MOUNTED")) {
-      seen.append(line).append('\n');
-    }
-    assertEquals("MOUNTED", line, seen.toString());
-    Thread drain = new Thread(() -> {
-      try {
-        while (out.readLine() != null) {
-          // keep the pipe from filling up
-        }
-      } catch (java.io.IOException e) {
-        // process gone
-      }
-    });
-    drain.setDaemon(true);
-    drain.start();
-    return p;
+    return ClientMountMain.start(cluster.uri(), tmp.resolve("blobs"), mnt, SESSION_TTL);
   }
 
   private static void eventually(String what, Duration limit, java.util.concurrent.Callable<Boolean> condition)

@@ -119,6 +119,7 @@ class SeparateProcessMountsTest {
     assertEquals(want.keySet(), list(dirB), "B's listing before the stop");
 
     List<Long> laterMillis = new ArrayList<>();
+    java.util.concurrent.FutureTask<List<String>> queuedEarly;
     long firstNanos;
     long stoppedForNanos;
     b.stop();
@@ -161,14 +162,50 @@ class SeparateProcessMountsTest {
           }
         }) / 1_000_000);
       }
+      // Also asked before SIGCONT (A's closes returned before): the requests wait in B's kernel
+      // queue and are the first thing B's FUSE threads serve when it resumes, racing its feed.
+      Map<String, byte[]> now = new LinkedHashMap<>(want);
+      queuedEarly = new java.util.concurrent.FutureTask<>(() -> staleOn(dirB, now));
+      Thread t = new Thread(queuedEarly, "stopped-b-read"); // 15 characters: its whole name is the task's comm
+      t.setDaemon(true); // if B never answers, it is killed in stop() and this read fails
+      t.start();
+      try {
+        Poll.until(Duration.ofSeconds(20), "the read of B's mount to wait in the kernel", () -> waitingOnFuse(t.getName()));
+        System.out.println("separate processes: a read of B's mount waits in the kernel when B resumes");
+      } catch (AssertionError e) { // /proc shows no wait channel here: the read may start after SIGCONT instead
+        System.out.println("separate processes: " + e.getMessage() + " (not seen; checked all the same)");
+      }
       stoppedForNanos = System.nanoTime() - stoppedAt;
     } finally {
       b.resume();
     }
     // At once after SIGCONT: every file A changed reads back with A's latest size and bytes.
+    List<String> stale = staleOn(dirB, want);
+    List<String> early = queuedEarly.get(120, java.util.concurrent.TimeUnit.SECONDS);
+    early.forEach(e -> stale.add("asked while stopped: " + e));
+    laterMillis.sort(null);
+    System.out.printf("separate processes: B stopped %.1f s; A's first write+close %d ms, then %d more ops "
+            + "(median %d ms, max %d ms); stale after SIGCONT: %d%n", stoppedForNanos / 1e9, firstNanos / 1_000_000,
+        laterMillis.size(), laterMillis.get(laterMillis.size() / 2), laterMillis.get(laterMillis.size() - 1), stale.size());
+    stale.forEach(s -> System.out.println("  " + s));
+    assertTrue(stale.isEmpty(), "B served stale data after SIGCONT:\n" + String.join("\n", stale));
+    long bound = 3 * LEASE.toNanos() + 5_000_000_000L;
+    assertTrue(firstNanos <= bound, "A's first write after B stopped took " + firstNanos / 1_000_000
+        + " ms, more than 3 × L + 5 s");
+
+    String trials = "after-stop-" + Long.toHexString(seed);
+    Files.createDirectory(mntA.resolve(trials));
+    Poll.until(Duration.ofSeconds(30), "directory " + trials + " to show on B", () -> Files.isDirectory(mntB.resolve(trials)));
+    CoherenceChecker checker = new CoherenceChecker(mntA.resolve(trials), mntB.resolve(trials), seed + 1);
+    assertNoViolations(checker.run(TRIALS_AFTER_STOP), TRIALS_AFTER_STOP);
+    System.out.printf("separate processes: %d trials after SIGCONT: %s%n", TRIALS_AFTER_STOP, checker.summary());
+  }
+
+  /** What of {@code want} (name to content, null: unlinked) reads otherwise through {@code dir}, and its listing. */
+  private static List<String> staleOn(Path dir, Map<String, byte[]> want) throws java.io.IOException {
     List<String> stale = new ArrayList<>();
     for (Map.Entry<String, byte[]> e : want.entrySet()) {
-      Path p = dirB.resolve(e.getKey());
+      Path p = dir.resolve(e.getKey());
       if (e.getValue() == null) {
         if (Files.exists(p)) {
           stale.add(e.getKey() + ": unlinked on A, still there on B");
@@ -188,26 +225,30 @@ class SeparateProcessMountsTest {
     }
     Set<String> names = want.entrySet().stream().filter(e -> e.getValue() != null).map(Map.Entry::getKey)
         .collect(Collectors.toCollection(TreeSet::new));
-    Set<String> listed = list(dirB);
+    Set<String> listed = list(dir);
     if (!listed.equals(names)) {
       stale.add("listing on B " + listed + ", expected " + names);
     }
-    laterMillis.sort(null);
-    System.out.printf("separate processes: B stopped %.1f s; A's first write+close %d ms, then %d more ops "
-            + "(median %d ms, max %d ms); stale after SIGCONT: %d%n", stoppedForNanos / 1e9, firstNanos / 1_000_000,
-        laterMillis.size(), laterMillis.get(laterMillis.size() / 2), laterMillis.get(laterMillis.size() - 1), stale.size());
-    stale.forEach(s -> System.out.println("  " + s));
-    assertTrue(stale.isEmpty(), "B served stale data after SIGCONT:\n" + String.join("\n", stale));
-    long bound = 3 * LEASE.toNanos() + 5_000_000_000L;
-    assertTrue(firstNanos <= bound, "A's first write after B stopped took " + firstNanos / 1_000_000
-        + " ms, more than 3 × L + 5 s");
+    return stale;
+  }
 
-    String trials = "after-stop-" + Long.toHexString(seed);
-    Files.createDirectory(mntA.resolve(trials));
-    Poll.until(Duration.ofSeconds(30), "directory " + trials + " to show on B", () -> Files.isDirectory(mntB.resolve(trials)));
-    CoherenceChecker checker = new CoherenceChecker(mntA.resolve(trials), mntB.resolve(trials), seed + 1);
-    assertNoViolations(checker.run(TRIALS_AFTER_STOP), TRIALS_AFTER_STOP);
-    System.out.printf("separate processes: %d trials after SIGCONT: %s%n", TRIALS_AFTER_STOP, checker.summary());
+  /** True if this JVM's thread named {@code comm} sleeps in the kernel in a FUSE request (by /proc wchan). */
+  private static boolean waitingOnFuse(String comm) {
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          if (Files.readString(task.resolve("comm")).strip().equals(comm)) {
+            String wchan = Files.readString(task.resolve("wchan"));
+            return wchan.contains("fuse") || wchan.contains("request_wait");
+          }
+        } catch (java.io.IOException e) {
+          // the task ended
+        }
+      }
+    } catch (java.io.IOException e) {
+      return false;
+    }
+    return false;
   }
 
   private interface IoStep {

@@ -11,7 +11,8 @@ import java.time.Duration;
 
 /**
  * A quorumfs client in its own process (a second "host"): args are the metadata store URI, the
- * blob directory, the mount point and the session TTL in seconds. Prints MOUNTED when serving.
+ * blob directory, the mount point, the session TTL in seconds and optionally the mount's name
+ * ({@code client} if not given). Prints MOUNTED when serving.
  */
 public final class ClientMountMain {
   private ClientMountMain() {}
@@ -20,7 +21,7 @@ public final class ClientMountMain {
     KvStore meta = KvStores.open(args[0]);
     DirBlobStore blobs = DirBlobStore.open(Path.of(args[1]));
     FileSystem fs = openWithRetry(meta, blobs, clientConfig(Duration.ofSeconds(Long.parseLong(args[3]))));
-    MountHandle h = FuseMount.mount(fs, Path.of(args[2]), MountOptions.defaults().toBuilder().name("client").build());
+    MountHandle h = FuseMount.mount(fs, Path.of(args[2]), MountOptions.defaults().toBuilder().name(args.length > 4 ? args[4] : "client").build());
     System.out.println("MOUNTED");
     System.out.flush();
     h.awaitUnmount();

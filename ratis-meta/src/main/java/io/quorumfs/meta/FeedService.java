@@ -337,8 +337,9 @@ final class FeedService implements AutoCloseable {
     volatile String session;
     volatile long grantRevision;
     volatile boolean grantDue;
+    /** The latest acknowledgment that renewed the lease (inbound thread), and the last one confirmed (drain only). */
     private volatile long confirmSeq;
-    private volatile boolean confirmDue;
+    private long confirmedSeq;
     volatile boolean closeDue;
 
     /** The holder received everything through {@code revision} (its acknowledgment {@code seq}). */
@@ -354,7 +355,6 @@ final class FeedService implements AutoCloseable {
       LeaseTable table = leases;
       if (table.ack(session, revision)) {
         confirmSeq = Math.max(confirmSeq, seq);
-        confirmDue = true;
       } else { // lapsed: a new grant, usable once the holder has caught up with it
         table.grant(session, revision);
         grantRevision = appliedRevision.getAsLong();
@@ -427,13 +427,19 @@ final class FeedService implements AutoCloseable {
         out.onCompleted();
         return;
       }
+      // A CONFIRM must never overtake the GRANT of a lease that lapsed and was granted again before
+      // the acknowledgment it confirms: the client would take it as a renewal of its old grant and
+      // serve from its cache before receiving the commits acknowledged while the lease was lapsed
+      // (a client SIGSTOPped past its lease, resumed). The inbound thread sets grantDue before it
+      // records a later acknowledgment's seq, so reading the seq first sees that grant due, or sent.
+      long confirm = confirmSeq;
       if (grantDue) {
         grantDue = false;
         send(new Wire.Out(17).b(GRANT).l(grantRevision).l(leases.leaseNanos()).bytes());
       }
-      if (confirmDue) {
-        confirmDue = false;
-        send(new Wire.Out(9).b(CONFIRM).l(confirmSeq).bytes());
+      if (confirm > confirmedSeq) {
+        confirmedSeq = confirm;
+        send(new Wire.Out(9).b(CONFIRM).l(confirm).bytes());
       }
       String r = redirect;
       if (r != null) {

@@ -141,6 +141,7 @@ class LeaseClockJumpTest {
    * jump it would serve its stale cache (the bounded-drift assumption, docs/leases.md).
    */
   private static String hangWhileACommits(KvStore a, Watch w, Cache cache, String value) {
+    LocalCluster.poll(Duration.ofSeconds(60), "B's lease", w::coherent); // again if a leader change ended it
     cache.gate = new CountDownLatch(1);
     long fedBefore = cache.fed.get();
     long rev = put(a, "x", value);

@@ -43,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * and {@code 'X'} (gives the lease up). The leader adds {@code 'G' long grantRevision, long
  * leaseNanos} (a lease is granted: usable once the client has received through grantRevision and
  * an acknowledgment was confirmed) and {@code 'K' long seq} (the acknowledgment seq renewed the
- * lease). A lease outlives its stream: it lapses by time unless released.
+ * lease). A lease outlives its stream: it lapses by time unless released. A subscriber that says it
+ * has a revision this leader never applied (from its subscription or an acknowledgment), or an
+ * acknowledgment of more than the stream sent, is refused: no grant or renewal, and a RESYNC
+ * (to the applied revision) ends the stream, so the client drops its cache.
  *
  * <p>The ring pushes: every apply wakes the streams ({@link ChangeRing#addListener}), which send on
  * a small executor while gRPC says the subscriber is ready (flow control); a subscriber that falls
@@ -228,13 +231,18 @@ final class FeedService implements AutoCloseable {
         out.onNext(new Wire.Out(16 + leader.length()).b(LEADER).str(leader).bytes());
         out.onCompleted();
       } else {
-        out.onError(Status.UNAVAILABLE.withDescription("replica " + id + " is not the leader").asRuntimeException());
+        out.onError(Status.UNAVAILABLE.withDescription("replica " + id + " is not a ready leader").asRuntimeException());
       }
       return null;
     }
     Stream s = new Stream(out, req.from(), req.maxValueBytes(), req.heartbeatNanos(), true);
     s.session = session;
     streams.add(s);
+    long applied = appliedRevision.getAsLong();
+    if (req.from() > applied) { // from a history this leader does not have (e.g. a restored cluster's past)
+      s.refuse("subscribed from revision " + req.from() + " but replica " + id + " has applied only " + applied);
+      return s;
+    }
     table.grant(session, req.from());
     s.grantRevision = appliedRevision.getAsLong(); // read after the grant: covers every commit it does not hold back
     s.grantDue = true;
@@ -324,8 +332,8 @@ final class FeedService implements AutoCloseable {
     private final int maxValueBytes;
     private final long heartbeatNanos;
     private final AtomicInteger wip = new AtomicInteger();
-    /** The last revision sent (drain only). */
-    private long after;
+    /** The last revision sent (written by the drain only). */
+    private volatile long after;
     private volatile long lastSentNanos = System.nanoTime();
     private volatile boolean heartbeatDue;
     private volatile String failure;
@@ -341,15 +349,29 @@ final class FeedService implements AutoCloseable {
     private volatile long confirmSeq;
     private long confirmedSeq;
     volatile boolean closeDue;
+    /** Why the subscriber is cut off with a RESYNC, or null. */
+    private volatile String refused;
+
+    /** Cuts the subscriber off: a RESYNC to the applied revision, then the stream completes. */
+    void refuse(String why) {
+      LOG.warn("feed subscriber {} on {} cut off with a RESYNC: {}", session, id, why);
+      refused = why;
+      signal();
+    }
 
     /** The holder received everything through {@code revision} (its acknowledgment {@code seq}). */
     void acked(long seq, long revision) {
+      if (refused != null) {
+        return;
+      }
       long applied = appliedRevision.getAsLong();
-      if (revision < 0 || revision > applied) {
-        // Nothing past the applied revision was ever sent: a client that says it has it is broken
-        // (or not ours). Its lease is not renewed; the stream ends and it must start over.
-        failure = "acknowledged revision " + revision + " but replica " + id + " has applied only " + applied;
-        signal();
+      long sent = after;
+      if (revision < 0 || revision > applied || revision > sent) {
+        // Nothing past what this stream sent was received: a client that says it has it is broken,
+        // or holds a history this leader does not have. Its lease is not renewed (it lapses by
+        // time: only the client may give it up early) and it is sent a RESYNC.
+        refuse("acknowledged revision " + revision + " but this stream sent only through " + sent
+            + " (replica " + id + " has applied " + applied + ")");
         return;
       }
       LeaseTable table = leases;
@@ -420,6 +442,13 @@ final class FeedService implements AutoCloseable {
       if (f != null) {
         finish();
         out.onError(Status.UNAVAILABLE.withDescription(f).asRuntimeException());
+        return;
+      }
+      if (refused != null) {
+        long head = appliedRevision.getAsLong();
+        finish();
+        out.onNext(new Wire.Out(17).b(RESYNC).l(head).l(head).bytes());
+        out.onCompleted();
         return;
       }
       if (closeDue) {

@@ -600,10 +600,14 @@ final class MetaStateMachine extends BaseStateMachine {
     return d.getInfo().getLeaderId().toString();
   }
 
-  /** True while this replica is the leader. */
+  /**
+   * True while this replica is the leader and ready: it has applied every entry committed before
+   * its term, so its applied revision covers every commit anyone was told is done (lease grants
+   * rely on it).
+   */
   boolean leading() {
     RaftServer.Division d = division();
-    return d != null && d.getInfo().isLeader();
+    return d != null && d.getInfo().isLeader() && d.getInfo().isLeaderReady();
   }
 
   /** The last applied log index, -1 before the first. */

@@ -427,6 +427,11 @@ final class RaftKvStore implements KvStore {
 
   @Override
   public Watch watch(long fromRevision, WatchListener listener) {
+    return watch(fromRevision, listener, System::nanoTime);
+  }
+
+  /** {@link #watch(long, WatchListener)} whose lease is timed by {@code nanos} (tests: a fake clock). */
+  Watch watch(long fromRevision, WatchListener listener, java.util.function.LongSupplier nanos) {
     if (fromRevision < 0) {
       throw new IllegalArgumentException("fromRevision must be >= 0, got " + fromRevision);
     }
@@ -442,7 +447,7 @@ final class RaftKvStore implements KvStore {
     long heartbeat = Math.max(250, options.pollWaitMillis());
     RaftWatch w = new RaftWatch(ids, addresses, start, fromRevision, seen(listener), options.tls(), heartbeat,
         Math.max(options.requestTimeout().toMillis(), 3 * heartbeat), options.feed().equals("leader"),
-        options.leases() && options.feed().equals("leader") ? java.util.UUID.randomUUID().toString() : null);
+        options.leases() && options.feed().equals("leader") ? java.util.UUID.randomUUID().toString() : null, nanos);
     synchronized (watches) {
       checkOpen();
       watches.add(w);

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * lease is valid by this client's clock (counted from when a confirmed acknowledgment was sent,
  * less the drift margin) and everything through the grant's revision was delivered: then every
  * commit acknowledged to anyone has already reached the listener. A replica that grants no leases
- * turns the subscription into a plain watch.
+ * turns the subscription into a plain watch. The clock is injected ({@link ClientLease.Clock}):
+ * a jump forward past the expiry or any step back ends the lease until a new acknowledgment is
+ * confirmed.
  *
  * <p>Events are delivered on the gRPC thread of the current stream (one message at a time: a
  * slow listener slows only its own stream, through gRPC flow control); a supervising thread opens
@@ -51,8 +53,10 @@ final class RaftWatch implements Watch {
   private final long heartbeatMillis;
   private final long silenceMillis;
   private final boolean preferLeader;
+  /** This subscription's monotonic clock: lease validity, silence, back-off. */
+  private final ClientLease.Clock clock;
   /** After a redirect to a leader that did not serve, the leader preference rests until then. */
-  private long leaderOffUntilNanos = System.nanoTime();
+  private long leaderOffUntilNanos;
   /** RESYNCs in a row (supervisor only): while asking every replica, no leader redirects. */
   private int resyncs;
   private final Map<String, ManagedChannel> channels = new HashMap<>();
@@ -76,12 +80,19 @@ final class RaftWatch implements Watch {
    */
   RaftWatch(List<String> ids, List<String> addresses, int startAt, long from, WatchListener listener, Tls tls,
             long heartbeatMillis, long silenceMillis, boolean preferLeader) {
-    this(ids, addresses, startAt, from, listener, tls, heartbeatMillis, silenceMillis, preferLeader, null);
+    this(ids, addresses, startAt, from, listener, tls, heartbeatMillis, silenceMillis, preferLeader, null,
+        System::nanoTime);
   }
 
-  /** @param session the lease session id (a lease is asked for from the leader), or null */
+  /**
+   * @param session the lease session id (a lease is asked for from the leader), or null
+   * @param nanos a monotonic nanosecond clock (System::nanoTime; tests inject a fake)
+   */
   RaftWatch(List<String> ids, List<String> addresses, int startAt, long from, WatchListener listener, Tls tls,
-            long heartbeatMillis, long silenceMillis, boolean preferLeader, String session) {
+            long heartbeatMillis, long silenceMillis, boolean preferLeader, String session,
+            java.util.function.LongSupplier nanos) {
+    this.clock = new ClientLease.Clock(nanos);
+    this.leaderOffUntilNanos = clock.nanos();
     this.session = session;
     this.preferLeader = preferLeader || session != null;
     this.ids = new ArrayList<>(ids);
@@ -136,7 +147,7 @@ final class RaftWatch implements Watch {
         }
         if (wasRedirected && !s.progressed) {
           // The leader a follower named did not serve us: stay with followers for a while.
-          leaderOffUntilNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+          leaderOffUntilNanos = clock.nanos() + LEADER_OFF_NANOS;
         }
         if (s.leaseRefused) {
           LOG.info("replica {} grants no cache leases: plain change feed, reads take barriers", ids.get(current));
@@ -150,7 +161,7 @@ final class RaftWatch implements Watch {
               current = to;
               redirected = true;
             } else {
-              leaderOffUntilNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+              leaderOffUntilNanos = clock.nanos() + LEADER_OFF_NANOS;
             }
           }
           case RESYNC -> {
@@ -219,7 +230,10 @@ final class RaftWatch implements Watch {
     String lease = session;
     Stream s = new Stream(ch.newCall(lease != null ? FeedService.LEASE : FeedService.WATCH, CallOptions.DEFAULT));
     stream = s;
-    boolean leader = preferLeader && resyncs == 0 && System.nanoTime() - leaderOffUntilNanos >= 0;
+    long now = clock.nanos();
+    // A rest longer than it was set for means the clock went back: it is over.
+    boolean leader = preferLeader && resyncs == 0
+        && (now - leaderOffUntilNanos >= 0 || leaderOffUntilNanos - now > LEADER_OFF_NANOS);
     if (lease != null) {
       s.requests = ClientCalls.asyncBidiStreamingCall(s.call, s);
       s.send(new Wire.Out(40 + lease.length()).l(from).i(-1).i((int) Math.min(heartbeatMillis, LEASE_HEARTBEAT_MILLIS))
@@ -232,6 +246,9 @@ final class RaftWatch implements Watch {
     return s;
   }
 
+  /** How long the leader preference rests after a leader did not serve. */
+  private static final long LEADER_OFF_NANOS = TimeUnit.SECONDS.toNanos(30);
+
   /** Heartbeats on a lease stream (each one acknowledged: the lease's renewal) well within the lease. */
   private static final long LEASE_HEARTBEAT_MILLIS = 250;
 
@@ -242,8 +259,11 @@ final class RaftWatch implements Watch {
   @Override
   public boolean coherent() {
     Stream s = stream;
-    return s != null && s.current && s.end == null && s.grantRevision >= 0 && delivered >= s.grantRevision
-        && System.nanoTime() - s.validUntilNanos < 0;
+    if (s == null || !s.current || s.end != null) {
+      return false;
+    }
+    long g = s.lease.grantRevision();
+    return g >= 0 && delivered >= g && s.lease.valid();
   }
 
   private void next(int failures) throws InterruptedException {
@@ -280,16 +300,12 @@ final class RaftWatch implements Watch {
     volatile String problem;
     volatile long resyncTo = -1;
     volatile String leader;
-    volatile long lastMessageNanos = System.nanoTime();
+    volatile long lastMessageNanos = clock.nanos();
     volatile boolean progressed;
-    /** Lease streams: the request side, the grant, and the expiry by this client's clock. */
+    /** Lease streams: the request side, and the lease by this client's clock. */
     volatile StreamObserver<byte[]> requests;
-    volatile long grantRevision = -1;
-    volatile long validUntilNanos = System.nanoTime();
+    final ClientLease lease = new ClientLease(clock);
     volatile boolean leaseRefused;
-    private long leaseNanos;
-    private long nextSeq = 1;
-    private final java.util.TreeMap<Long, Long> sentAt = new java.util.TreeMap<>();
 
     synchronized void send(byte[] message) {
       try {
@@ -301,30 +317,7 @@ final class RaftWatch implements Watch {
 
     /** Acknowledges everything delivered so far (renews the lease once the leader confirms it). */
     synchronized void ack(long revision) {
-      long seq = nextSeq++;
-      sentAt.put(seq, System.nanoTime()); // before sending: the lease counts from no later than this
-      while (sentAt.size() > 1024) {
-        sentAt.pollFirstEntry();
-      }
-      send(new Wire.Out(17).b(FeedService.ACK).l(seq).l(revision).bytes());
-    }
-
-    synchronized void confirmed(long seq) {
-      Long sent = sentAt.get(seq);
-      if (sent != null && leaseNanos > 0) {
-        long until = LeaseTable.clientExpiry(sent, leaseNanos);
-        if (until - validUntilNanos > 0) {
-          validUntilNanos = until;
-        }
-      }
-      sentAt.headMap(seq, true).clear();
-    }
-
-    synchronized void granted(long revision, long nanos) {
-      grantRevision = revision;
-      leaseNanos = nanos;
-      validUntilNanos = System.nanoTime(); // valid only after a confirmed acknowledgment
-      sentAt.clear();
+      send(new Wire.Out(17).b(FeedService.ACK).l(lease.acknowledging()).l(revision).bytes());
     }
 
     /**
@@ -354,14 +347,18 @@ final class RaftWatch implements Watch {
 
     End await() throws InterruptedException {
       while (true) {
-        long silentFor = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastMessageNanos);
+        long now = clock.nanos();
+        if (now - lastMessageNanos < 0) {
+          lastMessageNanos = now; // the clock went back: the silence is counted from here
+        }
+        long silentFor = TimeUnit.NANOSECONDS.toMillis(now - lastMessageNanos);
         if (ended.await(Math.max(1, silenceMillis - silentFor), TimeUnit.MILLISECONDS)) {
           return end;
         }
         if (stopped) {
           return End.STOPPED;
         }
-        if (System.nanoTime() - lastMessageNanos >= TimeUnit.MILLISECONDS.toNanos(silenceMillis)) {
+        if (clock.nanos() - lastMessageNanos >= TimeUnit.MILLISECONDS.toNanos(silenceMillis)) {
           problem = "no message for " + silenceMillis + " ms";
           return End.SILENT;
         }
@@ -384,7 +381,7 @@ final class RaftWatch implements Watch {
 
     @Override
     public void onNext(byte[] message) {
-      lastMessageNanos = System.nanoTime();
+      lastMessageNanos = clock.nanos();
       try {
         Wire.In in = new Wire.In(message);
         byte kind = in.b();
@@ -398,11 +395,11 @@ final class RaftWatch implements Watch {
             return;
           }
           if (kind == FeedService.CONFIRM) {
-            confirmed(in.l());
+            lease.confirmed(in.l());
             return;
           }
           if (kind == FeedService.GRANT) {
-            granted(in.l(), in.l());
+            lease.granted(in.l(), in.l());
             ack(delivered);
             return;
           }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RaftMountsTest {
-  private static final Duration SESSION_TTL = Duration.ofSeconds(5);
+  private static final Duration SESSION_TTL = Duration.ofSeconds(10);
   private Path tmp;
   private RaftCluster cluster;
   private KvStore meta;
@@ -113,11 +113,20 @@ class RaftMountsTest {
           () -> Mounts.sh("flock -n " + mntB.resolve("g") + " true").exit() != 0);
       assertTrue(h.isAlive());
       // Client A dies without releasing anything: its lock goes when its session expires.
+      long killedAt = System.nanoTime();
       a.destroyForcibly();
       a.waitFor(30, TimeUnit.SECONDS);
       holder.destroyForcibly();
       holder.waitFor(30, TimeUnit.SECONDS);
-      assertEquals(1, Mounts.sh("flock -n " + mntB.resolve("g") + " true").exit(), "lock still held right after the kill");
+      int held = Mounts.sh("flock -n " + mntB.resolve("g") + " true").exit();
+      long checkedAfter = System.nanoTime() - killedAt;
+      // The session may expire (and the lock go) once the TTL has passed since the kill: the check
+      // is only meaningful if it ran within the TTL (on a loaded machine it may not have).
+      if (checkedAfter < SESSION_TTL.toNanos()) {
+        assertEquals(1, held, "lock still held right after the kill");
+      } else {
+        System.out.printf("lock check ran %.1f s after the kill, past the session TTL: not asserted%n", checkedAfter / 1e9);
+      }
       long start = System.nanoTime();
       Mounts.sh("flock -w 90 " + mntB.resolve("g") + " true").ok();
       System.out.printf("killed client's flock released after %.1f s%n", (System.nanoTime() - start) / 1e9);

@@ -88,6 +88,13 @@ final class MetaCache implements WatchListener {
   private final Counter invalidations;
   private final Counter evictions;
   private volatile long fed;
+  /**
+   * Bumped by a RESYNC (which drops the map): a load begun before it read a store whose later
+   * changes the feed will never deliver, so it must not install what it read.
+   */
+  private volatile long epoch;
+  /** The revision of the last RESYNC: an own commit at or below it may be superseded unseen. */
+  private volatile long resyncedAt;
   private volatile Watch watch;
   private volatile boolean closed;
   private volatile Consumer<ChangeEvent> observer = e -> {};
@@ -164,6 +171,7 @@ final class MetaCache implements WatchListener {
     }
     misses.inc();
     loading.merge(k, 1, Integer::sum);
+    long ep = epoch;
     long before = fed;
     Versioned v;
     try {
@@ -172,7 +180,7 @@ final class MetaCache implements WatchListener {
       unload(k);
       throw ex;
     }
-    Versioned out = install(k, v, before);
+    Versioned out = install(k, v, before, ep);
     unload(k);
     return out;
   }
@@ -247,15 +255,16 @@ final class MetaCache implements WatchListener {
   ScanPage scan(byte[] rangePrefix, KeyRange range, int limit, byte[] after, byte[] first) {
     ranges.beginScan(rangePrefix);
     try {
+      long ep = epoch;
       long before = fed;
       ScanPage page = store.scan(range, limit, after);
       boolean sawFirst = false;
       for (Versioned v : page.entries()) {
-        install(new Key(v.key()), v, before);
+        install(new Key(v.key()), v, before, ep);
         sawFirst |= first != null && java.util.Arrays.equals(first, v.key());
       }
       if (first != null && !sawFirst) {
-        install(new Key(first), Versioned.absent(first), before);
+        install(new Key(first), Versioned.absent(first), before, ep);
       }
       return page;
     } finally {
@@ -290,6 +299,7 @@ final class MetaCache implements WatchListener {
     if (missKeys == null) {
       return out;
     }
+    long ep = epoch;
     long before = fed;
     List<byte[]> raw = new ArrayList<>(missKeys.size());
     missKeys.forEach(k -> raw.add(k.bytes));
@@ -302,7 +312,7 @@ final class MetaCache implements WatchListener {
     }
     for (int i = 0; i < missKeys.size(); i++) {
       Key k = missKeys.get(i);
-      out.set(missIdx.get(i), install(k, loaded.get(i), before));
+      out.set(missIdx.get(i), install(k, loaded.get(i), before, ep));
       unload(k);
     }
     return out;
@@ -315,7 +325,10 @@ final class MetaCache implements WatchListener {
    * cannot be ordered, so the read itself is returned (it is linearizable: it began after the
    * caller did) and the entry stays for the feed to settle.
    */
-  private Versioned install(Key k, Versioned v, long before) {
+  private Versioned install(Key k, Versioned v, long before, long ep) {
+    if (ep != epoch) {
+      return v; // read before a RESYNC: the feed will not correct it (see epoch)
+    }
     long stamp = Math.max(v.version(), before);
     Entry now = map.get(k);
     if (now != null && (now.stamp >= stamp || now.version == v.version() && v.version() > 0)) {
@@ -327,6 +340,9 @@ final class MetaCache implements WatchListener {
     }
     Versioned[] out = {v};
     map.compute(k, (kk, cur) -> {
+      if (ep != epoch) {
+        return cur; // a RESYNC began meanwhile; it clears the map after bumping the epoch
+      }
       if (cur != null && cur.stamp >= stamp) {
         if (v.version() == 0 && cur.stamp > before && cur.version != 0) {
           return cur;
@@ -397,8 +413,8 @@ final class MetaCache implements WatchListener {
         continue; // the feed was faster (lock-free check first: counters are hot keys)
       }
       map.compute(key, (kk, cur) -> {
-        if (cur != null && cur.stamp >= revision) {
-          return cur;
+        if (cur != null && cur.stamp >= revision || revision <= resyncedAt) {
+          return cur; // newer; or at or below a RESYNC, whose skipped events may have replaced it
         }
         return counted(kk, cur, new Entry(v, v == null ? 0 : revision, revision));
       });
@@ -528,12 +544,19 @@ final class MetaCache implements WatchListener {
 
   @Override
   public void onResync(long revision) {
+    // The feed position first (also back, after a restore to an older revision: later loads are
+    // stamped as of it), then the epoch (loads begun earlier install nothing), then the map.
+    synchronized (feedLock) {
+      fed = revision;
+      feedLock.notifyAll();
+    }
+    resyncedAt = revision;
+    epoch++;
     invalidations.inc(map.size());
     ranges.clear();
     clearCounted();
     log.warn("metadata change feed resynced at revision {}: cache dropped", revision);
     observer.accept(new ChangeEvent(revision, List.of()));
-    advance(revision);
   }
 
   @Override

@@ -94,6 +94,50 @@ class MetaCacheTest {
   private final MetaCache[] cacheUnderTest = new MetaCache[1];
 
   @Test
+  void aLoadInFlightAcrossAResync_installsNothing() {
+    put("a", "old");
+    MetaCache c = new MetaCache(new ForwardingKvStore(store) {
+      @Override
+      public Versioned get(byte[] key) {
+        Versioned v = inner.get(key);
+        // While the read's answer travels back: a change, and the feed skips past it (RESYNC).
+        long r = put("a", "new");
+        cacheUnderTest[0].onResync(r);
+        return v;
+      }
+    }, 100, metrics);
+    cacheUnderTest[0] = c;
+    try {
+      assertArrayEquals(b("old"), c.get(b("a")).value(), "the read itself answers what it read");
+      assertEquals(0, c.size(), "but does not install it: no event will ever correct it");
+    } finally {
+      c.close();
+    }
+  }
+
+  @Test
+  void aResyncToAnOlderRevision_movesTheFeedBack_andLaterEventsApply() {
+    cache.get(b("a"));
+    cache.onEvent(new ChangeEvent(500, List.of(new Change(b("a"), b("x"), 500, false))));
+    assertEquals(500, cache.fed());
+    cache.onResync(100); // the cluster was restored from an older backup
+    assertEquals(100, cache.fed());
+    cache.get(b("a")); // absent in the store: stamped as of revision 100, not 500
+    cache.onEvent(new ChangeEvent(101, List.of(new Change(b("a"), b("y"), 101, false))));
+    assertArrayEquals(b("y"), cache.get(b("a")).value());
+  }
+
+  @Test
+  void anOwnCommitAtOrBelowAResync_isNotInstalled() {
+    cache.onResync(100);
+    cache.applyOwn(90, List.of(b("a")), java.util.Arrays.asList(b("mine")));
+    assertEquals(0, cache.size());
+    cache.applyOwn(101, List.of(b("a")), java.util.Arrays.asList(b("mine")));
+    assertArrayEquals(b("mine"), cache.get(b("a")).value());
+  }
+
+
+  @Test
   void aFeedThatEnds_isResubscribedInTheBackground_untilTheStoreAnswers() {
     java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger(3);
     java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();

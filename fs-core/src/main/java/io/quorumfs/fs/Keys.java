@@ -24,7 +24,7 @@ import java.util.Arrays;
  *   P I ino 'n'               number of entries in a directory (Add); rmdir compares its version
  *   P I ino 's'               number of subdirectories (Add); nlink of a directory = 2 + this
  *   P I ino 'l'               symlink target (UTF-8)
- *   P I ino 'h'               open holds on an unlinked inode (Add); reclaim needs 0
+ *   P I ino 'h'               open holds on an unlinked inode (Add); reclaim needs 0 and sets -1 while it runs
  *   P I ino 'L'               lock table: every flock and POSIX record lock on the inode ({@link LockTable})
  *   P I ino 'x' name          extended attribute value
  *   P C ino index             chunk map: chunk {@code index} (offset index*chunkSize) = blob id (32 B) + length (4 B);

@@ -255,22 +255,40 @@ final class Sessions {
     if (Meta.longOf(holds) > 0 || !now.get(1).exists() || now.get(1).version() > floor) {
       return false;
     }
-    // The chunk map first, in bounded txns; the inode stays in the trash until the last one.
+    // The chunk map first, in bounded txns; the inode stays in the trash until the last one. The
+    // first txn that deletes anything also sets the hold count to -1 ("being reclaimed"), so a
+    // hold that comes later (an open by inode number, a session registering again) finds the
+    // inode gone instead of holding one whose chunks are partly deleted.
+    long trashVersion = now.get(1).version();
+    long[] holdsVersion = {holds.version()};
+    boolean[] marked = {Meta.longOf(holds) < 0}; // by a reclaim that did not finish
+    java.util.function.Function<List<byte[]>, Boolean> delete = keys -> {
+      Txn.Builder b = Txn.builder().requireVersion(k.holds(ino), holdsVersion[0]);
+      if (!marked[0]) {
+        b.requireVersion(k.trash(ino), trashVersion).put(k.holds(ino), Keys.longBytes(-1));
+      }
+      keys.forEach(b::delete);
+      CommitResult r = meta.store.commit(b.build());
+      if (r.ok() && !marked[0]) {
+        marked[0] = true;
+        holdsVersion[0] = r.revision();
+        meta.cache.invalidate(k.holds(ino)); // written past the cache: the last txn reads it again
+      }
+      return r.ok();
+    };
     while (true) {
-      ScanPage p = meta.store.scan(k.chunks(ino), meta.batch() - 1, null);
+      ScanPage p = meta.store.scan(k.chunks(ino), meta.batch() - 3, null);
       if (p.entries().isEmpty()) {
         break;
       }
-      Txn.Builder b = Txn.builder().requireVersion(k.holds(ino), holds.version());
-      p.entries().forEach(c -> b.delete(c.key()));
-      if (!meta.store.commit(b.build()).ok()) {
+      if (!delete.apply(p.entries().stream().map(Versioned::key).toList())) {
         return false;
       }
     }
     // Then the inode's other keys (xattrs, lock table...) but its attributes, holds and trash entry.
     while (true) {
       List<byte[]> extra = new ArrayList<>();
-      for (Versioned x : meta.store.scan(k.inodeAll(ino), meta.batch(), null).entries()) {
+      for (Versioned x : meta.store.scan(k.inodeAll(ino), meta.batch() - 3, null).entries()) {
         byte kind = k.kindOfInodeKey(x.key());
         if (kind != Keys.ATTR && kind != Keys.HOLDS) {
           extra.add(x.key());
@@ -279,9 +297,7 @@ final class Sessions {
       if (extra.isEmpty()) {
         break;
       }
-      Txn.Builder b = Txn.builder().requireVersion(k.holds(ino), holds.version());
-      extra.forEach(b::delete);
-      if (!meta.store.commit(b.build()).ok()) {
+      if (!delete.apply(extra)) {
         return false;
       }
     }
@@ -321,20 +337,27 @@ final class Sessions {
 
   /**
    * Adds this session's hold on unlinked inode {@code ino} (it has the file open), unless it has
-   * one; returns false if the inode is not in the trash (not unlinked, or already reclaimed).
+   * one; returns false if the inode is not in the trash (not unlinked, or reclaimed) or is being
+   * reclaimed.
    */
   boolean hold(long ino) {
     // The store's copies: the cache may still show a hold that another client's expiry of this
     // session deleted a moment ago.
     meta.cache.invalidate(k.trash(ino));
     meta.cache.invalidate(k.sessionHold(sid, ino));
+    meta.cache.invalidate(k.holds(ino));
     return meta.run("hold", tx -> {
       Versioned t = tx.get(k.trash(ino));
       Versioned mine = tx.get(k.sessionHold(sid, ino));
-      if (!t.exists() || mine.exists()) {
-        return t.exists();
+      Versioned count = tx.get(k.holds(ino));
+      if (!t.exists() || Meta.longOf(count) < 0) {
+        return false; // not unlinked, or reclaimed or being reclaimed
+      }
+      if (mine.exists()) {
+        return true;
       }
       tx.require(t);
+      tx.require(count); // not being reclaimed meanwhile (see reclaim)
       requireAlive(tx);
       tx.requireAbsent(k.sessionHold(sid, ino));
       tx.put(k.sessionHold(sid, ino), new byte[0]);

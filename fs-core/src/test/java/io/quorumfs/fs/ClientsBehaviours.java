@@ -453,4 +453,21 @@ public abstract class ClientsBehaviours extends LockBehaviours {
     assertArrayEquals(data, read(b, fb, 0, data.length));
     closeAndAwaitReclaim(b, fb, a.ino());
   }
+
+  @Test
+  void openByInodeNumber_ofAnUnlinkedFileWhoseReclaimBegan_failsWithENOENT_ratherThanReadingZeros() {
+    FeedControlStore cStore = new FeedControlStore(store);
+    FileSystem c = client(cStore, config);
+    Attr a = writeFile(fs, ROOT, "f", random(CHUNK * 2, 36));
+    fs.unlink(ROOT, "f");
+    fs.barrier(); // A's feed has shown its unlink, so its next heartbeat records a position past it
+    maintain(fs);
+    // C's reclaim stops after its first txn (the chunk map): heartbeat passes, chunk txn passes,
+    // the last txn fails.
+    cStore.failNextCommits(2, 1);
+    assertErrno(Errno.EIO, () -> maintain(c));
+    assertErrno(Errno.ENOENT, () -> fs.open(a.ino(), FileSystem.O_RDONLY));
+    maintain(c); // the reclaim finishes
+    assertErrno(Errno.ENOENT, () -> fs.getattr(a.ino()));
+  }
 }

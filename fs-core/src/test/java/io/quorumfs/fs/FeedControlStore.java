@@ -101,8 +101,16 @@ final class FeedControlStore extends ForwardingKvStore {
     }
   }
 
+  private final AtomicInteger passBeforeFailing = new AtomicInteger();
+
   /** The next {@code n} commits fail with {@link KvUnavailableException}. */
   void failNextCommits(int n) {
+    failNextCommits(0, n);
+  }
+
+  /** After {@code pass} more commits, the next {@code n} fail. */
+  void failNextCommits(int pass, int n) {
+    passBeforeFailing.set(pass);
     failCommits.set(n);
   }
 
@@ -113,7 +121,8 @@ final class FeedControlStore extends ForwardingKvStore {
 
   @Override
   public CommitResult commit(Txn txn) {
-    if (failCommits.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+    if (passBeforeFailing.getAndUpdate(n -> Math.max(0, n - 1)) == 0
+        && failCommits.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       failed.incrementAndGet();
       throw new KvUnavailableException("test: commit refused");
     }

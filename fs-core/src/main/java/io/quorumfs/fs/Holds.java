@@ -163,11 +163,7 @@ final class Holds {
   }
 
   private void holdIfOpen(long ino, long revision) {
-    synchronized (commits) {
-      if (data.isOpen(ino)) {
-        sessions.hold(ino);
-      }
-    }
+    holdIfOpen(ino);
     end(revision);
   }
 
@@ -176,13 +172,14 @@ final class Holds {
     for (long ino : data.openInodes()) {
       meta.cache.invalidate(k.trash(ino));
       if (meta.cache.get(k.trash(ino)).exists() && data.markHeld(ino)) {
-        holdIfOpenQuietly(ino);
+        holdIfOpen(ino);
       }
     }
     end(revision);
   }
 
-  private void holdIfOpenQuietly(long ino) {
+  /** Holds {@code ino} unless its last handle here closed (whose unhold then waits for this). */
+  private void holdIfOpen(long ino) {
     synchronized (commits) {
       if (data.isOpen(ino)) {
         sessions.hold(ino);

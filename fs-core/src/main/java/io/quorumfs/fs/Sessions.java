@@ -15,12 +15,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This client's session (key {@code S sid 'i'}: heartbeat deadline, start time, host), the
- * expiry of other clients' sessions, and the reclaiming of unlinked inodes from the trash.
+ * This client's session (key {@code S sid 'i'}: heartbeat deadline, start time, hold position,
+ * host), the expiry of other clients' sessions, and the reclaiming of unlinked inodes from the
+ * trash.
  *
  * <p>A session whose record stayed unchanged for a TTL, as any live client measures it by its own
- * clock, is expired by that client: its locks leave the lock
- * tables, its holds on unlinked inodes are dropped, then its keys go. Each heartbeat also records
+ * clock, is expired by that client: its locks leave the lock tables, its holds on unlinked inodes
+ * are dropped, then its keys go. Each heartbeat also records
  * the session's hold position ({@link Holds}). An inode trashed at revision R (the version of its
  * trash key) is reclaimed (every key of it and its chunk map deleted; the blobs are left to the
  * blob GC) once its hold count is 0 and every registered session's recorded position is at least

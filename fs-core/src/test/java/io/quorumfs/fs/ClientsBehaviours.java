@@ -468,6 +468,6 @@ public abstract class ClientsBehaviours extends LockBehaviours {
     assertErrno(Errno.EIO, () -> maintain(c));
     assertErrno(Errno.ENOENT, () -> fs.open(a.ino(), FileSystem.O_RDONLY));
     maintain(c); // the reclaim finishes
-    assertErrno(Errno.ENOENT, () -> fs.getattr(a.ino()));
+    assertErrno(Errno.ENOENT, () -> c.getattr(a.ino())); // C's own commit (A learns it by its feed)
   }
 }

@@ -90,10 +90,10 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
   @Override
   public synchronized boolean markHeld(long ino) {
     Local l = locals.get(ino);
-    if (l == null || l.held) {
+    if (l == null) {
       return false;
     }
-    l.held = true;
+    l.held = true; // its last close drops this session's hold, if it has one
     return true;
   }
 

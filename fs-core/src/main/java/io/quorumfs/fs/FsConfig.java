@@ -23,7 +23,7 @@ public final class FsConfig {
   private final long writeBudgetBytes;
   private final int maxRetries;
   private final Duration sessionTtl;
-  private final Duration trashGrace;
+  private final boolean reclaimOnClose;
   private final Duration barrierTimeout;
   private final long capacityBytes;
   private final long maxInodes;
@@ -50,7 +50,7 @@ public final class FsConfig {
     this.writeBudgetBytes = b.writeBudgetBytes;
     this.maxRetries = b.maxRetries;
     this.sessionTtl = b.sessionTtl;
-    this.trashGrace = b.trashGrace;
+    this.reclaimOnClose = b.reclaimOnClose;
     this.barrierTimeout = b.barrierTimeout;
     this.capacityBytes = b.capacityBytes;
     this.maxInodes = b.maxInodes;
@@ -87,7 +87,7 @@ public final class FsConfig {
     b.writeBudgetBytes = writeBudgetBytes;
     b.maxRetries = maxRetries;
     b.sessionTtl = sessionTtl;
-    b.trashGrace = trashGrace;
+    b.reclaimOnClose = reclaimOnClose;
     b.barrierTimeout = barrierTimeout;
     b.capacityBytes = capacityBytes;
     b.maxInodes = maxInodes;
@@ -128,8 +128,12 @@ public final class FsConfig {
   public int maxRetries() { return maxRetries; }
   /** A session not heartbeating for this long is expired by other clients. Default 30 s. */
   public Duration sessionTtl() { return sessionTtl; }
-  /** How long an unlinked inode without open holders stays before its keys are reclaimed. */
-  public Duration trashGrace() { return trashGrace; }
+  /**
+   * Whether the last close here of an unlinked file reclaims it at once when allowed (no hold
+   * left, every session saw the unlink: see docs/fs.md), rather than at the next maintenance
+   * round. Default false (the close does not wait for the reclaim).
+   */
+  public boolean reclaimOnClose() { return reclaimOnClose; }
   /** Longest wait of open()'s read barrier for the change feed; then ETIMEDOUT. Default 30 s. */
   public Duration barrierTimeout() { return barrierTimeout; }
   /** Capacity reported by statfs. Default 1 PiB. */
@@ -169,7 +173,7 @@ public final class FsConfig {
     private long writeBudgetBytes = 64L << 20;
     private int maxRetries = 50;
     private Duration sessionTtl = Duration.ofSeconds(30);
-    private Duration trashGrace = Duration.ofSeconds(10);
+    private boolean reclaimOnClose;
     private Duration barrierTimeout = Duration.ofSeconds(30);
     private long capacityBytes = 1L << 50;
     private long maxInodes = 1L << 40;
@@ -211,7 +215,7 @@ public final class FsConfig {
     public Builder writeBudgetBytes(long v) { writeBudgetBytes = positive("writeBudgetBytes", v); return this; }
     public Builder maxRetries(int v) { maxRetries = positive("maxRetries", v); return this; }
     public Builder sessionTtl(Duration v) { sessionTtl = Objects.requireNonNull(v); return this; }
-    public Builder trashGrace(Duration v) { trashGrace = Objects.requireNonNull(v); return this; }
+    public Builder reclaimOnClose(boolean v) { reclaimOnClose = v; return this; }
     public Builder barrierTimeout(Duration v) { barrierTimeout = Objects.requireNonNull(v); return this; }
     public Builder capacityBytes(long v) { capacityBytes = positive("capacityBytes", v); return this; }
     public Builder maxInodes(long v) { maxInodes = positive("maxInodes", v); return this; }

@@ -24,17 +24,19 @@ import java.util.Arrays;
  *   P I ino 'n'               number of entries in a directory (Add); rmdir compares its version
  *   P I ino 's'               number of subdirectories (Add); nlink of a directory = 2 + this
  *   P I ino 'l'               symlink target (UTF-8)
- *   P I ino 'h'               open holds on an unlinked inode (Add); reclaim needs 0
+ *   P I ino 'h'               open holds on an unlinked inode (Add); reclaim needs 0 and sets -1 while it runs
  *   P I ino 'L'               lock table: every flock and POSIX record lock on the inode ({@link LockTable})
  *   P I ino 'x' name          extended attribute value
  *   P C ino index             chunk map: chunk {@code index} (offset index*chunkSize) = blob id (32 B) + length (4 B);
  *                             absent = a hole (zeros)
  *   P D parent name           directory entry: child ino (8 B) + type (mode &gt;&gt; 12, 1 B)
- *   P S sid 'i'               session: heartbeat deadline ns, start ns, host (deleted when it ends or expires)
+ *   P S sid 'i'               session: heartbeat deadline ns, start ns, 0, hold position ({@link Holds}), host
+ *                             (deleted when it ends or expires)
  *   P S sid 'o' ino           the session holds unlinked-but-open inode {@code ino}
  *   P S sid 'k' ino           the session has locks in the lock table of {@code ino}
- *   P T ino                   trash: inode unlinked (nlink 0); value = unlink time ns; reclaimed when
- *                             its hold count is 0 and the grace period has passed
+ *   P T ino                   trash: inode unlinked (nlink 0); value = unlink time ns (informational);
+ *                             reclaimed when its hold count is 0 and every session's hold position is
+ *                             at least this key's version
  *   P B ...                   blobs, when file data live in the metadata store (owned by the blob module)
  * </pre>
  */

@@ -3,7 +3,6 @@ package io.quorumfs.fs;
 import java.util.ArrayList;
 
 import io.quorumfs.blob.BlobStore;
-import io.quorumfs.kv.Change;
 import io.quorumfs.kv.ChangeEvent;
 import io.quorumfs.kv.KvStore;
 import io.quorumfs.kv.Versioned;
@@ -30,6 +29,7 @@ final class KvFileSystem implements FileSystem {
   private final AttrOps attrs;
   private final Renamer renamer;
   private final Sessions sessions;
+  private final Holds holds;
   private final Locks locks;
   private final Paths paths;
   private final ExecutorService prefetch;
@@ -46,14 +46,18 @@ final class KvFileSystem implements FileSystem {
     Format.ensure(meta);
     cache.start();
     this.prefetch = Executors.newFixedThreadPool(2, r -> daemon(r, "quorumfs-readahead"));
-    this.background = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "quorumfs-session"));
+    java.util.concurrent.ScheduledThreadPoolExecutor bg =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> daemon(r, "quorumfs-session"));
+    bg.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // hold retries end with the session
+    this.background = bg;
     // Chunk uploads wait on the blob store (an fsync per chunk for file://): more threads than cores.
     this.uploads = Executors.newFixedThreadPool(4, r -> daemon(r, "quorumfs-upload"));
     this.data = new FileData(meta, blobs, prefetch, uploads);
     this.ns = new Namespace(meta, new InodeAllocator(meta), data);
     this.attrs = new AttrOps(meta, ns, data);
     this.renamer = new Renamer(meta, ns);
-    this.sessions = Sessions.start(meta);
+    this.holds = new Holds(meta, data, background, cache.fed());
+    this.sessions = Sessions.start(meta, holds);
     data.setSession(sessions.id());
     this.locks = new Locks(meta, sessions);
     this.paths = new Paths(meta, ns, this::readlink);
@@ -77,28 +81,7 @@ final class KvFileSystem implements FileSystem {
   /** Feed observer: lock waiters, and holds on inodes this client has open that got unlinked. */
   private void onFeed(ChangeEvent e) {
     locks.onEvent(e);
-    for (Change c : e.changes()) {
-      if (!c.deleted() && k.is(c.key(), Keys.TRASH)) {
-        long ino = k.inoOfTrashKey(c.key());
-        if (data.markHeld(ino)) {
-          submit(() -> sessions.hold(ino));
-        }
-      }
-    }
-  }
-
-  private void submit(Runnable r) {
-    try {
-      background.execute(() -> {
-        try {
-          r.run();
-        } catch (RuntimeException ex) {
-          log.warn("background task failed", ex);
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException ex) {
-      // closing
-    }
+    holds.onEvent(e);
   }
 
   private void maintainQuietly() {
@@ -327,8 +310,12 @@ final class KvFileSystem implements FileSystem {
       if ((flags & O_TRUNC) != 0 && writable && in.isReg() && in.size() > 0) {
         attrs.setattr(ino, SetAttr.size(0));
       }
-      if (in.nlink() == 0 && meta.cache.get(k.trash(ino)).exists() && data.markHeld(ino)) {
-        sessions.hold(ino);
+      // Read again now that the handle is registered (a cache hit): an unlink the feed showed
+      // before the registration found no handle to hold for (Holds), so this open holds itself.
+      Inode now = meta.run("open", tx -> ns.inode(tx, ino));
+      if (now.nlink() == 0 && meta.cache.get(k.trash(ino)).exists() && data.markHeld(ino)
+          && !holds.holdForOpen(ino)) {
+        throw new FsException(Errno.ENOENT, "inode " + ino + " was unlinked and reclaimed");
       }
     } catch (RuntimeException e) {
       release(h.fh);
@@ -389,8 +376,8 @@ final class KvFileSystem implements FileSystem {
         }
       }
       if (data.unregister(h)) {
-        sessions.unhold(h.ino);
-        if (config.trashGrace().isZero()) {
+        holds.unhold(h.ino);
+        if (config.reclaimOnClose()) {
           sessions.reclaim(h.ino);
         }
       }
@@ -494,6 +481,7 @@ final class KvFileSystem implements FileSystem {
         firstLoss = firstLoss == null ? e : firstLoss;
       }
     }
+    holds.close();
     background.shutdown(); // let a running maintenance round finish its commit (bounded below)
     try {
       if (!background.awaitTermination(2, TimeUnit.SECONDS)) {

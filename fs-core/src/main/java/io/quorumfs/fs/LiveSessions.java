@@ -49,7 +49,8 @@ public final class LiveSessions {
             ByteBuffer b = ByteBuffer.wrap(v.value());
             long deadline = b.getLong();
             long started = b.getLong();
-            String host = new String(v.value(), 16, v.value().length - 16, StandardCharsets.UTF_8);
+            int at = Sessions.hostAt(v.value());
+            String host = new String(v.value(), at, v.value().length - at, StandardCharsets.UTF_8);
             out.add(new Session(k.sidOfSessionKey(v.key()), host, Instant.ofEpochSecond(0, started),
                 Instant.ofEpochSecond(0, deadline)));
           }

@@ -16,7 +16,7 @@ final class Namespace {
   interface Opens {
     boolean isOpen(long ino);
 
-    /** Marks an inode open here as held by this session; false if not open (or already held). */
+    /** Marks an inode open here as one its last close must unhold; false if not open. */
     boolean markHeld(long ino);
 
     long sessionId();
@@ -330,7 +330,7 @@ final class Namespace {
     tx.put(k.attr(in.ino()), out.encode());
     if (out.nlink() == 0) {
       tx.put(k.trash(in.ino()), Keys.longBytes(now));
-      if (opens.markHeld(in.ino()) || opens.isOpen(in.ino())) {
+      if (opens.markHeld(in.ino())) {
         tx.put(k.sessionHold(opens.sessionId(), in.ino()), new byte[0]);
         tx.add(k.holds(in.ino()), 1);
       }

@@ -8,19 +8,25 @@ import io.quorumfs.kv.Versioned;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This client's session (key {@code S sid 'i'}: heartbeat deadline, start time, host), the
- * expiry of other clients' sessions, and the reclaiming of unlinked inodes from the trash.
+ * This client's session (key {@code S sid 'i'}: heartbeat deadline, start time, hold position,
+ * host), the expiry of other clients' sessions, and the reclaiming of unlinked inodes from the
+ * trash.
  *
- * <p>A session whose deadline passed is expired by any live client: its locks leave the lock
- * tables, its holds on unlinked inodes are dropped, then its keys go. A trashed inode is reclaimed
- * (every key of it and its chunk map deleted; the blobs are left to the blob GC) once its hold
- * count is 0 and {@link FsConfig#trashGrace()} has passed since the unlink, which gives other
- * clients with the file open time to register their holds from the feed.
+ * <p>A session whose record stayed unchanged for a TTL, as any live client measures it by its own
+ * clock, is expired by that client: its locks leave the lock tables, its holds on unlinked inodes
+ * are dropped, then its keys go. Each heartbeat also records
+ * the session's hold position ({@link Holds}). An inode trashed at revision R (the version of its
+ * trash key) is reclaimed (every key of it and its chunk map deleted; the blobs are left to the
+ * blob GC) once its hold count is 0 and every registered session's recorded position is at least
+ * R: then every client that had the file open when it was unlinked holds it, or has closed it.
+ * No clocks of different clients are compared for that.
  */
 final class Sessions {
   private static final Logger log = LoggerFactory.getLogger(Sessions.class);
@@ -29,19 +35,24 @@ final class Sessions {
   private final Keys k;
   private final long sid;
   private final long started;
+  private final Holds holds;
   private volatile long infoVersion;
+  /** Other sessions' record versions, each with when this client first saw it (its clock). */
+  private Map<Long, long[]> seen = new HashMap<>();
 
-  private Sessions(Meta meta, long sid, long started) {
+  private Sessions(Meta meta, Holds holds, long sid, long started) {
     this.meta = meta;
     this.k = meta.keys;
+    this.holds = holds;
     this.sid = sid;
     this.started = started;
   }
 
-  /** Registers a new session. */
-  static Sessions start(Meta meta) {
+  /** Registers a new session whose hold position {@code holds} keeps. */
+  static Sessions start(Meta meta, Holds holds) {
     CommitResult r = meta.store.commit(Txn.builder().add(meta.keys.nextSession(), 1).build());
-    Sessions s = new Sessions(meta, r.opResult(0), meta.now());
+    Sessions s = new Sessions(meta, holds, r.opResult(0), meta.now());
+    holds.setSessions(s);
     s.heartbeat();
     return s;
   }
@@ -50,14 +61,24 @@ final class Sessions {
     return sid;
   }
 
-  private byte[] info(long deadline) {
+  /** Offset of the host name in a session record that carries a hold position. */
+  static final int HOST_AT = 25;
+
+  /** deadline (8), start (8), 0 (1: a host name never starts with NUL), hold position (8), host. */
+  private byte[] info(long deadline, long position) {
     byte[] host = hostName().getBytes(StandardCharsets.UTF_8);
-    return ByteBuffer.allocate(16 + host.length).putLong(deadline).putLong(started).put(host)
-        .array();
+    return ByteBuffer.allocate(HOST_AT + host.length).putLong(deadline).putLong(started)
+        .put((byte) 0).putLong(position).put(host).array();
   }
 
-  static long deadlineOf(byte[] v) {
-    return ByteBuffer.wrap(v).getLong();
+  /** The recorded hold position; 0 for a record without one (it holds back every reclaim). */
+  static long positionOf(byte[] v) {
+    return v.length >= HOST_AT && v[16] == 0 ? ByteBuffer.wrap(v, 17, 8).getLong() : 0;
+  }
+
+  /** Where the host name starts in a session record. */
+  static int hostAt(byte[] v) {
+    return v.length >= HOST_AT && v[16] == 0 ? HOST_AT : 16;
   }
 
   private static String hostName() {
@@ -72,40 +93,59 @@ final class Sessions {
     return h + "/" + ProcessHandle.current().pid();
   }
 
-  /** Pushes this session's deadline one TTL ahead. */
-  void heartbeat() {
+  /** Pushes this session's deadline one TTL ahead and records its hold position. */
+  synchronized void heartbeat() {
     long deadline = meta.now() + meta.config.sessionTtl().toNanos();
+    long position = holds.position(); // read before the commit: the record never runs ahead
     Txn.Builder b = Txn.builder();
     if (infoVersion != 0) {
       b.requireVersion(k.session(sid), infoVersion);
     }
-    CommitResult r = meta.store.commit(b.put(k.session(sid), info(deadline)).build());
+    CommitResult r = meta.store.commit(b.put(k.session(sid), info(deadline, position)).build());
     if (r.ok()) {
       infoVersion = r.revision();
     } else {
       log.error("session {} was expired by another client (missed heartbeats); its locks and "
-          + "holds are gone; continuing with the same id", sid);
+          + "holds are gone; continuing with the same id, holding its unlinked open files again "
+          + "(its locks are not restored)", sid);
+      holds.sessionLost(); // before registering again: the new record says position 0
       infoVersion = 0;
       heartbeat();
     }
   }
 
-  /** Expires every other session whose deadline has passed; returns how many. */
-  int expireOthers() {
+  /**
+   * Expires every other session whose record this client has seen unchanged for a whole TTL by
+   * its own clock; returns how many. A live session rewrites its record every heartbeat (TTL/3 at
+   * most), so no clocks of different clients are compared (the recorded deadline is only shown).
+   * A client therefore expires nothing before it has watched a record for a TTL.
+   */
+  synchronized int expireOthers() {
     long now = meta.now();
+    long ttl = meta.config.sessionTtl().toNanos();
+    Map<Long, long[]> stillSeen = new HashMap<>();
     int n = 0;
     for (Versioned v : scanAll(k.allSessions())) {
       if (k.kindOfSessionKey(v.key()) != Keys.SESSION_INFO) {
         continue;
       }
       long other = k.sidOfSessionKey(v.key());
-      if (other != sid && deadlineOf(v.value()) < now) {
-        log.info("expiring session {} (deadline passed {} ms ago)", other,
-            (now - deadlineOf(v.value())) / 1_000_000);
+      if (other == sid) {
+        continue;
+      }
+      long[] first = seen.get(other);
+      if (first == null || first[0] != v.version()) {
+        first = new long[] {v.version(), now};
+      }
+      if (now - first[1] > ttl) {
+        log.info("expiring session {} (record unchanged for {} ms)", other, (now - first[1]) / 1_000_000);
         end(other, v.version());
         n++;
+      } else {
+        stillSeen.put(other, first);
       }
     }
+    seen = stillSeen;
     return n;
   }
 
@@ -156,22 +196,56 @@ final class Sessions {
     });
   }
 
-  /** Reclaims trashed inodes whose grace passed and that nobody holds; returns how many. */
+  /**
+   * Reclaims trashed inodes that nobody holds and every registered session has seen unlinked
+   * (hold position at or past the trash key's version); returns how many.
+   */
   int reclaimTrash() {
-    long now = meta.now();
-    long grace = meta.config.trashGrace().toNanos();
+    List<Versioned> trash = scanAll(k.allTrash());
+    if (trash.isEmpty()) {
+      return 0;
+    }
+    long newest = trash.stream().mapToLong(Versioned::version).max().getAsLong();
+    long floor = positionFloor(newest, false);
     int n = 0;
-    for (Versioned v : scanAll(k.allTrash())) {
-      long ino = k.inoOfTrashKey(v.key());
-      if (now - Keys.getLong(v.value(), 0) >= grace && reclaim(ino)) {
+    for (Versioned v : trash) {
+      if (v.version() <= floor && reclaim(k.inoOfTrashKey(v.key()), floor)) {
         n++;
       }
     }
     return n;
   }
 
-  /** Deletes every key of trashed inode {@code ino} if its hold count is 0. */
+  /**
+   * Reclaims trashed inode {@code ino} now if nobody holds it and every session saw it unlinked
+   * (not on the maintenance thread: it may wait for this client's holds to be committed there).
+   */
   boolean reclaim(long ino) {
+    meta.cache.invalidate(k.trash(ino));
+    Versioned t = meta.cache.get(k.trash(ino));
+    return t.exists() && reclaim(ino, positionFloor(t.version(), true));
+  }
+
+  /**
+   * The lowest hold position of the registered sessions: this one's as of its feed (waiting a
+   * little for the feed to deliver {@code wanted}, e.g. its own unlink, and if {@code andHolds}
+   * for the holds that asks for), the others' as their records say. Read before any hold count: a session's position passes R only after its holds
+   * for inodes trashed at R are committed, so those holds are then visible.
+   */
+  private long positionFloor(long wanted, boolean andHolds) {
+    long floor = Long.MAX_VALUE;
+    for (Versioned v : scanAll(k.allSessions())) {
+      if (k.kindOfSessionKey(v.key()) == Keys.SESSION_INFO && k.sidOfSessionKey(v.key()) != sid) {
+        floor = Math.min(floor, positionOf(v.value()));
+      }
+    }
+    long wait = Math.min(meta.config.barrierTimeout().toNanos(),
+        meta.config.sessionTtl().toNanos() / 4);
+    return Math.min(floor, holds.positionAfter(Math.min(wanted, floor), andHolds, wait));
+  }
+
+  /** Deletes every key of trashed inode {@code ino} if its hold count is 0 and its trash entry's version is at most {@code floor}. */
+  private boolean reclaim(long ino, long floor) {
     // Decide on the store's copies, and leave them in the cache for the txn at the end: the cache
     // may know these keys only as of the feed (a hold dropped by another client a moment ago),
     // and a stale hold would postpone the reclaim.
@@ -179,25 +253,43 @@ final class Sessions {
     meta.cache.invalidate(k.trash(ino));
     List<Versioned> now = meta.cache.getAll(List.of(k.holds(ino), k.trash(ino)));
     Versioned holds = now.get(0);
-    if (Meta.longOf(holds) > 0 || !now.get(1).exists()) {
+    if (Meta.longOf(holds) > 0 || !now.get(1).exists() || now.get(1).version() > floor) {
       return false;
     }
-    // The chunk map first, in bounded txns; the inode stays in the trash until the last one.
+    // The chunk map first, in bounded txns; the inode stays in the trash until the last one. The
+    // first txn that deletes anything also sets the hold count to -1 ("being reclaimed"), so a
+    // hold that comes later (an open by inode number, a session registering again) finds the
+    // inode gone instead of holding one whose chunks are partly deleted.
+    long trashVersion = now.get(1).version();
+    long[] holdsVersion = {holds.version()};
+    boolean[] marked = {Meta.longOf(holds) < 0}; // by a reclaim that did not finish
+    java.util.function.Function<List<byte[]>, Boolean> delete = keys -> {
+      Txn.Builder b = Txn.builder().requireVersion(k.holds(ino), holdsVersion[0]);
+      if (!marked[0]) {
+        b.requireVersion(k.trash(ino), trashVersion).put(k.holds(ino), Keys.longBytes(-1));
+      }
+      keys.forEach(b::delete);
+      CommitResult r = meta.store.commit(b.build());
+      if (r.ok() && !marked[0]) {
+        marked[0] = true;
+        holdsVersion[0] = r.revision();
+        meta.cache.invalidate(k.holds(ino)); // written past the cache: the last txn reads it again
+      }
+      return r.ok();
+    };
     while (true) {
-      ScanPage p = meta.store.scan(k.chunks(ino), meta.batch() - 1, null);
+      ScanPage p = meta.store.scan(k.chunks(ino), meta.batch() - 3, null);
       if (p.entries().isEmpty()) {
         break;
       }
-      Txn.Builder b = Txn.builder().requireVersion(k.holds(ino), holds.version());
-      p.entries().forEach(c -> b.delete(c.key()));
-      if (!meta.store.commit(b.build()).ok()) {
+      if (!delete.apply(p.entries().stream().map(Versioned::key).toList())) {
         return false;
       }
     }
     // Then the inode's other keys (xattrs, lock table...) but its attributes, holds and trash entry.
     while (true) {
       List<byte[]> extra = new ArrayList<>();
-      for (Versioned x : meta.store.scan(k.inodeAll(ino), meta.batch(), null).entries()) {
+      for (Versioned x : meta.store.scan(k.inodeAll(ino), meta.batch() - 3, null).entries()) {
         byte kind = k.kindOfInodeKey(x.key());
         if (kind != Keys.ATTR && kind != Keys.HOLDS) {
           extra.add(x.key());
@@ -206,15 +298,13 @@ final class Sessions {
       if (extra.isEmpty()) {
         break;
       }
-      Txn.Builder b = Txn.builder().requireVersion(k.holds(ino), holds.version());
-      extra.forEach(b::delete);
-      if (!meta.store.commit(b.build()).ok()) {
+      if (!delete.apply(extra)) {
         return false;
       }
     }
     return meta.run("reclaim", tx -> {
       Versioned t = tx.get(k.trash(ino));
-      if (!t.exists()) {
+      if (!t.exists() || t.version() > floor) {
         return false;
       }
       tx.require(t);
@@ -246,20 +336,34 @@ final class Sessions {
     return in.isReg() ? in.size() : 0;
   }
 
-  /** Adds this session's hold on unlinked inode {@code ino} (it has the file open). */
-  void hold(long ino) {
-    meta.run("hold", tx -> {
+  /**
+   * Adds this session's hold on unlinked inode {@code ino} (it has the file open), unless it has
+   * one; returns false if the inode is not in the trash (not unlinked, or reclaimed) or is being
+   * reclaimed.
+   */
+  boolean hold(long ino) {
+    // The store's copies: the cache may still show a hold that another client's expiry of this
+    // session deleted a moment ago.
+    meta.cache.invalidate(k.trash(ino));
+    meta.cache.invalidate(k.sessionHold(sid, ino));
+    meta.cache.invalidate(k.holds(ino));
+    return meta.run("hold", tx -> {
       Versioned t = tx.get(k.trash(ino));
       Versioned mine = tx.get(k.sessionHold(sid, ino));
-      if (!t.exists() || mine.exists()) {
-        return null;
+      Versioned count = tx.get(k.holds(ino));
+      if (!t.exists() || Meta.longOf(count) < 0) {
+        return false; // not unlinked, or reclaimed or being reclaimed
+      }
+      if (mine.exists()) {
+        return true;
       }
       tx.require(t);
+      tx.require(count); // not being reclaimed meanwhile (see reclaim)
       requireAlive(tx);
       tx.requireAbsent(k.sessionHold(sid, ino));
       tx.put(k.sessionHold(sid, ino), new byte[0]);
       tx.add(k.holds(ino), 1);
-      return null;
+      return true;
     });
   }
 

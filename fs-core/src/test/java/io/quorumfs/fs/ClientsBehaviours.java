@@ -2,6 +2,7 @@ package io.quorumfs.fs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -308,6 +309,7 @@ public abstract class ClientsBehaviours extends LockBehaviours {
     fs.unlink(ROOT, "f");
     long fb = b.open(a.ino(), FileSystem.O_RDONLY);
     assertErrno(Errno.EAGAIN, () -> b.setlk(fb, 2, new FileLock(FileSystem.F_WRLCK, 0, 0, 0), false));
+    ((KvFileSystem) b).maintain(); // B sees A's session record
     // A stops heartbeating (it never runs maintenance here); time passes beyond its TTL.
     clock.advance(config.sessionTtl().plusSeconds(1));
     ((KvFileSystem) b).maintain();
@@ -322,20 +324,153 @@ public abstract class ClientsBehaviours extends LockBehaviours {
 
   @Test
   void twoClients_fileUnlinkedOnAWhileOpenOnB_staysReadableOnB() {
-    FileSystem b = client(config.toBuilder().trashGrace(Duration.ofSeconds(5)).build());
+    FileSystem b = client(config.toBuilder().reclaimOnClose(false).build());
     byte[] data = random(CHUNK * 2, 30);
     Attr a = writeFile(fs, ROOT, "f", data);
     long fb = b.open(a.ino(), FileSystem.O_RDONLY);
     fs.unlink(ROOT, "f");
-    Keys k = new Keys(config.keyPrefix());
-    eventually(feedLatency(), "B registers its hold",
-        () -> io.quorumfs.kv.Bytes.toLong(store.get(k.holds(a.ino())).value()) == 1);
+    eventually(feedLatency(), "B registers its hold", () -> holdCount(a.ino()) == 1);
     clock.advance(Duration.ofSeconds(10));
-    ((KvFileSystem) fs).maintain();
+    maintain(b, fs);
     assertArrayEquals(data, read(b, fb, 0, data.length));
+    closeAndAwaitReclaim(b, fb, a.ino());
+  }
+
+  // A file another client unlinks while this one has it open must stay readable through the open
+  // handle, however late this client's feed shows the unlink (issue #17, section 3).
+
+  private static void maintain(FileSystem... clients) {
+    for (FileSystem c : clients) {
+      ((KvFileSystem) c).maintain();
+    }
+  }
+
+  private long holdCount(long ino) {
+    return io.quorumfs.kv.Bytes.toLong(java.util.Objects.requireNonNullElse(
+        store.get(new Keys(config.keyPrefix()).holds(ino)).value(), new byte[8]));
+  }
+
+  /** B closes; once both clients have been through maintenance the inode is reclaimed. */
+  private void closeAndAwaitReclaim(FileSystem b, long fb, long ino) {
     b.release(fb);
-    clock.advance(Duration.ofSeconds(10));
-    ((KvFileSystem) fs).maintain();
-    assertErrno(Errno.ENOENT, () -> fs.getattr(a.ino()));
+    eventually(feedLatency(), "inode " + ino + " reclaimed", () -> {
+      maintain(b, fs);
+      try {
+        fs.getattr(ino);
+        return false;
+      } catch (FsException e) {
+        return e.errno() == Errno.ENOENT;
+      }
+    });
+  }
+
+  @Test
+  void fileUnlinkedOnA_whileOpenOnBWhoseFeedLags_isNotReclaimed_andStaysReadableOnB() {
+    FeedControlStore bStore = new FeedControlStore(store);
+    FileSystem b = client(bStore, config);
+    byte[] data = random(CHUNK * 2, 31);
+    Attr a = writeFile(fs, ROOT, "f", data);
+    long fb = b.open(a.ino(), FileSystem.O_RDONLY);
+    bStore.pause(); // B's feed will show the unlink only after A's maintenance
+    fs.unlink(ROOT, "f");
+    maintain(b);
+    clock.advance(Duration.ofSeconds(20)); // past any grace period, within the session TTL
+    maintain(fs);
+    bStore.resume();
+    assertArrayEquals(data, read(b, fb, 0, data.length));
+    closeAndAwaitReclaim(b, fb, a.ino());
+  }
+
+  @Test
+  void fileUnlinkedOnA_whileOpenOnB_acrossARESYNCOnB_isHeldByB() {
+    FeedControlStore bStore = new FeedControlStore(store);
+    FileSystem b = client(bStore, config);
+    byte[] data = random(CHUNK + 7, 32);
+    Attr a = writeFile(fs, ROOT, "f", data);
+    long fb = b.open(a.ino(), FileSystem.O_RDONLY);
+    bStore.pause();
+    fs.unlink(ROOT, "f");
+    bStore.resync(); // the unlink's event never reaches B
+    maintain(b);
+    clock.advance(Duration.ofSeconds(20));
+    maintain(fs);
+    assertArrayEquals(data, read(b, fb, 0, data.length));
+    eventually(feedLatency(), "B holds the inode after the RESYNC", () -> holdCount(a.ino()) == 1);
+    closeAndAwaitReclaim(b, fb, a.ino());
+  }
+
+  @Test
+  void fileUnlinkedOnA_whileOpenOnB_whoseHoldCommitFailsOnce_isHeldOnRetry() {
+    FeedControlStore bStore = new FeedControlStore(store);
+    FileSystem b = client(bStore, config);
+    byte[] data = random(100, 33);
+    Attr a = writeFile(fs, ROOT, "f", data);
+    long fb = b.open(a.ino(), FileSystem.O_RDONLY);
+    bStore.failNextCommits(1); // B's next commit is its hold
+    fs.unlink(ROOT, "f");
+    eventually(feedLatency(), "B tried to hold", () -> bStore.failedCommits() == 1);
+    maintain(b);
+    clock.advance(Duration.ofSeconds(20));
+    maintain(fs);
+    assertArrayEquals(data, read(b, fb, 0, data.length));
+    eventually(feedLatency(), "B's hold committed on a retry", () -> holdCount(a.ino()) == 1);
+    closeAndAwaitReclaim(b, fb, a.ino());
+  }
+
+  @Test
+  void clientWhoseSessionWasExpired_holdsItsUnlinkedOpenFilesAgain_whenItHeartbeats() {
+    FileSystem b = client();
+    byte[] data = random(100, 34);
+    Attr a = writeFile(fs, ROOT, "f", data);
+    long fb = b.open(a.ino(), FileSystem.O_RDONLY);
+    fs.unlink(ROOT, "f");
+    eventually(feedLatency(), "B holds the inode", () -> holdCount(a.ino()) == 1);
+    ((KvFileSystem) fs).sessions().expireOthers(); // A sees B's session record
+    clock.advance(config.sessionTtl().plusSeconds(1)); // B missed its heartbeats
+    ((KvFileSystem) fs).sessions().heartbeat();
+    ((KvFileSystem) fs).sessions().expireOthers(); // drops B's hold
+    assertEquals(0, holdCount(a.ino()));
+    maintain(b); // B is back
+    maintain(fs);
+    assertArrayEquals(data, read(b, fb, 0, data.length));
+    eventually(feedLatency(), "B holds the inode again", () -> holdCount(a.ino()) == 1);
+    closeAndAwaitReclaim(b, fb, a.ino());
+  }
+
+  @Test
+  void clientWhoseClockIsAnHourBehind_isNotExpired_whileItHeartbeats() {
+    SkewClock behind = new SkewClock();
+    behind.advance(Duration.ofHours(-1)); // every deadline B records is long past on A's clock
+    FileSystem b = client(config.toBuilder().clock(behind).build());
+    byte[] data = random(100, 35);
+    Attr a = writeFile(fs, ROOT, "f", data);
+    long fb = b.open(a.ino(), FileSystem.O_RDONLY);
+    fs.unlink(ROOT, "f");
+    eventually(feedLatency(), "B holds the inode", () -> holdCount(a.ino()) == 1);
+    maintain(fs, b, fs);
+    assertTrue(store.get(new Keys(config.keyPrefix()).session(b.sessionId())).exists(),
+        "B's session is live");
+    assertEquals(1, holdCount(a.ino()));
+    assertArrayEquals(data, read(b, fb, 0, data.length));
+    closeAndAwaitReclaim(b, fb, a.ino());
+  }
+
+  @Test
+  void openByInodeNumber_ofAnUnlinkedFileWhoseReclaimBegan_failsWithENOENT_ratherThanReadingZeros() {
+    FeedControlStore cStore = new FeedControlStore(store);
+    FileSystem c = client(cStore, config);
+    Attr a = writeFile(fs, ROOT, "f", random(CHUNK * 2, 36));
+    fs.unlink(ROOT, "f");
+    fs.barrier(); // A's feed has shown its unlink, so its next heartbeat records a position past it
+    maintain(fs);
+    // C's reclaim stops after its first txn (the chunk map): heartbeat passes, chunk txn passes,
+    // the last txn fails.
+    cStore.failNextCommits(2, 1);
+    assertErrno(Errno.EIO, () -> maintain(c));
+    assertErrno(Errno.ENOENT, () -> fs.open(a.ino(), FileSystem.O_RDONLY));
+    maintain(c); // the reclaim finishes (here, or already in A's failed open: its release)
+    Keys k = new Keys(config.keyPrefix());
+    assertFalse(store.get(k.attr(a.ino())).exists(), "reclaimed"); // the store: caches may lag
+    assertFalse(store.get(k.trash(a.ino())).exists());
   }
 }

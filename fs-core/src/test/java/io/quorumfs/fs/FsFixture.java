@@ -55,7 +55,7 @@ public abstract class FsFixture {
         .keyPrefix("t" + ProcessHandle.current().pid() + "-" + PREFIXES.incrementAndGet() + "/")
         .chunkSize(CHUNK)
         .background(false)
-        .trashGrace(Duration.ZERO)
+        .reclaimOnClose(true)
         .sessionTtl(Duration.ofSeconds(30))
         .clock(clock)
         .random(() -> new Random(42))
@@ -70,7 +70,12 @@ public abstract class FsFixture {
   }
 
   protected FileSystem client(FsConfig cfg) {
-    FileSystem c = FileSystems.open(store, blobs, cfg);
+    return client(store, cfg);
+  }
+
+  /** A client that reaches the store through {@code kv} (a wrapper of {@link #store}). */
+  protected FileSystem client(KvStore kv, FsConfig cfg) {
+    FileSystem c = FileSystems.open(kv, blobs, cfg);
     clients.add(c);
     return c;
   }

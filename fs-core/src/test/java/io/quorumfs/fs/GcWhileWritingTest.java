@@ -29,7 +29,7 @@ class GcWhileWritingTest {
     MemKvStore blobKv = new MemKvStore();
     KvBlobStore blobs = KvBlobStore.builder(blobKv).clock(clock).build();
     FsConfig config = FsConfig.builder().chunkSize(CHUNK).background(false)
-        .trashGrace(Duration.ZERO).build();
+        .reclaimOnClose(true).build();
     byte[] data = new byte[CHUNK + 10];
     new Random(7).nextBytes(data);
     BlobId full = BlobId.of(java.util.Arrays.copyOf(data, CHUNK));

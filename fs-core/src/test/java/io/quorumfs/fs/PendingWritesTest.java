@@ -66,7 +66,7 @@ class PendingWritesTest {
   void open() {
     store = new GatedStore();
     FsConfig config = FsConfig.builder().chunkSize(CHUNK).background(false)
-        .trashGrace(Duration.ZERO).build();
+        .reclaimOnClose(true).build();
     BlobStore blobs = FileSystems.blobsIn(new MemKvStore(), config); // blob puts do not pass the gate
     fs = FileSystems.open(store, blobs, config);
   }

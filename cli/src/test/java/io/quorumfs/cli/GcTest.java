@@ -39,6 +39,43 @@ class GcTest {
         100_000);
   }
 
+  /** The command reports by default and deletes only with --delete; both at once is a usage error. */
+  @Test
+  void gcCommand_reportsByDefault_andDeletesOnlyWithDelete(@TempDir Path dir) throws Exception {
+    String meta = "rocks://" + dir.resolve("meta");
+    String blob = dir.resolve("blobs").toUri().toString();
+    byte[] garbage = random(50_000, 3);
+    BlobId garbageId = BlobId.of(garbage);
+    try (KvStore kv = KvStores.open(meta); BlobStore blobs = BlobStores.open(blob);
+        FileSystem fs = FileSystems.open(kv, blobs, FsConfig.defaults())) {
+      fs.mkdir(FileSystem.ROOT, "d", 0755, 0, 0);
+      blobs.put(garbage);
+    }
+    Instant afterPut = Instant.now();
+    while (!Instant.now().isAfter(afterPut.plusMillis(2))) {
+      Thread.onSpinWait(); // stamps have millisecond resolution: let the clock pass them
+    }
+
+    HelpTest.Result report = HelpTest.run("gc", "--grace-seconds", "0", "--meta", meta, "--blob", blob);
+    assertEquals(ExitCode.OK, report.code(), report.err());
+    assertTrue(report.out().contains("would delete 1 blobs"), report.out());
+    try (BlobStore blobs = BlobStores.open(blob)) {
+      assertTrue(blobs.contains(garbageId), "gc without --delete deleted a blob");
+    }
+
+    HelpTest.Result both = HelpTest.run("gc", "--delete", "--dry-run", "--meta", meta, "--blob", blob);
+    assertEquals(ExitCode.USAGE, both.code(), both.out());
+    assertTrue(both.err().contains("--delete and --dry-run"), both.err());
+
+    HelpTest.Result delete = HelpTest.run("gc", "--delete", "--grace-seconds", "0", "--meta", meta,
+        "--blob", blob);
+    assertEquals(ExitCode.OK, delete.code(), delete.err());
+    assertTrue(delete.out().contains("deleted 1 blobs"), delete.out());
+    try (BlobStore blobs = BlobStores.open(blob)) {
+      assertFalse(blobs.contains(garbageId), "gc --delete kept the unreferenced blob");
+    }
+  }
+
   /**
    * The gc scenario on any metadata and blob URI: a file of {@code keptBytes} and one unreferenced
    * blob; inside the grace nothing goes, a dry run reports the garbage and deletes nothing, a real

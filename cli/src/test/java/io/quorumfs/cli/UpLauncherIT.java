@@ -107,14 +107,15 @@ class UpLauncherIT {
     assertTrue(fsck.out().contains("read back 2 files") && fsck.out().contains("fsck: clean"),
         fsck.out());
 
-    // gc: a dry run, then a real one with no grace, never deletes a referenced blob
+    // gc: a report (the default), then a deleting run with no grace, never deletes a referenced blob
     Files.write(mnt.resolve("gone.bin"), new byte[300_000]);
     Files.delete(mnt.resolve("gone.bin"));
-    Launcher.Result dry = Launcher.run(Duration.ofSeconds(180), "gc", "--dry-run",
+    Launcher.Result dry = Launcher.run(Duration.ofSeconds(180), "gc", "--grace-seconds", "0",
         "--data-dir", dataDir);
     assertEquals(0, dry.code(), dry.out() + dry.err());
-    assertTrue(dry.out().contains("would delete"), dry.out());
-    Launcher.Result gc = Launcher.run(Duration.ofSeconds(180), "gc", "--grace-seconds", "0",
+    assertTrue(dry.out().contains("would delete") && !dry.out().contains("would delete 0 "),
+        dry.out());
+    Launcher.Result gc = Launcher.run(Duration.ofSeconds(180), "gc", "--delete", "--grace-seconds", "0",
         "--data-dir", dataDir);
     assertEquals(0, gc.code(), gc.out() + gc.err());
     assertTrue(gc.out().contains(" referenced") && gc.out().contains("deleted"), gc.out());

@@ -117,8 +117,17 @@ final class Endpoints {
     if (!lib) {
       missing.append(" libfuse.so.2 (package libfuse2)");
     }
-    return missing.length() == 0 ? null
-        : "FUSE is not usable here, missing:" + missing
-            + "; install with: apt-get install -y --no-install-recommends fuse libfuse2";
+    if (missing.length() > 0) {
+      return "FUSE is not usable here, missing:" + missing
+          + "; install with: apt-get install -y --no-install-recommends fuse libfuse2";
+    }
+    Path dev = Path.of("/dev/fuse");
+    if (!Files.isReadable(dev) || !Files.isWritable(dev)) {
+      // fusermount opens the device as the calling user: a mode of 0600 means root only.
+      return "FUSE is not usable by uid " + FuseAccess.uid() + ": /dev/fuse is not readable and "
+          + "writable by it; run as root, or let users mount (as root: chmod 0666 /dev/fuse, its "
+          + "usual mode)";
+    }
+    return null;
   }
 }

@@ -83,7 +83,7 @@ final class MountCommand implements Callable<Integer> {
     try {
       mounted = Mounts.mount(new Parts.MountSpec(metaUri, blobUri, mnt, cache,
           cfg.number(ConfigKeys.MOUNT_CACHE_SIZE), cfg.bool(ConfigKeys.MOUNT_WRITE_BACK),
-          cfg.get(ConfigKeys.MOUNT_TABLE), cfg.bool(ConfigKeys.MOUNT_ALLOW_OTHER)), pm.registry());
+          cfg.get(ConfigKeys.MOUNT_TABLE), FuseAccess.allowOther(cfg)), pm.registry());
     } catch (RuntimeException e) {
       pm.close();
       throw e;

@@ -153,7 +153,7 @@ final class UpCommand implements Callable<Integer> {
       if (!noMount) {
         started.push(Mounts.mount(new Parts.MountSpec(metaUri, blobUri, mnt, cacheDir,
             cfg.number(ConfigKeys.MOUNT_CACHE_SIZE), cfg.bool(ConfigKeys.MOUNT_WRITE_BACK),
-            cfg.get(ConfigKeys.MOUNT_TABLE), cfg.bool(ConfigKeys.MOUNT_ALLOW_OTHER)), pm.registry()));
+            cfg.get(ConfigKeys.MOUNT_TABLE), FuseAccess.allowOther(cfg)), pm.registry()));
       }
 
       long me = ProcessHandle.current().pid();

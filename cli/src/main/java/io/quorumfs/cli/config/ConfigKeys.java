@@ -67,7 +67,8 @@ public final class ConfigKeys {
       new ValueType.Text("path=subdir[,path=subdir...]"), "",
       "Show subdirectories of the file system at chosen paths; unset = the root at /.");
   public static final ConfigKey MOUNT_ALLOW_OTHER = key("mount.allow-other", new ValueType.Bool(), "true",
-      "Mount with allow_other so every local user can use the mount.");
+      "Mount with allow_other so every local user can use the mount (needs root or "
+          + "user_allow_other in /etc/fuse.conf; left at its default, it is off for a user without them).");
 
   public static final ConfigKey TLS_ENABLED = key("tls.enabled", new ValueType.Bool(), "false",
       "Mutual TLS between replicas, from clients, and on the blob server (https://).");

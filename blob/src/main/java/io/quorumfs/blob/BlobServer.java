@@ -106,8 +106,8 @@ public final class BlobServer implements AutoCloseable {
   /** The URI clients open: {@code http://host:port}, or {@code https://host:port} with TLS. */
   public URI uri() {
     InetSocketAddress a = address();
-    return URI.create((tls == null ? "http" : "https") + "://" + a.getAddress().getHostAddress()
-        + ":" + a.getPort());
+    return URI.create((tls == null ? "http" : "https") + "://"
+        + new io.quorumfs.kv.HostPort(a.getAddress().getHostAddress(), a.getPort()));
   }
 
   /** How clients are authenticated, for logs: "off", "bearer token", "mutual TLS", or both. */

@@ -132,18 +132,18 @@ final class MetaCommand extends GroupCommand {
     for (String entry : text.split(",")) {
       String e = entry.trim();
       int eq = e.indexOf('=');
-      int colon = e.lastIndexOf(':');
-      int port = -1;
-      if (eq > 0 && colon > eq + 1) {
+      io.quorumfs.kv.HostPort address = null;
+      String why = "is not id=host:port";
+      if (eq > 0) {
         try {
-          port = Integer.parseInt(e.substring(colon + 1));
-        } catch (NumberFormatException ignored) {
-          port = -1;
+          address = io.quorumfs.kv.HostPort.parse(e.substring(eq + 1));
+        } catch (IllegalArgumentException bad) {
+          why = "is not id=host:port: " + bad.getMessage();
         }
       }
-      if (port < 1 || port > 65535) {
+      if (address == null || address.port() < 1) {
         throw new ConfigException("config error in " + where + ": key 'meta.peers' has bad value '"
-            + text + "' (entry '" + e + "' is not id=host:port); allowed: "
+            + text + "' (entry '" + e + "' " + why + "); allowed: "
             + ConfigKeys.META_PEERS.type().allowed());
       }
       String id = e.substring(0, eq);
@@ -152,7 +152,7 @@ final class MetaCommand extends GroupCommand {
             + text + "' (id '" + id + "' appears twice); allowed: "
             + ConfigKeys.META_PEERS.type().allowed());
       }
-      out.add(new Parts.Peer(id, e.substring(eq + 1, colon), port));
+      out.add(new Parts.Peer(id, address.host(), address.port()));
     }
     return out;
   }

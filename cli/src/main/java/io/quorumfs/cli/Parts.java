@@ -1,5 +1,6 @@
 package io.quorumfs.cli;
 
+import io.quorumfs.kv.HostPort;
 import io.quorumfs.blob.BlobServer;
 import io.quorumfs.blob.BlobServerTls;
 import io.quorumfs.fs.FileSystem;
@@ -48,7 +49,7 @@ final class Parts {
   /** One replica of the group: id and host:port of its Raft endpoint. */
   record Peer(String id, String host, int port) {
     String address() {
-      return host + ":" + port;
+      return new HostPort(host, port).toString(); // [v6]:port for an IPv6 literal
     }
   }
 
@@ -147,9 +148,7 @@ final class Parts {
    */
   static Running startBlobServer(String storeUri, String listen,
       Optional<TlsOptions.Settings> tls) {
-    int colon = listen.lastIndexOf(':');
-    InetSocketAddress addr = new InetSocketAddress(listen.substring(0, colon),
-        Integer.parseInt(listen.substring(colon + 1)));
+    InetSocketAddress addr = HostPort.parse(listen).socketAddress();
     BlobStore blobs = openBlobs(storeUri);
     try {
       BlobServer server = BlobServer.builder(blobs).listen(addr)

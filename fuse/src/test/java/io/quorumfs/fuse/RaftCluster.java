@@ -23,13 +23,18 @@ final class RaftCluster implements AutoCloseable {
   private final Map<String, Process> procs = new LinkedHashMap<>();
 
   RaftCluster(Path root) throws Exception {
+    this(root, "127.0.0.1");
+  }
+
+  /** On {@code host} ({@code ::1}: the IPv6 loopback). */
+  RaftCluster(Path root, String host) throws Exception {
     this.root = root;
     List<ServerSocket> held = new ArrayList<>(); // all bound until all are chosen: distinct ports
     try {
       for (int i = 1; i <= 3; i++) {
         ServerSocket s = new ServerSocket(0);
         held.add(s);
-        peers.put("n" + i, "127.0.0.1:" + s.getLocalPort());
+        peers.put("n" + i, new io.quorumfs.kv.HostPort(host, s.getLocalPort()).toString());
       }
     } finally {
       for (ServerSocket s : held) {

@@ -20,4 +20,21 @@ public interface KvStoreProvider {
    * @throws KvException if the store cannot be opened (unreachable, unwritable, ...)
    */
   KvStore open(URI uri);
+
+  /**
+   * Opens the store named by the URI text. A scheme whose URIs {@link URI} cannot parse (several
+   * hosts in one authority, such as {@code raft://[::1]:1,[::1]:2}) overrides this; others parse.
+   *
+   * @throws IllegalArgumentException as {@link #open(URI)}, and for text that is not a URI
+   */
+  default KvStore open(String uri) {
+    try {
+      // java.net.URI rejects an empty scheme-specific part, so a bare "mem:" is read as "mem:/".
+      String text = uri.matches("[A-Za-z][A-Za-z0-9+.-]*:") ? uri + "/" : uri;
+      return open(new URI(text));
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("malformed store URI '" + uri + "': " + e.getReason()
+          + (e.getIndex() >= 0 ? " at position " + e.getIndex() : ""), e);
+    }
+  }
 }

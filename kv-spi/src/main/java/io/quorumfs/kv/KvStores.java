@@ -1,7 +1,6 @@
 package io.quorumfs.kv;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -12,16 +11,15 @@ public final class KvStores {
 
   private KvStores() {}
 
-  /** Parses {@code uri} and opens it; see {@link #open(URI)}. */
+  /** Opens the store named by {@code uri} (its provider parses it); see {@link #open(URI)}. */
   public static KvStore open(String uri) {
-    try {
-      // java.net.URI rejects an empty scheme-specific part, so a bare "mem:" is read as "mem:/".
-      String text = uri.matches("[A-Za-z][A-Za-z0-9+.-]*:") ? uri + "/" : uri;
-      return open(new URI(text));
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("malformed store URI '" + uri + "': " + e.getReason()
-          + (e.getIndex() >= 0 ? " at position " + e.getIndex() : ""), e);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):.*", java.util.regex.Pattern.DOTALL)
+        .matcher(uri);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("store URI '" + uri + "' has no scheme; known schemes: "
+          + providers().keySet());
     }
+    return provider(m.group(1), uri).open(uri);
   }
 
   /**
@@ -33,18 +31,22 @@ public final class KvStores {
    */
   public static KvStore open(URI uri) {
     String scheme = uri.getScheme();
-    Map<String, KvStoreProvider> providers = providers();
     if (scheme == null) {
       throw new IllegalArgumentException("store URI '" + uri + "' has no scheme; known schemes: "
-          + providers.keySet());
+          + providers().keySet());
     }
+    return provider(scheme, uri.toString()).open(uri);
+  }
+
+  private static KvStoreProvider provider(String scheme, String uri) {
+    Map<String, KvStoreProvider> providers = providers();
     KvStoreProvider p = providers.get(scheme.toLowerCase(Locale.ROOT));
     if (p == null) {
       throw new IllegalArgumentException("unknown store scheme '" + scheme + "' in '" + uri
           + "'; known schemes: " + providers.keySet()
           + " (a backend module missing from the classpath also causes this)");
     }
-    return p.open(uri);
+    return p;
   }
 
   /** Every scheme on the classpath, with its provider, in name order. */

@@ -1,5 +1,7 @@
 package io.quorumfs.meta;
 
+import io.quorumfs.kv.HostPort;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -272,26 +274,24 @@ public final class MetaServerConfig {
   }
 
   static void checkAddress(String addr, String context) {
-    int colon = addr.lastIndexOf(':');
-    if (colon <= 0) {
-      throw new IllegalArgumentException("address '" + addr + "' in '" + context + "' is not host:port");
-    }
+    HostPort hp;
     try {
-      int port = Integer.parseInt(addr.substring(colon + 1));
-      if (port < 1 || port > 65535) {
-        throw new NumberFormatException();
-      }
-    } catch (NumberFormatException e) {
+      hp = HostPort.parse(addr);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("address in '" + context + "': " + e.getMessage(), e);
+    }
+    if (hp.port() < 1) {
       throw new IllegalArgumentException("port of '" + addr + "' in '" + context + "' is not 1..65535");
     }
   }
 
   static int port(String addr) {
-    return Integer.parseInt(addr.substring(addr.lastIndexOf(':') + 1));
+    return HostPort.parse(addr).port();
   }
 
+  /** The host to bind, without brackets for an IPv6 literal. */
   static String host(String addr) {
-    return addr.substring(0, addr.lastIndexOf(':'));
+    return HostPort.parse(addr).host();
   }
 
   @Override

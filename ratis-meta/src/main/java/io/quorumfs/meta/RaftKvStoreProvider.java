@@ -25,4 +25,10 @@ public final class RaftKvStoreProvider implements KvStoreProvider {
   public KvStore open(URI uri) {
     return new RaftKvStore(uri.toString());
   }
+
+  /** Without {@link URI}: it cannot parse several bracketed IPv6 hosts in one authority. */
+  @Override
+  public KvStore open(String uri) {
+    return new RaftKvStore(uri);
+  }
 }

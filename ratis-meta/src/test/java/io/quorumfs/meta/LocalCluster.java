@@ -24,12 +24,18 @@ final class LocalCluster implements AutoCloseable {
   }
 
   LocalCluster(Path root, int n, String storeKind, UnaryOperator<MetaServerConfig.Builder> tweak) throws IOException {
+    this(root, n, storeKind, tweak, "127.0.0.1");
+  }
+
+  /** On {@code host} ({@code ::1} for IPv6 loopback). */
+  LocalCluster(Path root, int n, String storeKind, UnaryOperator<MetaServerConfig.Builder> tweak, String host)
+      throws IOException {
     this.root = root;
     this.storeKind = storeKind;
     this.tweak = tweak;
     List<Integer> ports = io.quorumfs.kv.FreePorts.distinct(n);
     for (int i = 1; i <= n; i++) {
-      peers.put("n" + i, "127.0.0.1:" + ports.get(i - 1));
+      peers.put("n" + i, new io.quorumfs.kv.HostPort(host, ports.get(i - 1)).toString());
     }
     try {
       for (String id : peers.keySet()) {

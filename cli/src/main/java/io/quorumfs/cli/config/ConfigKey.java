@@ -94,24 +94,12 @@ public record ConfigKey(String name, ValueType type, String defaultValue, String
     record HostPort() implements ValueType {
       @Override
       public String allowed() {
-        return "host:port, e.g. 127.0.0.1:9100 (port 0 picks a free port)";
+        return "host:port, e.g. 127.0.0.1:9100 or [::1]:9100 (port 0 picks a free port)";
       }
 
       @Override
       public String check(String value) {
-        int colon = value.lastIndexOf(':');
-        if (colon <= 0 || colon == value.length() - 1) {
-          throw new IllegalArgumentException("not host:port");
-        }
-        try {
-          int port = Integer.parseInt(value.substring(colon + 1));
-          if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("port out of range");
-          }
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("port is not a number");
-        }
-        return value;
+        return io.quorumfs.kv.HostPort.parse(value).toString();
       }
     }
 
@@ -150,6 +138,16 @@ public record ConfigKey(String name, ValueType type, String defaultValue, String
         }
         if (colon == value.length() - 1) {
           return value; // a bare scheme such as mem:
+        }
+        if (scheme.equals("raft")) {
+          // several hosts in one authority, IPv6 ones in brackets: java.net.URI cannot parse that
+          String hosts = value.substring(colon + 1).replaceFirst("^//", "").replaceFirst("[/?].*$", "");
+          for (String h : hosts.split(",")) {
+            if (!h.isBlank()) {
+              io.quorumfs.kv.HostPort.parse(h);
+            }
+          }
+          return value;
         }
         try {
           new java.net.URI(value);

@@ -63,7 +63,7 @@ public final class MetricsEndpoint implements AutoCloseable {
   /** {@code http://host:port/metrics}. */
   public String url() {
     InetSocketAddress a = address();
-    return "http://" + a.getHostString() + ":" + a.getPort() + "/metrics";
+    return "http://" + new io.quorumfs.kv.HostPort(a.getHostString(), a.getPort()) + "/metrics";
   }
 
   @Override

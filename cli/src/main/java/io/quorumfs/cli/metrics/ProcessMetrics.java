@@ -1,5 +1,6 @@
 package io.quorumfs.cli.metrics;
 
+import io.quorumfs.kv.HostPort;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.SharedMetricRegistries;
@@ -7,7 +8,6 @@ import com.codahale.metrics.jmx.JmxReporter;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -59,9 +59,7 @@ public final class ProcessMetrics implements AutoCloseable {
     MetricsEndpoint endpoint = null;
     if (listen.isPresent()) {
       String hp = listen.get();
-      int colon = hp.lastIndexOf(':');
-      endpoint = MetricsEndpoint.start(
-          new InetSocketAddress(hp.substring(0, colon), Integer.parseInt(hp.substring(colon + 1))),
+      endpoint = MetricsEndpoint.start(HostPort.parse(hp).socketAddress(),
           ProcessMetrics::allRegistries);
       LOG.info("metrics: Prometheus text at {}", endpoint.url());
     }

@@ -135,13 +135,27 @@ class ConfigTest {
   }
 
   @Test
+  void ipv6Addresses_inBrackets() throws IOException {
+    Path f = yaml("metrics:\n  listen: \"[::1]:9100\"\nmeta:\n  uri: raft://[::1]:9871,[::1]:9872,[::1]:9873?group=v\n");
+    Config c = Config.builder().file(f).build();
+    assertEquals("[::1]:9100", c.get(ConfigKeys.METRICS_LISTEN));
+    assertEquals("raft://[::1]:9871,[::1]:9872,[::1]:9873?group=v", c.get(ConfigKeys.META_URI));
+    Path g = yaml("metrics:\n  listen: \"::1:9100\"\n");
+    assertTrue(error(() -> Config.builder().file(g)).contains(
+        "an IPv6 address is written in brackets, e.g. [::1]:9100"), error(() -> Config.builder().file(g)));
+    Path h = yaml("meta:\n  uri: raft://::1:9871,::1:9872\n");
+    assertTrue(error(() -> Config.builder().file(h)).contains("e.g. [::1]:9871"),
+        error(() -> Config.builder().file(h)));
+  }
+
+  @Test
   void badHostPort() throws IOException {
     Path f = yaml("metrics:\n  listen: 9100\n");
     assertEquals("config error in config file " + f + ": key 'metrics.listen' has bad value '9100' "
-        + "(not host:port); allowed: host:port, e.g. 127.0.0.1:9100 (port 0 picks a free port)",
+        + "('9100' is not host:port); allowed: host:port, e.g. 127.0.0.1:9100 or [::1]:9100 (port 0 picks a free port)",
         error(() -> Config.builder().file(f)));
     Path g = yaml("metrics:\n  listen: localhost:99999\n");
-    assertTrue(error(() -> Config.builder().file(g)).contains("(port out of range)"));
+    assertTrue(error(() -> Config.builder().file(g)).contains("(port of 'localhost:99999' is not 0..65535)"));
   }
 
   @Test

@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -93,7 +95,7 @@ final class StatsCommand implements Callable<Integer> {
     return ExitCode.OK;
   }
 
-  /** One scrape: sample name (with labels) → value, and metric family → type. */
+  /** One scrape: sample (name with its labels, in name order) → value, and family → type. */
   record Sample(Map<String, Double> values, Map<String, String> types) {}
 
   static Sample fetch(HttpClient http, String url) {
@@ -112,6 +114,7 @@ final class StatsCommand implements Callable<Integer> {
     }
   }
 
+  /** Reads the Prometheus text format: TYPE lines and samples (labels put in name order). */
   static Sample parse(String text) {
     Map<String, Double> values = new LinkedHashMap<>();
     Map<String, String> types = new LinkedHashMap<>();
@@ -122,10 +125,12 @@ final class StatsCommand implements Callable<Integer> {
           types.put(f[2], f[3]);
         }
       } else if (!line.isBlank() && !line.startsWith("#")) {
-        int sp = line.lastIndexOf(' ');
         try {
-          values.put(line.substring(0, sp), Double.parseDouble(line.substring(sp + 1)
-              .replace("+Inf", "Infinity").replace("-Inf", "-Infinity")));
+          int close = line.lastIndexOf('}');
+          int sp = line.indexOf(' ', close < 0 ? 0 : close);
+          String value = line.substring(sp + 1).trim().split(" ")[0];
+          values.put(canonical(line.substring(0, sp)), Double.parseDouble(
+              value.replace("+Inf", "Infinity").replace("-Inf", "-Infinity")));
         } catch (RuntimeException e) {
           // a line this reader does not understand is skipped; the endpoint test checks format
         }
@@ -134,41 +139,104 @@ final class StatsCommand implements Callable<Integer> {
     return new Sample(values, types);
   }
 
-  static String render(Sample prev, Sample cur, double secs, Pattern filter) {
-    Table t = new Table("METRIC", "VALUE", "PER-SECOND", "P99");
-    for (Map.Entry<String, String> fam : cur.types().entrySet()) {
-      String name = fam.getKey();
-      if (filter != null && !filter.matcher(name).find()) {
-        continue;
-      }
-      String type = fam.getValue();
-      if (type.equals("counter")) {
-        double v = cur.values().getOrDefault(name, 0.0);
-        double rate = (v - prev.values().getOrDefault(name, v)) / secs;
-        t.row(name, fmt(v), fmt(rate), "");
-      } else if (type.equals("summary")) {
-        double c = cur.values().getOrDefault(name + "_count", 0.0);
-        double rate = (c - prev.values().getOrDefault(name + "_count", c)) / secs;
-        Double p99 = cur.values().get(name + "{quantile=\"0.99\"}");
-        String p = p99 == null ? "" : name.endsWith("_seconds")
-            ? String.format(Locale.ROOT, "%.3f ms", p99 * 1000) : fmt(p99);
-        t.row(name, fmt(c), fmt(rate), p);
-      } else {
-        t.row(name, fmt(cur.values().getOrDefault(name, Double.NaN)), "", "");
+  /** {@code name{b="2",a="1"}} → {@code name{a="1",b="2"}}. */
+  static String canonical(String sample) {
+    int open = sample.indexOf('{');
+    if (open < 0) {
+      return sample;
+    }
+    return sample.substring(0, open) + labels(labelMap(sample));
+  }
+
+  private static TreeMap<String, String> labelMap(String sample) {
+    TreeMap<String, String> out = new TreeMap<>();
+    int open = sample.indexOf('{');
+    if (open < 0) {
+      return out;
+    }
+    Matcher m = LABEL.matcher(sample.substring(open + 1, sample.lastIndexOf('}')));
+    while (m.find()) {
+      out.put(m.group(1), m.group(2));
+    }
+    return out;
+  }
+
+  private static String labels(Map<String, String> labels) {
+    if (labels.isEmpty()) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder("{");
+    labels.forEach((k, v) -> b.append(b.length() > 1 ? "," : "").append(k).append("=\"").append(v).append('"'));
+    return b.append('}').toString();
+  }
+
+  private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+  /** The family a sample name belongs to, and its type ("untyped" if the scrape named none). */
+  private static String[] family(String name, Map<String, String> types) {
+    if (types.containsKey(name)) {
+      return new String[] {name, types.get(name)};
+    }
+    for (String suffix : new String[] {"_total", "_count", "_sum", "_created", "_bucket"}) {
+      if (name.endsWith(suffix)) {
+        String f = name.substring(0, name.length() - suffix.length());
+        if (types.containsKey(f)) {
+          return new String[] {f, types.get(f)};
+        }
       }
     }
-    for (String name : cur.types().keySet()) {
-      if (!name.endsWith("_hits_total") || (filter != null && !filter.matcher(name).find())) {
+    return new String[] {name, "untyped"};
+  }
+
+  static String render(Sample prev, Sample cur, double secs, Pattern filter) {
+    Table t = new Table("METRIC", "VALUE", "PER-SECOND", "P99");
+    for (Map.Entry<String, Double> e : cur.values().entrySet()) {
+      String key = e.getKey();
+      int open = key.indexOf('{');
+      String name = open < 0 ? key : key.substring(0, open);
+      String[] fam = family(name, cur.types());
+      if ((filter != null && !filter.matcher(key).find()) || name.endsWith("_created")) {
         continue;
       }
-      String base = name.substring(0, name.length() - "_hits_total".length());
-      Double hits = cur.values().get(name);
-      Double misses = cur.values().get(base + "_misses_total");
-      if (hits != null && misses != null && hits + misses > 0) {
-        double dh = hits - prev.values().getOrDefault(name, hits);
-        double dm = misses - prev.values().getOrDefault(base + "_misses_total", misses);
-        t.row(base + "_hit_ratio", String.format(Locale.ROOT, "%.3f", hits / (hits + misses)),
-            dh + dm > 0 ? String.format(Locale.ROOT, "%.3f", dh / (dh + dm)) : "", "");
+      double v = e.getValue();
+      double rate = (v - prev.values().getOrDefault(key, v)) / secs;
+      switch (fam[1]) {
+        case "counter" -> t.row(key, fmt(v), fmt(rate), "");
+        case "summary" -> {
+          if (name.endsWith("_count")) {
+            TreeMap<String, String> l = labelMap(key);
+            String shown = fam[0] + labels(l);
+            l.put("quantile", "0.99");
+            Double p99 = cur.values().get(fam[0] + labels(l));
+            String p = p99 == null || p99.isNaN() ? "" : fam[0].endsWith("_seconds")
+                ? String.format(Locale.ROOT, "%.3f ms", p99 * 1000) : fmt(p99);
+            t.row(shown, fmt(v), fmt(rate), p);
+          }
+        }
+        default -> t.row(key, fmt(v), "", "");
+      }
+      if (fam[1].equals("counter")) {
+        // hits and misses, as two counters (x_hits_total, x_misses_total) or one labelled family
+        TreeMap<String, String> l = labelMap(key);
+        String missKey = null;
+        String ratio = null;
+        if (name.endsWith("_hits_total")) {
+          String base = name.substring(0, name.length() - "_hits_total".length());
+          missKey = base + "_misses_total" + labels(l);
+          ratio = base + "_hit_ratio" + labels(l);
+        } else if ("hits".equals(l.get("event"))) {
+          l.put("event", "misses");
+          missKey = name + labels(l);
+          l.remove("event");
+          ratio = fam[0].replaceFirst("_total$", "") + "_hit_ratio" + labels(l);
+        }
+        Double misses = missKey == null ? null : cur.values().get(missKey);
+        if (misses != null && v + misses > 0) {
+          double dh = v - prev.values().getOrDefault(key, v);
+          double dm = misses - prev.values().getOrDefault(missKey, misses);
+          t.row(ratio, String.format(Locale.ROOT, "%.3f", v / (v + misses)),
+              dh + dm > 0 ? String.format(Locale.ROOT, "%.3f", dh / (dh + dm)) : "", "");
+        }
       }
     }
     return "--- " + Instant.now() + "\n" + t;

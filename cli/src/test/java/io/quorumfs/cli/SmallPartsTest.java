@@ -52,6 +52,22 @@ class SmallPartsTest {
   }
 
   @Test
+  void stats_readsLabelledFamilies_andShowsHitRatios() {
+    String before = "# TYPE q_fs_cache counter\nq_fs_cache_total{event=\"hits\"} 10\n"
+        + "q_fs_cache_total{event=\"misses\"} 10\n# TYPE q_fs_store_seconds summary\n"
+        + "q_fs_store_seconds{op=\"commit\",quantile=\"0.99\"} 0.003\n"
+        + "q_fs_store_seconds_count{op=\"commit\"} 10\n";
+    String after = "# TYPE q_fs_cache counter\nq_fs_cache_total{event=\"misses\"} 12\n"
+        + "q_fs_cache_total{event=\"hits\"} 28\n# TYPE q_fs_store_seconds summary\n"
+        + "q_fs_store_seconds{quantile=\"0.99\",op=\"commit\"} 0.005\n"
+        + "q_fs_store_seconds_count{op=\"commit\"} 30\n";
+    String text = StatsCommand.render(StatsCommand.parse(before), StatsCommand.parse(after), 2.0, null);
+    assertTrue(Pattern.compile("q_fs_cache_total\\{event=\"hits\"\\}\\s+28\\s+9\\n").matcher(text).find(), text);
+    assertTrue(Pattern.compile("q_fs_store_seconds\\{op=\"commit\"\\}\\s+30\\s+10\\s+5\\.000 ms").matcher(text).find(), text);
+    assertTrue(Pattern.compile("q_fs_cache_hit_ratio\\s+0\\.700\\s+0\\.900").matcher(text).find(), text);
+  }
+
+  @Test
   void progress_withoutTerminal_printsDecilesOnce() {
     StringWriter w = new StringWriter();
     long[] now = {0};

@@ -138,7 +138,7 @@ class UpLauncherIT {
     Launcher.Result stats = Launcher.run(Duration.ofSeconds(180), "stats", "--data-dir", dataDir,
         "--count", "1", "--interval", "0.5", "--match", "jvm_threads");
     assertEquals(0, stats.code(), stats.err());
-    assertTrue(stats.out().contains("quorumfs_jvm_threads"), stats.out());
+    assertTrue(stats.out().contains("jvm_threads_current"), stats.out());
 
     // Ctrl-C: unmount, stop, no process left
     Launcher.sigint(up.process().pid());

@@ -1,108 +1,138 @@
 package io.quorumfs.cli.metrics;
 
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.Histogram;
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.Metric;
+import com.codahale.metrics.MetricFilter;
 import com.codahale.metrics.MetricRegistry;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import com.codahale.metrics.Timer;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.quorumfs.kv.HostPort;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.OutputStreamWriter;
-import java.io.StringWriter;
-import java.io.Writer;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
- * The Prometheus text endpoint: {@code GET /metrics} on a JDK {@link HttpServer}. One daemon
- * thread serves requests; {@link #close} stops it.
+ * The Prometheus endpoint of a quorumfs process, built on the Prometheus Java client: {@code GET
+ * /metrics} (text or OpenMetrics, as the scraper asks), {@code GET /-/healthy}. The process's
+ * Dropwizard metrics are exported through the client's Dropwizard bridge with a {@code quorumfs_}
+ * prefix (timers as summaries in seconds, named {@code …_seconds}), and the client's standard JVM
+ * metrics ({@code jvm_*}, {@code process_*}) come with them. Families carry no labels of ours yet:
+ * the bridge's label mapper (1.4.x) cannot fold several Dropwizard metrics into one family.
  */
 public final class MetricsEndpoint implements AutoCloseable {
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final HTTPServer server;
+  private final String host;
 
-  private MetricsEndpoint(HttpServer server, ExecutorService executor) {
+  private MetricsEndpoint(HTTPServer server, String host) {
     this.server = server;
-    this.executor = executor;
+    this.host = host;
   }
 
   /**
-   * Starts serving {@code registries} on {@code address} (port 0 = any free port).
+   * Starts serving {@code registries} (read at every scrape) on {@code address} (port 0 = any free
+   * port).
    *
    * @throws IOException if the address cannot be bound (the message names it)
    */
   public static MetricsEndpoint start(InetSocketAddress address,
       Supplier<List<MetricRegistry>> registries) throws IOException {
-    HttpServer server;
+    PrometheusRegistry registry = registry(registries);
     try {
-      server = HttpServer.create(address, 16);
+      HTTPServer server = HTTPServer.builder().inetAddress(address.getAddress())
+          .port(address.getPort()).registry(registry).buildAndStart();
+      return new MetricsEndpoint(server, address.getAddress().getHostAddress());
     } catch (IOException e) {
-      throw new IOException("cannot listen for metrics on " + address.getHostString() + ":"
-          + address.getPort() + ": " + e.getMessage(), e);
+      throw new IOException("cannot listen for metrics on "
+          + new HostPort(address.getHostString(), address.getPort()) + ": " + e.getMessage(), e);
     }
-    ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "quorumfs-metrics-http");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(executor);
-    server.createContext("/metrics", ex -> serveMetrics(ex, registries));
-    server.createContext("/", MetricsEndpoint::serveIndex);
-    server.start();
-    return new MetricsEndpoint(server, executor);
   }
 
-  /** The bound address (with the real port when 0 was asked for). */
-  public InetSocketAddress address() {
-    return server.getAddress();
+  /** The Prometheus registry a scrape reads: {@code registries} bridged, plus the JVM's metrics. */
+  static PrometheusRegistry registry(Supplier<List<MetricRegistry>> registries) {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    DropwizardExports.builder().dropwizardRegistry(new ScrapeView(registries)).register(registry);
+    JvmMetrics.builder().register(registry);
+    return registry;
+  }
+
+  /** The bound port (the real one when 0 was asked for). */
+  public int port() {
+    return server.getPort();
   }
 
   /** {@code http://host:port/metrics}. */
   public String url() {
-    InetSocketAddress a = address();
-    return "http://" + new io.quorumfs.kv.HostPort(a.getHostString(), a.getPort()) + "/metrics";
+    return "http://" + new HostPort(host, port()) + "/metrics";
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 
-  private static void serveMetrics(HttpExchange ex, Supplier<List<MetricRegistry>> registries)
-      throws IOException {
-    try (ex) {
-      if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
-        ex.sendResponseHeaders(405, -1);
-        return;
-      }
-      StringWriter text = new StringWriter();
-      PrometheusText.write(registries.get(), text);
-      byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().set("Content-Type", PrometheusText.CONTENT_TYPE);
-      boolean head = "HEAD".equals(ex.getRequestMethod());
-      ex.sendResponseHeaders(200, head ? -1 : body.length);
-      if (!head) {
-        try (OutputStream out = ex.getResponseBody()) {
-          out.write(body);
+  /**
+   * The registries as one Dropwizard registry, read at each scrape, every name prefixed with
+   * {@code quorumfs.} and a timer's suffixed with {@code .seconds} (its unit once exported); a name
+   * two registries share is taken from the first.
+   */
+  private static final class ScrapeView extends MetricRegistry {
+    private final Supplier<List<MetricRegistry>> registries;
+
+    ScrapeView(Supplier<List<MetricRegistry>> registries) {
+      this.registries = registries;
+    }
+
+    private <T extends Metric> SortedMap<String, T> collect(Class<T> type, MetricFilter filter) {
+      SortedMap<String, T> out = new TreeMap<>();
+      for (MetricRegistry r : registries.get()) {
+        for (Map.Entry<String, Metric> e : r.getMetrics().entrySet()) {
+          String name = e.getKey().startsWith("quorumfs.") ? e.getKey() : "quorumfs." + e.getKey();
+          if (e.getValue() instanceof Timer && !name.endsWith(".seconds")) {
+            name += ".seconds";
+          }
+          if (type.isInstance(e.getValue()) && filter.matches(name, e.getValue())) {
+            out.putIfAbsent(name, type.cast(e.getValue()));
+          }
         }
       }
+      return out;
     }
-  }
 
-  private static void serveIndex(HttpExchange ex) throws IOException {
-    try (ex) {
-      boolean root = "/".equals(ex.getRequestURI().getPath());
-      byte[] body = (root ? "quorumfs: metrics at /metrics\n" : "not found\n")
-          .getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-      ex.sendResponseHeaders(root ? 200 : 404, body.length);
-      try (Writer w = new OutputStreamWriter(ex.getResponseBody(), StandardCharsets.UTF_8)) {
-        w.write(new String(body, StandardCharsets.UTF_8));
-      }
+    @Override
+    @SuppressWarnings("rawtypes")
+    public SortedMap<String, Gauge> getGauges(MetricFilter filter) {
+      return collect(Gauge.class, filter);
+    }
+
+    @Override
+    public SortedMap<String, Counter> getCounters(MetricFilter filter) {
+      return collect(Counter.class, filter);
+    }
+
+    @Override
+    public SortedMap<String, Histogram> getHistograms(MetricFilter filter) {
+      return collect(Histogram.class, filter);
+    }
+
+    @Override
+    public SortedMap<String, Meter> getMeters(MetricFilter filter) {
+      return collect(Meter.class, filter);
+    }
+
+    @Override
+    public SortedMap<String, Timer> getTimers(MetricFilter filter) {
+      return collect(Timer.class, filter);
     }
   }
 }

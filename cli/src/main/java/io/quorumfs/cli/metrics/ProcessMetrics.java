@@ -1,13 +1,10 @@
 package io.quorumfs.cli.metrics;
 
 import io.quorumfs.kv.HostPort;
-import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.SharedMetricRegistries;
 import com.codahale.metrics.jmx.JmxReporter;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -45,7 +42,6 @@ public final class ProcessMetrics implements AutoCloseable {
    */
   public static ProcessMetrics start(Optional<String> listen, boolean withJmx) throws IOException {
     MetricRegistry registry = SharedMetricRegistries.getOrCreate(REGISTRY);
-    registerJvm(registry);
     JmxReporter jmx = null;
     if (withJmx) {
       try {
@@ -86,21 +82,6 @@ public final class ProcessMetrics implements AutoCloseable {
   /** The endpoint URL, if one was started. */
   public Optional<String> url() {
     return Optional.ofNullable(endpoint).map(MetricsEndpoint::url);
-  }
-
-  private static void registerJvm(MetricRegistry r) {
-    MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
-    gauge(r, "jvm.heap.used", () -> mem.getHeapMemoryUsage().getUsed());
-    gauge(r, "jvm.heap.max", () -> mem.getHeapMemoryUsage().getMax());
-    gauge(r, "jvm.nonheap.used", () -> mem.getNonHeapMemoryUsage().getUsed());
-    gauge(r, "jvm.threads", () -> ManagementFactory.getThreadMXBean().getThreadCount());
-    gauge(r, "jvm.uptime.seconds", () -> ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0);
-  }
-
-  private static void gauge(MetricRegistry r, String name, Gauge<?> g) {
-    if (!r.getMetrics().containsKey(name)) {
-      r.register(name, g);
-    }
   }
 
   @Override

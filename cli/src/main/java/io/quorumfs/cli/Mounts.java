@@ -51,7 +51,7 @@ final class Mounts {
           .name(name(spec.metaUri())).allowOther(spec.allowOther()).build();
       MountHandle handle;
       try {
-        handle = FuseMount.mount(table(spec.mountTable(), fs), spec.mountPoint(), options);
+        handle = FuseMount.mount(table(spec.mountTable(), fs), spec.mountPoint(), options, metrics);
       } catch (FuseMountException e) {
         throw new CommandFailedException("cannot mount " + spec.mountPoint() + ": " + e.getMessage(), e);
       }

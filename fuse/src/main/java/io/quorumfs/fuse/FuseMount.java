@@ -39,13 +39,22 @@ public final class FuseMount {
    * @throws IllegalArgumentException a table entry's subdirectory is not a directory
    */
   public static MountHandle mount(MountTable table, Path mountPoint, MountOptions options) {
+    return mount(table, mountPoint, options, null);
+  }
+
+  /**
+   * As {@link #mount(MountTable, Path, MountOptions)}, recording each FUSE operation's latency and
+   * failures in {@code metrics} (timers {@code fuse.op.<op>}, counters {@code fuse.op.<op>.errors}).
+   */
+  public static MountHandle mount(MountTable table, Path mountPoint, MountOptions options,
+      com.codahale.metrics.MetricRegistry metrics) {
     if (!Charset.defaultCharset().equals(StandardCharsets.UTF_8)) {
       log.warn("The JVM's default charset is {}, not UTF-8: jnr-fuse decodes path names with it, so non-ASCII"
           + " names will be mangled. Run with -Dfile.encoding=UTF-8 (or a UTF-8 locale).", Charset.defaultCharset());
     }
     FuseEnvironment.check();
     Namespace ns = new Namespace(table, System.currentTimeMillis() * 1_000_000L);
-    Guard guard = new Guard(options.opTimeout());
+    Guard guard = new Guard(options.opTimeout(), System::nanoTime, metrics);
     QuorumFuse fuse;
     try {
       fuse = new QuorumFuse(ns, guard, options.coherent());

@@ -60,6 +60,25 @@ class ErrorsTest {
   }
 
   @Test
+  void guard_recordsEachOperationsLatencyAndFailures() {
+    com.codahale.metrics.MetricRegistry metrics = new com.codahale.metrics.MetricRegistry();
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1);
+    try (Guard g = new Guard(Duration.ofSeconds(5), () -> now.addAndGet(2_000_000), metrics)) {
+      assertEquals(0, g.call("getattr", "/a", () -> 0));
+      assertEquals(0, g.call("getattr", "/b", () -> 0));
+      assertEquals(-2, g.call("open", "/c", () -> {
+        throw new FsException(Errno.ENOENT, "gone");
+      }));
+    }
+    assertEquals(2, metrics.timer("fuse.op.getattr").getCount());
+    // at least the one clock step between a call's start and end (the watchdog reads the clock too)
+    org.junit.jupiter.api.Assertions.assertTrue(metrics.timer("fuse.op.getattr").getSnapshot().getMin() >= 2_000_000);
+    assertEquals(1, metrics.timer("fuse.op.open").getCount());
+    assertEquals(1, metrics.counter("fuse.op.open.errors").getCount());
+    assertEquals(0, metrics.counter("fuse.op.getattr.errors").getCount());
+  }
+
+  @Test
   void guard_interruptsACallPastTheTimeout_andClearsTheFlagAfterwards() {
     try (Guard g = new Guard(Duration.ofMillis(100))) {
       assertEquals(-110, g.call("op", "/slow", () -> {

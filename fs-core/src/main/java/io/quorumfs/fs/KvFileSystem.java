@@ -243,7 +243,7 @@ final class KvFileSystem implements FileSystem {
 
   @Override
   public void unlink(long parent, String name) {
-    ns.unlink(parent, name);
+    holds.settleUnlinkHold(ns.unlink(parent, name));
   }
 
   @Override
@@ -253,7 +253,7 @@ final class KvFileSystem implements FileSystem {
 
   @Override
   public void rename(long oldParent, String oldName, long newParent, String newName, int flags) {
-    renamer.rename(oldParent, oldName, newParent, newName, flags);
+    holds.settleUnlinkHold(renamer.rename(oldParent, oldName, newParent, newName, flags));
   }
 
   @Override

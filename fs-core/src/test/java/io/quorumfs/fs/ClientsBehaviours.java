@@ -438,6 +438,28 @@ public abstract class ClientsBehaviours extends LockBehaviours {
   }
 
   @Test
+  void lastCloseBetweenTheBodyAndTheCommitOfItsOwnUnlink_leavesNoHold_andTheInodeIsReclaimed()
+      throws Exception {
+    FeedControlStore bStore = new FeedControlStore(store);
+    FileSystem b = client(bStore, config);
+    Attr a = writeFile(b, ROOT, "f", random(100, 37));
+    long fb = b.open(a.ino(), FileSystem.O_RDONLY);
+    bStore.holdNextCommit(); // B's unlink: its body saw the file open and added B's hold
+    Future<?> unlink = CompletableFuture.runAsync(() -> b.unlink(ROOT, "f"));
+    bStore.awaitHeldCommit();
+    b.release(fb); // the last close finds no hold to drop yet
+    bStore.releaseHeldCommit();
+    unlink.get(60, TimeUnit.SECONDS);
+    Keys k = new Keys(config.keyPrefix());
+    assertFalse(store.get(k.sessionHold(b.sessionId(), a.ino())).exists(), "B's hold is dropped");
+    assertEquals(0, holdCount(a.ino()));
+    eventually(feedLatency(), "inode reclaimed", () -> {
+      maintain(b, fs);
+      return !store.get(k.attr(a.ino())).exists();
+    });
+  }
+
+  @Test
   void clientWhoseClockIsAnHourBehind_isNotExpired_whileItHeartbeats() {
     SkewClock behind = new SkewClock();
     behind.advance(Duration.ofHours(-1)); // every deadline B records is long past on A's clock

@@ -36,6 +36,7 @@ final class Sessions {
   private final long sid;
   private final long started;
   private final Holds holds;
+  private volatile Locks locks;
   private volatile long infoVersion;
   /** Other sessions' record versions, each with when this client first saw it (its clock). */
   private Map<Long, long[]> seen = new HashMap<>();
@@ -59,6 +60,11 @@ final class Sessions {
 
   long id() {
     return sid;
+  }
+
+  /** The locks whose loss the heartbeat reports ({@link Locks#sessionLost}). */
+  void setLocks(Locks l) {
+    this.locks = l;
   }
 
   /** Offset of the host name in a session record that carries a hold position. */
@@ -107,8 +113,13 @@ final class Sessions {
     } else {
       log.error("session {} was expired by another client (missed heartbeats); its locks and "
           + "holds are gone; continuing with the same id, holding its unlinked open files again "
-          + "(its locks are not restored)", sid);
+          + "(its locks are lost: lock requests and I/O through the handles that took them fail "
+          + "with EIO until closed)", sid);
       holds.sessionLost(); // before registering again: the new record says position 0
+      Locks l = locks;
+      if (l != null) {
+        l.sessionLost(); // before registering again: no lock can be taken meanwhile
+      }
       infoVersion = 0;
       heartbeat();
     }
@@ -154,37 +165,24 @@ final class Sessions {
     end(sid, -1);
   }
 
+  /**
+   * Removes what is left of this session's locks after another client expired it (a lock
+   * committed while that client scanned); called before the session registers again.
+   */
+  void dropOwnLocks() {
+    for (Versioned v : scanAll(k.sessionAll(sid))) {
+      if (k.kindOfSessionKey(v.key()) == Keys.SESSION_LOCK) {
+        release(sid, v, -1);
+      }
+    }
+  }
+
   /** Releases everything of session {@code s}; {@code infoVer} &gt;= 0 requires it still dead. */
   private void end(long s, long infoVer) {
     for (Versioned v : scanAll(k.sessionAll(s))) {
-      byte kind = k.kindOfSessionKey(v.key());
-      if (kind == Keys.SESSION_INFO) {
-        continue;
+      if (k.kindOfSessionKey(v.key()) != Keys.SESSION_INFO) {
+        release(s, v, infoVer);
       }
-      long ino = k.inoOfSessionKey(v.key());
-      meta.run("expire-session", tx -> {
-        Versioned cur = tx.get(v.key());
-        if (!cur.exists()) {
-          return null;
-        }
-        tx.require(cur);
-        if (infoVer > 0) {
-          tx.requireVersion(k.session(s), infoVer);
-        }
-        tx.delete(v.key());
-        if (kind == Keys.SESSION_HOLD) {
-          tx.add(k.holds(ino), -1);
-        } else if (kind == Keys.SESSION_LOCK) {
-          Versioned lv = tx.read(k.locks(ino));
-          LockTable t = LockTable.decode(lv.value()).withoutSession(s);
-          if (t.isEmpty()) {
-            tx.delete(k.locks(ino));
-          } else {
-            tx.put(k.locks(ino), t.encode());
-          }
-        }
-        return null;
-      });
     }
     meta.run("end-session", tx -> {
       Versioned cur = tx.get(k.session(s));
@@ -192,6 +190,35 @@ final class Sessions {
         return null;
       }
       tx.delete(k.session(s));
+      return null;
+    });
+  }
+
+  /** Drops one hold or lock of session {@code s} (its key {@code v}); {@code infoVer} as in {@link #end}. */
+  private void release(long s, Versioned v, long infoVer) {
+    byte kind = k.kindOfSessionKey(v.key());
+    long ino = k.inoOfSessionKey(v.key());
+    meta.run("expire-session", tx -> {
+      Versioned cur = tx.get(v.key());
+      if (!cur.exists()) {
+        return null;
+      }
+      tx.require(cur);
+      if (infoVer > 0) {
+        tx.requireVersion(k.session(s), infoVer);
+      }
+      tx.delete(v.key());
+      if (kind == Keys.SESSION_HOLD) {
+        tx.add(k.holds(ino), -1);
+      } else if (kind == Keys.SESSION_LOCK) {
+        Versioned lv = tx.read(k.locks(ino));
+        LockTable t = LockTable.decode(lv.value()).withoutSession(s);
+        if (t.isEmpty()) {
+          tx.delete(k.locks(ino));
+        } else {
+          tx.put(k.locks(ino), t.encode());
+        }
+      }
       return null;
     });
   }
@@ -370,6 +397,11 @@ final class Sessions {
   /** Requires this session to be registered (a client whose session expired must not add to it). */
   void requireAlive(Tx tx) {
     Versioned me = tx.get(k.session(sid));
+    if (!me.exists()) {
+      // The cache may not show this session registering again yet (the heartbeat writes past it).
+      meta.cache.invalidate(k.session(sid));
+      me = tx.get(k.session(sid));
+    }
     if (!me.exists()) {
       throw new FsException(Errno.EIO, "session " + sid + " has expired; the client must reconnect");
     }

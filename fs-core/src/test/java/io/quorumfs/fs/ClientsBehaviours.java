@@ -323,6 +323,46 @@ public abstract class ClientsBehaviours extends LockBehaviours {
   }
 
   @Test
+  void clientWhoseSessionWasExpired_losesItsLocks_andTheHandlesThatTookThemFailWithEIO() {
+    FileSystem b = client();
+    Attr a = writeFile(fs, ROOT, "f", "data".getBytes());
+    long fa = fs.open(a.ino(), FileSystem.O_RDWR);
+    long fa2 = fs.open(a.ino(), FileSystem.O_RDONLY); // takes no lock
+    fs.flock(fa, 1, FileSystem.LOCK_EX);
+    fs.setlk(fa, 7, new FileLock(FileSystem.F_WRLCK, 0, 0, 0), false);
+    long fb = b.open(a.ino(), FileSystem.O_RDWR);
+    assertErrno(Errno.EAGAIN, () -> b.flock(fb, 2, FileSystem.LOCK_EX | FileSystem.LOCK_NB));
+    ((KvFileSystem) b).maintain(); // B sees A's session record
+    clock.advance(config.sessionTtl().plusSeconds(1)); // A missed its heartbeats
+    ((KvFileSystem) b).maintain(); // B expires A
+    b.flock(fb, 2, FileSystem.LOCK_EX | FileSystem.LOCK_NB);
+    b.setlk(fb, 8, new FileLock(FileSystem.F_WRLCK, 0, 0, 0), false);
+    ((KvFileSystem) fs).sessions().heartbeat(); // A finds its session expired, registers again
+
+    // A does not go on as if it held the locks B now holds: the handle that took them fails.
+    assertErrno(Errno.EIO, () -> fs.flock(fa, 1, FileSystem.LOCK_UN));
+    assertErrno(Errno.EIO, () -> fs.setlk(fa, 7, new FileLock(FileSystem.F_UNLCK, 0, 0, 0), false));
+    assertErrno(Errno.EIO, () -> fs.getlk(fa, 7, new FileLock(FileSystem.F_WRLCK, 0, 0, 0)));
+    assertErrno(Errno.EIO, () -> fs.read(fa, 0, new byte[4], 0, 4));
+    assertErrno(Errno.EIO, () -> fs.write(fa, 0, "x".getBytes(), 0, 1));
+    assertErrno(Errno.EIO, () -> fs.fsync(fa, false));
+    // A handle that took no lock still works, and sees B's locks.
+    assertArrayEquals("data".getBytes(), read(fs, fa2, 0, 4));
+    assertErrno(Errno.EAGAIN, () -> fs.flock(fa2, 1, FileSystem.LOCK_EX | FileSystem.LOCK_NB));
+    assertErrno(Errno.EAGAIN, () -> fs.setlk(fa2, 7, new FileLock(FileSystem.F_WRLCK, 0, 0, 0), false));
+    assertEquals(FileSystem.F_WRLCK, fs.getlk(fa2, 7, new FileLock(FileSystem.F_RDLCK, 0, 0, 0)).type());
+    fs.release(fa); // closing it succeeds
+    LockTable t = LockTable.decode(store.get(new Keys(config.keyPrefix()).locks(a.ino())).value());
+    assertFalse(t.hasSession(fs.sessionId()), "A holds no lock");
+    assertEquals(2, t.locks().size(), "B's flock and POSIX lock");
+
+    b.setlk(fb, 8, new FileLock(FileSystem.F_UNLCK, 0, 0, 0), false);
+    b.release(fb);
+    fs.flock(fa2, 1, FileSystem.LOCK_EX | FileSystem.LOCK_NB); // A may lock again once B let go
+    fs.release(fa2);
+  }
+
+  @Test
   void twoClients_fileUnlinkedOnAWhileOpenOnB_staysReadableOnB() {
     FileSystem b = client(config.toBuilder().reclaimOnClose(false).build());
     byte[] data = random(CHUNK * 2, 30);

@@ -500,6 +500,41 @@ public abstract class ClientsBehaviours extends LockBehaviours {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void clientWhoseHoldPositionStopsAdvancing_isNamedAsHoldingBackTheReclaim_andForHowLong() {
+    FeedControlStore bStore = new FeedControlStore(store);
+    FileSystem b = client(bStore, config);
+    Attr a = writeFile(fs, ROOT, "f", random(100, 38));
+    bStore.pause(); // B keeps heartbeating, but its feed, so its hold position, is stuck
+    fs.unlink(ROOT, "f");
+    fs.barrier();
+    var gauges = config.metrics().getGauges(); // the gauges of A, the first client
+    var by = (com.codahale.metrics.Gauge<Long>) gauges.get("quorumfs.fs.reclaim.blocked.session");
+    var since = (com.codahale.metrics.Gauge<Long>) gauges.get("quorumfs.fs.reclaim.blocked.seconds");
+    Keys k = new Keys(config.keyPrefix());
+    ((KvFileSystem) b).sessions().heartbeat(); // (its own reclaim would wait for its feed)
+    maintain(fs);
+    assertTrue(store.get(k.attr(a.ino())).exists(), "held back by B");
+    assertEquals(b.sessionId(), by.getValue());
+    clock.advance(Duration.ofSeconds(20)); // within the TTL: B heartbeats between A's rounds
+    ((KvFileSystem) b).sessions().heartbeat();
+    maintain(fs);
+    clock.advance(Duration.ofSeconds(20));
+    ((KvFileSystem) b).sessions().heartbeat();
+    maintain(fs);
+    assertTrue(store.get(k.attr(a.ino())).exists(), "still held back by B");
+    assertEquals(b.sessionId(), by.getValue());
+    assertTrue(since.getValue() >= 40, "held back for " + since.getValue() + " s");
+    bStore.resume();
+    eventually(feedLatency(), "reclaimed once B's feed moves", () -> {
+      maintain(b, fs);
+      return !store.get(k.attr(a.ino())).exists();
+    });
+    assertEquals(0L, by.getValue());
+    assertEquals(0L, since.getValue());
+  }
+
+  @Test
   void clientWhoseClockIsAnHourBehind_isNotExpired_whileItHeartbeats() {
     SkewClock behind = new SkewClock();
     behind.advance(Duration.ofHours(-1)); // every deadline B records is long past on A's clock

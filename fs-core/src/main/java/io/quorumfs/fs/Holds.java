@@ -148,6 +148,22 @@ final class Holds {
     }
   }
 
+  /**
+   * After this client's unlink (or rename over) committed a hold on {@code ino} (0: none): if the
+   * file is no longer open here, its last close ran between the txn body and the commit and found
+   * no hold to drop, so the hold is dropped now; if it is open (again), its last close drops it.
+   */
+  void settleUnlinkHold(long ino) {
+    if (ino == 0) {
+      return;
+    }
+    synchronized (commits) { // an open holding it meanwhile (holdForOpen) comes before or after
+      if (!data.markHeld(ino)) {
+        sessions.unhold(ino);
+      }
+    }
+  }
+
   /** Drops this session's hold on {@code ino} after its last local handle closed. */
   void unhold(long ino) {
     synchronized (commits) {

@@ -59,7 +59,7 @@ final class KvFileSystem implements FileSystem {
     this.holds = new Holds(meta, data, background, cache.fed());
     this.sessions = Sessions.start(meta, holds);
     data.setSession(sessions.id());
-    this.locks = new Locks(meta, sessions);
+    this.locks = new Locks(meta, sessions, data);
     this.paths = new Paths(meta, ns, this::readlink);
     cache.observe(this::onFeed);
     if (config.background()) {
@@ -243,7 +243,7 @@ final class KvFileSystem implements FileSystem {
 
   @Override
   public void unlink(long parent, String name) {
-    ns.unlink(parent, name);
+    holds.settleUnlinkHold(ns.unlink(parent, name));
   }
 
   @Override
@@ -253,7 +253,7 @@ final class KvFileSystem implements FileSystem {
 
   @Override
   public void rename(long oldParent, String oldName, long newParent, String newName, int flags) {
-    renamer.rename(oldParent, oldName, newParent, newName, flags);
+    holds.settleUnlinkHold(renamer.rename(oldParent, oldName, newParent, newName, flags));
   }
 
   @Override
@@ -327,7 +327,7 @@ final class KvFileSystem implements FileSystem {
   @Override
   public int read(long fh, long offset, byte[] dst, int off, int len) {
     java.util.Objects.checkFromIndexSize(off, len, dst.length);
-    OpenFile h = data.handle(fh);
+    OpenFile h = usable(fh);
     if (data.pendingEnd(h.ino) > 0) {
       data.flushInode(h.ino);
     }
@@ -343,18 +343,18 @@ final class KvFileSystem implements FileSystem {
   @Override
   public int write(long fh, long offset, byte[] src, int off, int len) {
     java.util.Objects.checkFromIndexSize(off, len, src.length);
-    OpenFile h = data.handle(fh);
+    OpenFile h = usable(fh);
     return data.write(h, offset, src, off, len, () -> meta.run("append", tx -> ns.inode(tx, h.ino)).size());
   }
 
   @Override
   public void flush(long fh) {
-    data.flush(data.handle(fh));
+    data.flush(usable(fh));
   }
 
   @Override
   public void fsync(long fh, boolean dataOnly) {
-    data.flush(data.handle(fh));
+    data.flush(usable(fh));
   }
 
   @Override
@@ -386,7 +386,7 @@ final class KvFileSystem implements FileSystem {
 
   @Override
   public void fallocate(long fh, int mode, long offset, long length) {
-    OpenFile h = data.handle(fh);
+    OpenFile h = usable(fh);
     if (!h.writable) {
       throw new FsException(Errno.EBADF, "handle " + fh + " is not open for writing");
     }
@@ -421,7 +421,7 @@ final class KvFileSystem implements FileSystem {
 
   @Override
   public void flock(long fh, long owner, int op) {
-    OpenFile h = data.handle(fh);
+    OpenFile h = lockingThrough(fh, owner);
     locks.flock(h.ino, owner, op);
     synchronized (h) {
       if ((op & LOCK_UN) != 0) {
@@ -434,12 +434,31 @@ final class KvFileSystem implements FileSystem {
 
   @Override
   public FileLock getlk(long fh, long owner, FileLock lock) {
-    return locks.getlk(data.handle(fh).ino, owner, lock);
+    return locks.getlk(usable(fh).ino, owner, lock);
   }
 
   @Override
   public void setlk(long fh, long owner, FileLock lock, boolean wait) {
-    locks.setlk(data.handle(fh).ino, owner, lock, wait);
+    locks.setlk(lockingThrough(fh, owner).ino, owner, lock, wait);
+  }
+
+  /** The handle, unless a lock taken through it was lost (EIO: see {@link Locks}). */
+  private OpenFile usable(long fh) {
+    OpenFile h = data.handle(fh);
+    if (h.locksLost) {
+      throw new FsException(Errno.EIO, "a lock taken through handle " + fh + " on inode " + h.ino
+          + " was lost: another client expired this session");
+    }
+    return h;
+  }
+
+  /** {@link #usable}, noting that {@code owner} asks for a lock through it (before it may hold one). */
+  private OpenFile lockingThrough(long fh, long owner) {
+    OpenFile h = usable(fh);
+    synchronized (h) {
+      h.lockOwners.add(owner);
+    }
+    return h;
   }
 
   // ---- paths ----

@@ -8,6 +8,14 @@ import io.quorumfs.kv.Versioned;
  * flock and POSIX record locks, shared by every client through the lock table of each inode.
  * A blocking request retries whenever the feed shows that table changed (or every 100 ms, which
  * also notices sessions expired by others).
+ *
+ * <p>Locks are lost when another client expires this session (they leave the lock tables, and
+ * others may take them). When the heartbeat finds that, {@link #sessionLost} marks every open
+ * handle through which a lost lock was taken ({@link OpenFile#locksLost}: lock requests and I/O
+ * through it then fail with EIO) and removes what is left of this session's locks, before the
+ * session registers again. Which owners hold locks on which inode is known from this client's own
+ * commits; each lock commit also carries the session life it was made in (its body requires the
+ * session record of that life), so a lock committed just before the loss is never kept.
  */
 final class Locks {
   private final Meta meta;
@@ -25,11 +33,84 @@ final class Locks {
   private static final int MAX_LOCKED_HERE = 1 << 20;
   private volatile boolean lockedHereOverflow;
 
-  Locks(Meta meta, Sessions sessions) {
+  private final FileData data;
+  /** Inode → (revision of the commit that said so, owners of this session with a lock there). Guarded by this. */
+  private final java.util.Map<Long, Owned> owned = new java.util.HashMap<>();
+  /** Counts the times this session was lost (expired by another client). Guarded by this. */
+  private long life;
+
+  private record Owned(long revision, java.util.Set<Long> owners) {}
+
+  Locks(Meta meta, Sessions sessions, FileData data) {
     this.meta = meta;
     this.k = meta.keys;
     this.sessions = sessions;
     this.sid = sessions.id();
+    this.data = data;
+    sessions.setLocks(this);
+  }
+
+  /**
+   * Another client expired this session, so every lock it held is gone (or, for a lock committed
+   * as the expiry scanned, left behind: removed here). Called by the heartbeat before the session
+   * registers again (no lock can be taken meanwhile: lock txns require the session record).
+   */
+  void sessionLost() {
+    java.util.Map<Long, java.util.Set<Long>> lost = new java.util.HashMap<>();
+    synchronized (this) {
+      life++;
+      owned.forEach((ino, o) -> lost.put(ino, o.owners()));
+      owned.clear();
+    }
+    markLost(lost);
+    sessions.dropOwnLocks();
+  }
+
+  /** Marks every open handle through which one of {@code lost} (inode → owners) was taken. */
+  private void markLost(java.util.Map<Long, java.util.Set<Long>> lost) {
+    if (lost.isEmpty()) {
+      return;
+    }
+    for (OpenFile h : data.allHandles()) {
+      java.util.Set<Long> owners = lost.get(h.ino);
+      if (owners != null) {
+        synchronized (h) {
+          if (owners.stream().anyMatch(h.lockOwners::contains)) {
+            h.locksLost = true;
+          }
+        }
+      }
+    }
+  }
+
+  /** What a committed lock txn left this session holding on {@code ino}, made in session life {@code madeIn}. */
+  private void committed(long ino, long revision, LockTable next, long madeIn, long owner,
+      boolean locked) {
+    java.util.Set<Long> owners = new java.util.HashSet<>();
+    for (LockTable.Held h : next.locks()) {
+      if (h.sid() == sid) {
+        owners.add(h.owner());
+      }
+    }
+    synchronized (this) {
+      if (madeIn != life) {
+        if (!locked) {
+          return;
+        }
+        // Committed in the life that was lost: the expiry removed it, or dropOwnLocks does.
+      } else {
+        Owned o = owned.get(ino);
+        if (o == null || o.revision() < revision) {
+          if (owners.isEmpty()) {
+            owned.remove(ino);
+          } else {
+            owned.put(ino, new Owned(revision, owners));
+          }
+        }
+        return;
+      }
+    }
+    markLost(java.util.Map.of(ino, java.util.Set.of(owner)));
   }
 
   /** Feed observer: wakes waiters when any lock table changed. */
@@ -97,7 +178,12 @@ final class Locks {
     }
     boolean fresh = false;
     while (true) {
-      boolean done = meta.run("lock", tx -> {
+      long[] madeIn = new long[1];
+      LockTable[] result = new LockTable[1];
+      Meta.Done<Boolean> d = meta.runCommitted("lock", tx -> {
+        synchronized (this) {
+          madeIn[0] = life;
+        }
         Versioned v = tx.get(k.locks(ino));
         LockTable t = LockTable.decode(v.value());
         LockTable next;
@@ -113,6 +199,11 @@ final class Locks {
           }
           next = t.lock(sid, owner, kind, write, start, end, pid);
           sessions.requireAlive(tx);
+          synchronized (this) {
+            // After the session record was read: a life that ends before the commit changes the
+            // record (deleted, or registered again), so the commit then fails.
+            madeIn[0] = life;
+          }
         }
         tx.require(v);
         if (next.isEmpty()) {
@@ -125,9 +216,13 @@ final class Locks {
         } else {
           tx.delete(k.sessionLock(sid, ino));
         }
+        result[0] = next;
         return true;
       });
-      if (done) {
+      if (d.value) {
+        if (d.revision != 0) {
+          committed(ino, d.revision, result[0], madeIn[0], owner, type != FileSystem.F_UNLCK);
+        }
         return;
       }
       if (!fresh) {

@@ -301,9 +301,13 @@ final class Namespace {
 
   // ---- removing ----
 
-  void unlink(long parent, String name) {
+  /**
+   * Unlinks; returns the inode this client's hold was added for in the same commit (the file is
+   * open here, see {@link #dropLink}), or 0.
+   */
+  long unlink(long parent, String name) {
     Names.check(name);
-    meta.run("unlink", tx -> {
+    return meta.run("unlink", tx -> {
       byte[] dkey = k.dentry(parent, name);
       Versioned de = tx.get(dkey);
       if (!de.exists()) {
@@ -319,13 +323,17 @@ final class Namespace {
       long now = meta.now();
       tx.delete(dkey);
       touchParent(tx, parent, now, -1, 0);
-      dropLink(tx, in, now);
-      return null;
+      return dropLink(tx, in, now);
     });
   }
 
-  /** One link of a non-directory goes; at zero the inode moves to the trash. */
-  void dropLink(Tx tx, Inode in, long now) {
+  /**
+   * One link of a non-directory goes; at zero the inode moves to the trash, held by this session
+   * in the same txn if it is open here. Returns the inode so held, or 0: the last handle may close
+   * before the txn commits (its unhold then finds nothing to drop), so the caller settles the hold
+   * once the txn committed ({@link Holds#settleUnlinkHold}).
+   */
+  long dropLink(Tx tx, Inode in, long now) {
     Inode out = in.withNlink(Math.max(0, in.nlink() - 1)).withCtime(now);
     tx.put(k.attr(in.ino()), out.encode());
     if (out.nlink() == 0) {
@@ -333,8 +341,10 @@ final class Namespace {
       if (opens.markHeld(in.ino())) {
         tx.put(k.sessionHold(opens.sessionId(), in.ino()), new byte[0]);
         tx.add(k.holds(in.ino()), 1);
+        return in.ino();
       }
     }
+    return 0;
   }
 
   void rmdir(long parent, String name) {

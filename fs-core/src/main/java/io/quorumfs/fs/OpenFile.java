@@ -17,6 +17,13 @@ final class OpenFile {
   final WriteBuffer buffer;
   /** Owners that took flocks through this handle (released with it). */
   final Set<Long> flockOwners = new HashSet<>();
+  /** Owners that asked for any lock (flock or POSIX) through this handle. Guarded by this. */
+  final Set<Long> lockOwners = new HashSet<>();
+  /**
+   * A lock taken through this handle was lost (another client expired this session): lock
+   * requests and I/O through it fail with EIO until it is closed.
+   */
+  volatile boolean locksLost;
   long lastReadEnd = -1;
   long prefetchedThrough = -1;
   /** Highest chunk index whose map entry a sequential read has loaded ahead (see FileData). */

@@ -18,7 +18,11 @@ final class Renamer {
     this.ns = ns;
   }
 
-  void rename(long oldParent, String oldName, long newParent, String newName, int flags) {
+  /**
+   * Renames; returns the inode this client's hold was added for in the same commit (a replaced
+   * file open here, see {@link Namespace#dropLink}), or 0.
+   */
+  long rename(long oldParent, String oldName, long newParent, String newName, int flags) {
     if ((flags & ~(FileSystem.RENAME_NOREPLACE | FileSystem.RENAME_EXCHANGE)) != 0
         || flags == (FileSystem.RENAME_NOREPLACE | FileSystem.RENAME_EXCHANGE)) {
       throw new FsException(Errno.EINVAL, "bad rename flags " + flags);
@@ -27,7 +31,7 @@ final class Renamer {
     Names.check(newName);
     boolean exchange = (flags & FileSystem.RENAME_EXCHANGE) != 0;
     boolean noReplace = (flags & FileSystem.RENAME_NOREPLACE) != 0;
-    meta.run("rename", tx -> {
+    return meta.run("rename", tx -> {
       byte[] skey = k.dentry(oldParent, oldName);
       Versioned sd = tx.get(skey);
       if (!sd.exists()) {
@@ -50,7 +54,7 @@ final class Renamer {
         throw new FsException(Errno.EEXIST, "'" + newName + "' exists in directory " + newParent);
       }
       if (same) {
-        return null;
+        return 0L;
       }
       if (src.isDir() && oldParent != newParent) {
         checkNotInside(tx, src.ino(), newParent);
@@ -78,14 +82,15 @@ final class Renamer {
         if (newParent != oldParent) {
           ns.touchParent(tx, newParent, now, 0, 0);
         }
-        return null;
+        return 0L;
       }
+      long held = 0;
       int newEntries = 1;
       int newSubdirs = src.isDir() ? 1 : 0;
       if (td.exists()) {
         long tino = Names.dentryIno(td.value());
         if (tino == src.ino()) {
-          return null; // two links of one inode: POSIX says do nothing
+          return 0L; // two links of one inode: POSIX says do nothing
         }
         Inode dst = ns.inodeRequired(tx, tino);
         if (src.isDir() && !dst.isDir()) {
@@ -102,7 +107,7 @@ final class Renamer {
           ns.deleteDirKeys(tx, tino);
           newSubdirs -= 1;
         } else {
-          ns.dropLink(tx, dst, now);
+          held = ns.dropLink(tx, dst, now);
         }
       }
       tx.delete(skey);
@@ -115,7 +120,7 @@ final class Renamer {
         ns.touchParent(tx, oldParent, now, -1, oldSubdirs);
         ns.touchParent(tx, newParent, now, newEntries, newSubdirs);
       }
-      return null;
+      return held;
     });
   }
 

@@ -35,10 +35,21 @@ final class Sessions {
   private final Keys k;
   private final long sid;
   private final long started;
+  private final String host = hostName();
   private final Holds holds;
+  private volatile Locks locks;
   private volatile long infoVersion;
   /** Other sessions' record versions, each with when this client first saw it (its clock). */
   private Map<Long, long[]> seen = new HashMap<>();
+  /** The session whose hold position held back this client's last trash reclaim, or null. */
+  private volatile Blocker blocker;
+
+  /** A session holding back reclaims since {@code since} (this client's clock, nanos). */
+  private record Blocker(long sid, String host, long position, long since, long warned) {}
+
+  /** How long a session may hold back reclaims before it is named in the log, and how often after. */
+  static final long WARN_AFTER_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+  static final long WARN_EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
 
   private Sessions(Meta meta, Holds holds, long sid, long started) {
     this.meta = meta;
@@ -46,6 +57,14 @@ final class Sessions {
     this.holds = holds;
     this.sid = sid;
     this.started = started;
+    meta.config.metrics().gauge("quorumfs.fs.reclaim.blocked.session", () -> () -> {
+      Blocker b = blocker;
+      return b == null ? 0L : b.sid();
+    });
+    meta.config.metrics().gauge("quorumfs.fs.reclaim.blocked.seconds", () -> () -> {
+      Blocker b = blocker;
+      return b == null ? 0L : Math.max(0, (meta.now() - b.since()) / 1_000_000_000L);
+    });
   }
 
   /** Registers a new session whose hold position {@code holds} keeps. */
@@ -61,12 +80,17 @@ final class Sessions {
     return sid;
   }
 
+  /** The locks whose loss the heartbeat reports ({@link Locks#sessionLost}). */
+  void setLocks(Locks l) {
+    this.locks = l;
+  }
+
   /** Offset of the host name in a session record that carries a hold position. */
   static final int HOST_AT = 25;
 
   /** deadline (8), start (8), 0 (1: a host name never starts with NUL), hold position (8), host. */
   private byte[] info(long deadline, long position) {
-    byte[] host = hostName().getBytes(StandardCharsets.UTF_8);
+    byte[] host = this.host.getBytes(StandardCharsets.UTF_8);
     return ByteBuffer.allocate(HOST_AT + host.length).putLong(deadline).putLong(started)
         .put((byte) 0).putLong(position).put(host).array();
   }
@@ -107,8 +131,13 @@ final class Sessions {
     } else {
       log.error("session {} was expired by another client (missed heartbeats); its locks and "
           + "holds are gone; continuing with the same id, holding its unlinked open files again "
-          + "(its locks are not restored)", sid);
+          + "(its locks are lost: lock requests and I/O through the handles that took them fail "
+          + "with EIO until closed)", sid);
       holds.sessionLost(); // before registering again: the new record says position 0
+      Locks l = locks;
+      if (l != null) {
+        l.sessionLost(); // before registering again: no lock can be taken meanwhile
+      }
       infoVersion = 0;
       heartbeat();
     }
@@ -154,37 +183,24 @@ final class Sessions {
     end(sid, -1);
   }
 
+  /**
+   * Removes what is left of this session's locks after another client expired it (a lock
+   * committed while that client scanned); called before the session registers again.
+   */
+  void dropOwnLocks() {
+    for (Versioned v : scanAll(k.sessionAll(sid))) {
+      if (k.kindOfSessionKey(v.key()) == Keys.SESSION_LOCK) {
+        release(sid, v, -1);
+      }
+    }
+  }
+
   /** Releases everything of session {@code s}; {@code infoVer} &gt;= 0 requires it still dead. */
   private void end(long s, long infoVer) {
     for (Versioned v : scanAll(k.sessionAll(s))) {
-      byte kind = k.kindOfSessionKey(v.key());
-      if (kind == Keys.SESSION_INFO) {
-        continue;
+      if (k.kindOfSessionKey(v.key()) != Keys.SESSION_INFO) {
+        release(s, v, infoVer);
       }
-      long ino = k.inoOfSessionKey(v.key());
-      meta.run("expire-session", tx -> {
-        Versioned cur = tx.get(v.key());
-        if (!cur.exists()) {
-          return null;
-        }
-        tx.require(cur);
-        if (infoVer > 0) {
-          tx.requireVersion(k.session(s), infoVer);
-        }
-        tx.delete(v.key());
-        if (kind == Keys.SESSION_HOLD) {
-          tx.add(k.holds(ino), -1);
-        } else if (kind == Keys.SESSION_LOCK) {
-          Versioned lv = tx.read(k.locks(ino));
-          LockTable t = LockTable.decode(lv.value()).withoutSession(s);
-          if (t.isEmpty()) {
-            tx.delete(k.locks(ino));
-          } else {
-            tx.put(k.locks(ino), t.encode());
-          }
-        }
-        return null;
-      });
     }
     meta.run("end-session", tx -> {
       Versioned cur = tx.get(k.session(s));
@@ -196,6 +212,35 @@ final class Sessions {
     });
   }
 
+  /** Drops one hold or lock of session {@code s} (its key {@code v}); {@code infoVer} as in {@link #end}. */
+  private void release(long s, Versioned v, long infoVer) {
+    byte kind = k.kindOfSessionKey(v.key());
+    long ino = k.inoOfSessionKey(v.key());
+    meta.run("expire-session", tx -> {
+      Versioned cur = tx.get(v.key());
+      if (!cur.exists()) {
+        return null;
+      }
+      tx.require(cur);
+      if (infoVer > 0) {
+        tx.requireVersion(k.session(s), infoVer);
+      }
+      tx.delete(v.key());
+      if (kind == Keys.SESSION_HOLD) {
+        tx.add(k.holds(ino), -1);
+      } else if (kind == Keys.SESSION_LOCK) {
+        Versioned lv = tx.read(k.locks(ino));
+        LockTable t = LockTable.decode(lv.value()).withoutSession(s);
+        if (t.isEmpty()) {
+          tx.delete(k.locks(ino));
+        } else {
+          tx.put(k.locks(ino), t.encode());
+        }
+      }
+      return null;
+    });
+  }
+
   /**
    * Reclaims trashed inodes that nobody holds and every registered session has seen unlinked
    * (hold position at or past the trash key's version); returns how many.
@@ -203,17 +248,55 @@ final class Sessions {
   int reclaimTrash() {
     List<Versioned> trash = scanAll(k.allTrash());
     if (trash.isEmpty()) {
+      noteBlocker(null, 0);
       return 0;
     }
     long newest = trash.stream().mapToLong(Versioned::version).max().getAsLong();
-    long floor = positionFloor(newest, false);
+    Floor floor = positionFloor(newest, false);
     int n = 0;
+    long oldestHeldBack = Long.MAX_VALUE;
     for (Versioned v : trash) {
-      if (v.version() <= floor && reclaim(k.inoOfTrashKey(v.key()), floor)) {
+      if (v.version() > floor.position()) {
+        oldestHeldBack = Math.min(oldestHeldBack, v.version());
+      } else if (reclaim(k.inoOfTrashKey(v.key()), floor.position())) {
         n++;
       }
     }
+    noteBlocker(oldestHeldBack == Long.MAX_VALUE ? null : floor, oldestHeldBack);
     return n;
+  }
+
+  /**
+   * Records which session (if any) held back this reclaim round: the one with the lowest hold
+   * position, below the oldest trash entry it could not reclaim. Shown by the gauges
+   * {@code quorumfs.fs.reclaim.blocked.session|seconds}, and named in the log once it has done so
+   * for {@link #WARN_AFTER_NANOS} (a stuck client: registered and heartbeating, its position not
+   * advancing), then every {@link #WARN_EVERY_NANOS}.
+   */
+  private void noteBlocker(Floor by, long oldestHeldBack) {
+    Blocker b = blocker;
+    if (by == null) {
+      if (b != null && b.warned() != Long.MIN_VALUE) {
+        log.info("session {} ({}) no longer holds back the reclaim of unlinked files", b.sid(), b.host());
+      }
+      blocker = null;
+      return;
+    }
+    long now = meta.now();
+    if (b == null || b.sid() != by.sid()) {
+      b = new Blocker(by.sid(), by.host(), by.position(), now, Long.MIN_VALUE);
+    } else if (b.position() != by.position()) {
+      b = new Blocker(b.sid(), b.host(), by.position(), b.since(), b.warned());
+    }
+    if (now - b.since() >= WARN_AFTER_NANOS
+        && (b.warned() == Long.MIN_VALUE || now - b.warned() >= WARN_EVERY_NANOS)) {
+      log.warn("session {} ({}) has held back the reclaim of unlinked files for {} s: its hold "
+          + "position {} is below revision {} of the oldest trash entry (its change feed or its "
+          + "holds are stuck); unlinked files stay in the trash until it recovers or its session "
+          + "ends", b.sid(), b.host(), (now - b.since()) / 1_000_000_000L, b.position(), oldestHeldBack);
+      b = new Blocker(b.sid(), b.host(), b.position(), b.since(), now);
+    }
+    blocker = b;
   }
 
   /**
@@ -223,8 +306,11 @@ final class Sessions {
   boolean reclaim(long ino) {
     meta.cache.invalidate(k.trash(ino));
     Versioned t = meta.cache.get(k.trash(ino));
-    return t.exists() && reclaim(ino, positionFloor(t.version(), true));
+    return t.exists() && reclaim(ino, positionFloor(t.version(), true).position());
   }
+
+  /** The lowest hold position of the registered sessions, and the session (id, host) that has it. */
+  private record Floor(long position, long sid, String host) {}
 
   /**
    * The lowest hold position of the registered sessions: this one's as of its feed (waiting a
@@ -232,16 +318,26 @@ final class Sessions {
    * for the holds that asks for), the others' as their records say. Read before any hold count: a session's position passes R only after its holds
    * for inodes trashed at R are committed, so those holds are then visible.
    */
-  private long positionFloor(long wanted, boolean andHolds) {
+  private Floor positionFloor(long wanted, boolean andHolds) {
     long floor = Long.MAX_VALUE;
+    Versioned lowest = null;
     for (Versioned v : scanAll(k.allSessions())) {
-      if (k.kindOfSessionKey(v.key()) == Keys.SESSION_INFO && k.sidOfSessionKey(v.key()) != sid) {
-        floor = Math.min(floor, positionOf(v.value()));
+      if (k.kindOfSessionKey(v.key()) == Keys.SESSION_INFO && k.sidOfSessionKey(v.key()) != sid
+          && positionOf(v.value()) < floor) {
+        floor = positionOf(v.value());
+        lowest = v;
       }
     }
     long wait = Math.min(meta.config.barrierTimeout().toNanos(),
         meta.config.sessionTtl().toNanos() / 4);
-    return Math.min(floor, holds.positionAfter(Math.min(wanted, floor), andHolds, wait));
+    long mine = holds.positionAfter(Math.min(wanted, floor), andHolds, wait);
+    if (lowest == null || mine < floor) {
+      return new Floor(mine, sid, host);
+    }
+    byte[] rec = lowest.value();
+    int at = hostAt(rec);
+    return new Floor(floor, k.sidOfSessionKey(lowest.key()),
+        new String(rec, at, rec.length - at, StandardCharsets.UTF_8));
   }
 
   /** Deletes every key of trashed inode {@code ino} if its hold count is 0 and its trash entry's version is at most {@code floor}. */
@@ -370,6 +466,11 @@ final class Sessions {
   /** Requires this session to be registered (a client whose session expired must not add to it). */
   void requireAlive(Tx tx) {
     Versioned me = tx.get(k.session(sid));
+    if (!me.exists()) {
+      // The cache may not show this session registering again yet (the heartbeat writes past it).
+      meta.cache.invalidate(k.session(sid));
+      me = tx.get(k.session(sid));
+    }
     if (!me.exists()) {
       throw new FsException(Errno.EIO, "session " + sid + " has expired; the client must reconnect");
     }

@@ -323,6 +323,46 @@ public abstract class ClientsBehaviours extends LockBehaviours {
   }
 
   @Test
+  void clientWhoseSessionWasExpired_losesItsLocks_andTheHandlesThatTookThemFailWithEIO() {
+    FileSystem b = client();
+    Attr a = writeFile(fs, ROOT, "f", "data".getBytes());
+    long fa = fs.open(a.ino(), FileSystem.O_RDWR);
+    long fa2 = fs.open(a.ino(), FileSystem.O_RDONLY); // takes no lock
+    fs.flock(fa, 1, FileSystem.LOCK_EX);
+    fs.setlk(fa, 7, new FileLock(FileSystem.F_WRLCK, 0, 0, 0), false);
+    long fb = b.open(a.ino(), FileSystem.O_RDWR);
+    assertErrno(Errno.EAGAIN, () -> b.flock(fb, 2, FileSystem.LOCK_EX | FileSystem.LOCK_NB));
+    ((KvFileSystem) b).maintain(); // B sees A's session record
+    clock.advance(config.sessionTtl().plusSeconds(1)); // A missed its heartbeats
+    ((KvFileSystem) b).maintain(); // B expires A
+    b.flock(fb, 2, FileSystem.LOCK_EX | FileSystem.LOCK_NB);
+    b.setlk(fb, 8, new FileLock(FileSystem.F_WRLCK, 0, 0, 0), false);
+    ((KvFileSystem) fs).sessions().heartbeat(); // A finds its session expired, registers again
+
+    // A does not go on as if it held the locks B now holds: the handle that took them fails.
+    assertErrno(Errno.EIO, () -> fs.flock(fa, 1, FileSystem.LOCK_UN));
+    assertErrno(Errno.EIO, () -> fs.setlk(fa, 7, new FileLock(FileSystem.F_UNLCK, 0, 0, 0), false));
+    assertErrno(Errno.EIO, () -> fs.getlk(fa, 7, new FileLock(FileSystem.F_WRLCK, 0, 0, 0)));
+    assertErrno(Errno.EIO, () -> fs.read(fa, 0, new byte[4], 0, 4));
+    assertErrno(Errno.EIO, () -> fs.write(fa, 0, "x".getBytes(), 0, 1));
+    assertErrno(Errno.EIO, () -> fs.fsync(fa, false));
+    // A handle that took no lock still works, and sees B's locks.
+    assertArrayEquals("data".getBytes(), read(fs, fa2, 0, 4));
+    assertErrno(Errno.EAGAIN, () -> fs.flock(fa2, 1, FileSystem.LOCK_EX | FileSystem.LOCK_NB));
+    assertErrno(Errno.EAGAIN, () -> fs.setlk(fa2, 7, new FileLock(FileSystem.F_WRLCK, 0, 0, 0), false));
+    assertEquals(FileSystem.F_WRLCK, fs.getlk(fa2, 7, new FileLock(FileSystem.F_RDLCK, 0, 0, 0)).type());
+    fs.release(fa); // closing it succeeds
+    LockTable t = LockTable.decode(store.get(new Keys(config.keyPrefix()).locks(a.ino())).value());
+    assertFalse(t.hasSession(fs.sessionId()), "A holds no lock");
+    assertEquals(2, t.locks().size(), "B's flock and POSIX lock");
+
+    b.setlk(fb, 8, new FileLock(FileSystem.F_UNLCK, 0, 0, 0), false);
+    b.release(fb);
+    fs.flock(fa2, 1, FileSystem.LOCK_EX | FileSystem.LOCK_NB); // A may lock again once B let go
+    fs.release(fa2);
+  }
+
+  @Test
   void twoClients_fileUnlinkedOnAWhileOpenOnB_staysReadableOnB() {
     FileSystem b = client(config.toBuilder().reclaimOnClose(false).build());
     byte[] data = random(CHUNK * 2, 30);
@@ -435,6 +475,63 @@ public abstract class ClientsBehaviours extends LockBehaviours {
     assertArrayEquals(data, read(b, fb, 0, data.length));
     eventually(feedLatency(), "B holds the inode again", () -> holdCount(a.ino()) == 1);
     closeAndAwaitReclaim(b, fb, a.ino());
+  }
+
+  @Test
+  void lastCloseBetweenTheBodyAndTheCommitOfItsOwnUnlink_leavesNoHold_andTheInodeIsReclaimed()
+      throws Exception {
+    FeedControlStore bStore = new FeedControlStore(store);
+    FileSystem b = client(bStore, config);
+    Attr a = writeFile(b, ROOT, "f", random(100, 37));
+    long fb = b.open(a.ino(), FileSystem.O_RDONLY);
+    bStore.holdNextCommit(); // B's unlink: its body saw the file open and added B's hold
+    Future<?> unlink = CompletableFuture.runAsync(() -> b.unlink(ROOT, "f"));
+    bStore.awaitHeldCommit();
+    b.release(fb); // the last close finds no hold to drop yet
+    bStore.releaseHeldCommit();
+    unlink.get(60, TimeUnit.SECONDS);
+    Keys k = new Keys(config.keyPrefix());
+    assertFalse(store.get(k.sessionHold(b.sessionId(), a.ino())).exists(), "B's hold is dropped");
+    assertEquals(0, holdCount(a.ino()));
+    eventually(feedLatency(), "inode reclaimed", () -> {
+      maintain(b, fs);
+      return !store.get(k.attr(a.ino())).exists();
+    });
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void clientWhoseHoldPositionStopsAdvancing_isNamedAsHoldingBackTheReclaim_andForHowLong() {
+    FeedControlStore bStore = new FeedControlStore(store);
+    FileSystem b = client(bStore, config);
+    Attr a = writeFile(fs, ROOT, "f", random(100, 38));
+    bStore.pause(); // B keeps heartbeating, but its feed, so its hold position, is stuck
+    fs.unlink(ROOT, "f");
+    fs.barrier();
+    var gauges = config.metrics().getGauges(); // the gauges of A, the first client
+    var by = (com.codahale.metrics.Gauge<Long>) gauges.get("quorumfs.fs.reclaim.blocked.session");
+    var since = (com.codahale.metrics.Gauge<Long>) gauges.get("quorumfs.fs.reclaim.blocked.seconds");
+    Keys k = new Keys(config.keyPrefix());
+    ((KvFileSystem) b).sessions().heartbeat(); // (its own reclaim would wait for its feed)
+    maintain(fs);
+    assertTrue(store.get(k.attr(a.ino())).exists(), "held back by B");
+    assertEquals(b.sessionId(), by.getValue());
+    clock.advance(Duration.ofSeconds(20)); // within the TTL: B heartbeats between A's rounds
+    ((KvFileSystem) b).sessions().heartbeat();
+    maintain(fs);
+    clock.advance(Duration.ofSeconds(20));
+    ((KvFileSystem) b).sessions().heartbeat();
+    maintain(fs);
+    assertTrue(store.get(k.attr(a.ino())).exists(), "still held back by B");
+    assertEquals(b.sessionId(), by.getValue());
+    assertTrue(since.getValue() >= 40, "held back for " + since.getValue() + " s");
+    bStore.resume();
+    eventually(feedLatency(), "reclaimed once B's feed moves", () -> {
+      maintain(b, fs);
+      return !store.get(k.attr(a.ino())).exists();
+    });
+    assertEquals(0L, by.getValue());
+    assertEquals(0L, since.getValue());
   }
 
   @Test

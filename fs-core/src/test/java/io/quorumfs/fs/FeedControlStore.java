@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * One client's view of a shared store that a test steers: its change feed can be paused (events
  * queue up, as for a client whose feed lags), resumed, or cut with a RESYNC (the queued events
- * are dropped, as when the store trimmed them); and its next commits can be made to fail as if
- * the store were unreachable.
+ * are dropped, as when the store trimmed them); its next commits can be made to fail as if
+ * the store were unreachable; and its next commit can be held at the door until the test lets it
+ * through (to run something else between a txn's body and its commit).
  */
 final class FeedControlStore extends ForwardingKvStore {
   private final Object lock = new Object();
@@ -119,8 +120,40 @@ final class FeedControlStore extends ForwardingKvStore {
     return failed.get();
   }
 
+  private volatile java.util.concurrent.CountDownLatch[] gate;
+
+  /** The next commit waits, once it has arrived ({@link #awaitHeldCommit}), for {@link #releaseHeldCommit}. */
+  void holdNextCommit() {
+    gate = new java.util.concurrent.CountDownLatch[] {
+        new java.util.concurrent.CountDownLatch(1), new java.util.concurrent.CountDownLatch(1)};
+  }
+
+  void awaitHeldCommit() throws InterruptedException {
+    if (!gate[0].await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+      throw new AssertionError("no commit arrived");
+    }
+  }
+
+  void releaseHeldCommit() {
+    gate[1].countDown();
+  }
+
   @Override
   public CommitResult commit(Txn txn) {
+    java.util.concurrent.CountDownLatch[] g = gate;
+    if (g != null && g[0].getCount() > 0) {
+      synchronized (this) {
+        if (gate == g && g[0].getCount() > 0) {
+          g[0].countDown();
+          try {
+            g[1].await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KvUnavailableException("test: interrupted at the gate");
+          }
+        }
+      }
+    }
     if (passBeforeFailing.getAndUpdate(n -> Math.max(0, n - 1)) == 0
         && failCommits.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       failed.incrementAndGet();

@@ -4,11 +4,13 @@ import io.quorumfs.fs.FsException;
 import io.quorumfs.kv.KvUnavailableException;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import jnr.constants.platform.Errno;
+import jnr.ffi.LibraryLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +46,46 @@ final class Errors {
   static final int ENODATA = Errno.ENODATA.intValue();
   static final int EBUSY = Errno.EBUSY.intValue();
 
+  /**
+   * How a full disk or quota reads in the JDK's IOExceptions, which carry no errno: strerror's
+   * text in this process's locale (what the JDK puts in the message), and the English one.
+   */
+  private static final List<String> NO_SPACE = texts(ENOSPC, "No space left on device");
+  private static final List<String> NO_QUOTA = texts(EDQUOT, "Disk quota exceeded");
+
+  /** The C library's strerror. */
+  public interface LibC {
+    String strerror(int errnum);
+  }
+
   private Errors() {}
+
+  /** {@code english} and, if it differs, what strerror says for {@code errno} in this process's locale. */
+  static List<String> texts(int errno, String english) {
+    String local = strerror(errno);
+    return local == null || local.isBlank() || local.equals(english)
+        ? List.of(english) : List.of(english, local);
+  }
+
+  /** strerror({@code errno}) in this process's locale, or null if the C library cannot be called. */
+  static String strerror(int errno) {
+    try {
+      return LibraryLoader.create(LibC.class).load("c").strerror(errno);
+    } catch (RuntimeException | LinkageError e) {
+      log.debug("strerror({}) unavailable; matching the English text only", errno, e);
+      return null;
+    }
+  }
+
+  /** Whether {@code message} contains one of {@code texts}. */
+  static boolean says(String message, List<String> texts) {
+    for (String t : texts) {
+      if (message.contains(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   /**
    * The positive errno for {@code failure} thrown by FUSE operation {@code op} on {@code path}.
@@ -57,11 +98,11 @@ final class Errors {
       return ((Refused) t).errno();
     }
     String diskMessage = String.valueOf(t.getMessage());
-    if (diskMessage.contains("No space left on device")) {
+    if (says(diskMessage, NO_SPACE)) {
       log.warn("FUSE {} {}: local disk full: {}", op, path, diskMessage);
       return ENOSPC;
     }
-    if (diskMessage.contains("Disk quota exceeded")) {
+    if (says(diskMessage, NO_QUOTA)) {
       return EDQUOT;
     }
     if (t instanceof FsException) {
@@ -108,7 +149,7 @@ final class Errors {
     int depth = 0;
     for (Throwable c = cur; c != null && depth < 20; c = c.getCause(), depth++) {
       String m = String.valueOf(c.getMessage());
-      if (m.contains("No space left on device") || m.contains("Disk quota exceeded")) {
+      if (says(m, NO_SPACE) || says(m, NO_QUOTA)) {
         return c;
       }
     }

@@ -1,6 +1,8 @@
 package io.quorumfs.fuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quorumfs.fs.Errno;
 import io.quorumfs.fs.FsException;
@@ -8,6 +10,7 @@ import io.quorumfs.kv.KvUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
@@ -32,6 +35,19 @@ class ErrorsTest {
     IOException full = new IOException("No space left on device");
     assertEquals(28, errno(new FsException(Errno.EIO, "upload failed", new UncheckedIOException(full))));
     assertEquals(28, errno(new UncheckedIOException(full)));
+  }
+
+  @Test
+  void diskFull_isRecognisedInTheWordsOfTheProcessLocale_notOnlyInEnglish() {
+    assertEquals("No space left on device", Errors.strerror(28), "the C library, in this machine's C locale");
+    List<String> texts = Errors.texts(28, "No space left on device");
+    assertEquals("No space left on device", texts.get(0));
+    // This machine's C locale words it in English; a German one would read:
+    List<String> german = List.of("No space left on device",
+        "Auf dem Gerät ist kein Speicherplatz mehr verfügbar");
+    assertTrue(Errors.says("write: Auf dem Gerät ist kein Speicherplatz mehr verfügbar", german));
+    assertFalse(Errors.says("write: Eingabe-/Ausgabefehler", german));
+    assertEquals(28, errno(new java.io.IOException(texts.get(texts.size() - 1))));
   }
 
   @Test

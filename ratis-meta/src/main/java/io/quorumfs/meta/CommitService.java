@@ -7,7 +7,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -43,7 +42,7 @@ final class CommitService implements AutoCloseable {
 
   private final MetaStateMachine sm;
   private final MetaServerConfig.GroupCommit settings;
-  private final LongSupplier clock;
+  private final LogClock clock;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Semaphore inflight;
   /** Our own Ratis client id for the entries we submit (no Ratis-level retries: the ids are unique). */
@@ -52,7 +51,7 @@ final class CommitService implements AutoCloseable {
   private final Thread thread;
   private volatile boolean closed;
 
-  CommitService(String id, MetaStateMachine sm, MetaServerConfig.GroupCommit settings, LongSupplier clock) {
+  CommitService(String id, MetaStateMachine sm, MetaServerConfig.GroupCommit settings, LogClock clock) {
     this.sm = sm;
     this.settings = settings;
     this.clock = clock;
@@ -173,7 +172,8 @@ final class CommitService implements AutoCloseable {
   private void send(List<Pending> batch, int txns) {
     List<byte[]> requests = new ArrayList<>(batch.size());
     batch.forEach(p -> requests.add(p.request));
-    byte[] entry = Wire.encodeGroup(clock.getAsLong(), requests);
+    byte[] entry = Wire.encodeGroup(
+        clock.stamp(sm.division().getInfo().getCurrentTerm(), sm.appliedMillis()), requests);
     CompletableFuture<RaftClientReply> f =
         MetaRpc.submitLocal(sm.division(), raftClientId, callIds.incrementAndGet(), entry, false);
     f.whenComplete((reply, err) -> {

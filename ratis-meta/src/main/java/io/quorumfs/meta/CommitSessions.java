@@ -17,7 +17,8 @@ import java.util.UUID;
  *
  * <p>Bounded two ways, both deterministic (apply must be): a client's low-water mark ("every seq
  * below it is acknowledged") drops older results, and a client not heard from for
- * {@link #idleMillis} of leader-stamped entry time is forgotten. Expiry walks a (last seen, client)
+ * {@link #idleMillis} of leader-stamped entry time ({@link LogClock}: log-carried, independent of
+ * any replica's wall clock) is forgotten. Expiry walks a (last seen, client)
  * index from its oldest end, so it costs O(clients expired), not O(table). The index is derived
  * from the rows (rebuilt on {@link #load}), so the persisted format is the rows alone. The table's
  * changed rows are persisted in the same atomic write as the entry's data
@@ -65,6 +66,11 @@ final class CommitSessions {
 
   int size() {
     return sessions.size();
+  }
+
+  /** The latest entry time a client was last seen at (0 if none): a floor for the log's time. */
+  long newestSeen() {
+    return byLastSeen.isEmpty() ? 0 : byLastSeen.last().lastSeenMillis();
   }
 
   Seen seen(UUID client, long seq) {

@@ -86,7 +86,7 @@ public final class MetaServer implements AutoCloseable {
       feed = new FeedService(config.id(), sm.ring(), sm::feedProblem, sm::appliedIndex, sm::leaderElsewhere, timer);
       feed.leases(sm.leases(), sm::appliedRevision, sm::leading);
       rpc.add(feed.definition());
-      commits = new CommitService(config.id(), sm, config.groupCommit(), System::currentTimeMillis);
+      commits = new CommitService(config.id(), sm, config.groupCommit(), LogClock.system());
       rpc.add(commits.definition());
       ReadService reads = new ReadService(sm);
       rpc.add(reads.definition());

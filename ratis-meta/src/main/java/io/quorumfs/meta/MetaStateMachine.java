@@ -77,6 +77,8 @@ final class MetaStateMachine extends BaseStateMachine {
 
   /** The store failure that stopped this replica, or null. */
   private volatile RuntimeException fatal;
+  /** The time of the latest leader-batched entry applied (or of the loaded dedupe table), for {@link LogClock}. */
+  private volatile long appliedMillis;
   private volatile Runnable onFatal = () -> { };
 
   MetaStateMachine(ReplicaStore store, MetaServerConfig config, ScheduledExecutorService timer) {
@@ -97,6 +99,11 @@ final class MetaStateMachine extends BaseStateMachine {
   }
 
   /** The store failure that stopped this replica, or null while it is healthy. */
+  /** The time the applied log carries so far (0: none): where a new leader's {@link LogClock} starts. */
+  long appliedMillis() {
+    return appliedMillis;
+  }
+
   RuntimeException fatal() {
     return fatal;
   }
@@ -137,6 +144,7 @@ final class MetaStateMachine extends BaseStateMachine {
       setLastAppliedTermIndex(s.getTermIndex());
     }
     sessions.load(store.sessions());
+    appliedMillis = Math.max(appliedMillis, sessions.newestSeen());
     ring.reset(store.applied().revision());
   }
 
@@ -331,6 +339,7 @@ final class MetaStateMachine extends BaseStateMachine {
       sessions.expire(g.leaderMillis());
       return sessions.drainDirty();
     });
+    appliedMillis = Math.max(appliedMillis, g.leaderMillis());
     ring.append(r.events(), store.applied().revision());
     Wire.Out o = new Wire.Out(16 + 32 * items.size());
     o.b(Wire.OK).i(items.size());

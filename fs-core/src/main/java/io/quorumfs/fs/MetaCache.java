@@ -135,7 +135,59 @@ final class MetaCache implements WatchListener {
   /** Starts following the feed from the store's current revision. */
   void start() {
     fed = store.revision();
-    watch = store.watch(fed, this);
+    watch = subscribe();
+  }
+
+  /** The subscription in use; a watch subscribed earlier forwards nothing more. */
+  private final java.util.concurrent.atomic.AtomicLong subscription = new java.util.concurrent.atomic.AtomicLong();
+
+  private Watch subscribe() {
+    return store.watch(fed, new Subscription(subscription.incrementAndGet()));
+  }
+
+  /**
+   * One subscription's listener. A watch that was replaced — or that ends after this cache
+   * resubscribed on its own — forwards nothing: two resubscriptions for one ended feed would
+   * leave two live watches.
+   */
+  private final class Subscription implements WatchListener {
+    private final long id;
+
+    Subscription(long id) {
+      this.id = id;
+    }
+
+    private boolean current() {
+      return subscription.get() == id;
+    }
+
+    @Override
+    public void onEvent(ChangeEvent event) {
+      if (current()) {
+        MetaCache.this.onEvent(event);
+      }
+    }
+
+    @Override
+    public void onProgress(long revision) {
+      if (current()) {
+        MetaCache.this.onProgress(revision);
+      }
+    }
+
+    @Override
+    public void onResync(long revision) {
+      if (current()) {
+        MetaCache.this.onResync(revision);
+      }
+    }
+
+    @Override
+    public void onClose(Throwable cause) {
+      if (current()) {
+        MetaCache.this.onClose(cause);
+      }
+    }
   }
 
   /** Called (serially, on the feed thread) after each event is applied to the cache. */
@@ -578,7 +630,7 @@ final class MetaCache implements WatchListener {
 
   private boolean resubscribe() {
     try {
-      watch = store.watch(fed, this);
+      watch = subscribe();
       return true;
     } catch (RuntimeException e) {
       log.error("cannot resubscribe to the metadata change feed at revision {}; retrying", fed, e);

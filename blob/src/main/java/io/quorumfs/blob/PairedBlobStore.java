@@ -95,7 +95,7 @@ public final class PairedBlobStore implements BlobStore {
   /**
    * @param local the fast side (a {@link DirBlobStore} or a {@link KvBlobStore} over rocks://)
    * @param remote the slow side (any store)
-   * @param outbox where the outbox lives (durable: rocks://); only keys under "blob-outbox/" are used
+   * @param outbox where the outbox lives (durable: rocks:// with {@code fsync=commit}); only keys under "blob-outbox/" are used
    */
   public static Builder builder(BlobStore local, BlobStore remote, KvStore outbox) {
     return new Builder(local, remote, outbox);

@@ -143,7 +143,8 @@ final class Mounts {
     }
     KvStore outbox;
     try {
-      outbox = open("rocks://" + base.resolve("outbox"), "outbox");
+      // fsync=commit: an outbox entry must survive a power loss, as the chunk file does
+      outbox = open("rocks://" + base.resolve("outbox") + "?fsync=commit", "outbox");
     } catch (RuntimeException e) {
       local.close();
       throw new CommandFailedException("cannot open the write-back outbox in " + base

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quorumfs.blob.BlobServer;
 import io.quorumfs.blob.DirBlobStore;
+import io.quorumfs.blob.s3.S3ProxyServer;
 import io.quorumfs.kv.KeyRange;
 import io.quorumfs.kv.KvStore;
 import io.quorumfs.kv.KvStores;
@@ -30,10 +31,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two real FUSE mounts of one volume ({@code quorumfs up --no-mount}, one replica): A with
- * {@code --write-back}, B write-through, blobs on a blob server in this JVM. What A writes B reads
+ * {@code --write-back}, B write-through. Blobs on a blob server in this JVM: what A writes B reads
  * back equal (waiting for the uploads); with the blob server down A keeps acknowledging writes,
- * is stopped with a backlog in its outbox, and once restarted (server back) uploads it all;
- * {@code fsck --read-data} is clean.
+ * is stopped with a backlog in its outbox, and once restarted (server back) uploads it all.
+ * Blobs on s3:// (S3Proxy): A is SIGKILLed right after its writes and restarted; B reads
+ * everything. Each ends with {@code fsck --read-data} clean.
  */
 class WriteBackMountIT {
   private static final Duration PATIENCE = Duration.ofSeconds(180);
@@ -41,6 +43,7 @@ class WriteBackMountIT {
   private Path dir;
   private DirBlobStore backing;
   private BlobServer server;
+  private S3ProxyServer s3;
   private final List<Launcher.Started> started = new ArrayList<>();
 
   @AfterEach
@@ -64,6 +67,9 @@ class WriteBackMountIT {
     if (server != null) {
       server.close();
     }
+    if (s3 != null) {
+      s3.close();
+    }
     if (backing != null) {
       backing.close();
     }
@@ -74,8 +80,10 @@ class WriteBackMountIT {
     }
   }
 
+  private Map<String, String> env = Map.of();
+
   private Launcher.Started start(String name, String... args) throws Exception {
-    Launcher.Started s = Launcher.start(dir, name, args);
+    Launcher.Started s = Launcher.start(dir, name, env, args);
     started.add(s);
     assertTrue(Launcher.waitFor(PATIENCE, () -> out(s).contains("READY") || !s.process().isAlive()),
         name + " did not get ready: " + err(s));
@@ -192,6 +200,43 @@ class WriteBackMountIT {
 
     Launcher.Result fsck = Launcher.run(PATIENCE, "fsck", "--data-dir", dir.resolve("data").toString(),
         "--read-data");
+    assertEquals(0, fsck.code(), "fsck: " + fsck.out() + fsck.err());
+    assertTrue(fsck.out().contains("fsck: clean"), fsck.out());
+  }
+
+  @Test
+  void writeBackMount_onS3_survivesASigkilledClient() throws Exception {
+    s3 = new S3ProxyServer();
+    s3.createBucket("write-back-it");
+    env = Map.of("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS, "AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET);
+    dir = Files.createTempDirectory("quorumfs-write-back-s3-it");
+    Files.createDirectories(dir.resolve("mnt-a"));
+    Files.createDirectories(dir.resolve("mnt-b"));
+    String blob = "s3://write-back-it/vol?endpoint=" + s3.endpoint() + "&path-style=true&retries=3&timeout=30";
+
+    start("up", "up", "--no-mount", "--data-dir", dir.resolve("data").toString(),
+        "--replicas", "1", "--blob", blob);
+    Launcher.Started a = mountA();
+    start("mount-b", "mount", dir.resolve("mnt-b").toString(), "--data-dir",
+        dir.resolve("data").toString(), "--cache-dir", dir.resolve("cache-b").toString());
+    Path mntA = dir.resolve("mnt-a");
+    Path mntB = dir.resolve("mnt-b");
+
+    Map<String, byte[]> files = files("s3-", 3, 3);
+    writeAll(mntA, files); // each close returned: acknowledged
+    a.process().destroyForcibly(); // SIGKILL: the machine dies, its disk survives
+    assertTrue(a.process().waitFor(60, TimeUnit.SECONDS));
+    new ProcessBuilder("fusermount", "-u", "-z", mntA.toString()).start().waitFor(10, TimeUnit.SECONDS);
+    assertTrue(Launcher.waitFor(PATIENCE, () -> !Launcher.mounted(mntA)), "A's mount is gone");
+
+    Launcher.Started again = mountA();
+    awaitReadBackEqual(mntB, files);
+    stop(again);
+    int objects = s3.raw().listObjectsV2(b -> b.bucket("write-back-it").prefix("vol/")).keyCount();
+    assertTrue(objects >= 12, "chunks in the bucket: " + objects);
+
+    Launcher.Result fsck = Launcher.run(PATIENCE, env, "fsck", "--data-dir",
+        dir.resolve("data").toString(), "--read-data");
     assertEquals(0, fsck.code(), "fsck: " + fsck.out() + fsck.err());
     assertTrue(fsck.out().contains("fsck: clean"), fsck.out());
   }

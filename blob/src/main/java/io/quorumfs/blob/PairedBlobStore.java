@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  *       used blobs, never one still in the outbox (the cache may exceed its bound while uploads
  *       lag).</li>
  *   <li>{@link #missing} and {@link #info} answer for outbox blobs locally and ask the remote for
- *       the rest; {@link #list} merges outbox blobs into the remote's listing; {@link #deleteIfOlder}
+ *       the rest (in write-back mode an unreachable remote makes the rest count as missing, so they
+ *       are put into the outbox); {@link #list} merges outbox blobs into the remote's listing; {@link #deleteIfOlder}
  *       drops outbox blobs by their local stamp and the rest at the remote.</li>
  * </ul>
  * A blob deleted while its upload is in flight may reappear at the remote; garbage collection
@@ -94,7 +95,7 @@ public final class PairedBlobStore implements BlobStore {
   /**
    * @param local the fast side (a {@link DirBlobStore} or a {@link KvBlobStore} over rocks://)
    * @param remote the slow side (any store)
-   * @param outbox where the outbox lives (durable: rocks://); only keys under "blob-outbox/" are used
+   * @param outbox where the outbox lives (durable: rocks:// with {@code fsync=commit}); only keys under "blob-outbox/" are used
    */
   public static Builder builder(BlobStore local, BlobStore remote, KvStore outbox) {
     return new Builder(local, remote, outbox);
@@ -102,20 +103,26 @@ public final class PairedBlobStore implements BlobStore {
 
   @Override
   public BlobId put(byte[] content) {
-    checkOpen();
     BlobId id = BlobId.of(content);
+    putHashed(id, content);
+    return id;
+  }
+
+  @Override
+  public void putHashed(BlobId id, byte[] content) {
+    checkOpen();
     if (!writeBack) {
-      remote.put(content);
-      local.put(content);
+      remote.putHashed(id, content);
+      local.putHashed(id, content);
       cacheAdd(id, content.length);
-      return id;
+      return;
     }
     synchronized (stripe(id)) {
       synchronized (lru) {
         pending.add(id); // pinned before the local write: eviction can no longer drop it
       }
       try {
-        local.put(content);
+        local.putHashed(id, content);
         outbox.commit(Txn.builder().put(outboxKey(id), Bytes.ofLong(content.length)).build());
       } catch (RuntimeException e) {
         if (!outbox.get(outboxKey(id)).exists()) {
@@ -126,7 +133,6 @@ public final class PairedBlobStore implements BlobStore {
     }
     queue.add(id);
     cacheAdd(id, content.length);
-    return id;
   }
 
   @Override
@@ -193,7 +199,18 @@ public final class PairedBlobStore implements BlobStore {
       out.addAll(local.missing(mine)); // refreshes local stamps; a hit here means a lost local copy
     }
     if (!theirs.isEmpty()) {
-      out.addAll(remote.missing(theirs));
+      try {
+        out.addAll(remote.missing(theirs));
+      } catch (BlobUnavailableException e) {
+        if (!writeBack) {
+          throw e;
+        }
+        // Write-back does not wait for the remote: calling them missing makes the caller put them,
+        // into the outbox; the upload asks the remote again before sending anything.
+        LOG.warn("{} unreachable; treating {} blobs as missing (they go to the outbox): {}",
+            remote, theirs.size(), e.toString());
+        out.addAll(theirs);
+      }
     }
     return out;
   }
@@ -369,7 +386,7 @@ public final class PairedBlobStore implements BlobStore {
       return; // deleted, or uploaded by another thread
     }
     if (!remote.missing(List.of(id)).isEmpty()) {
-      remote.put(local.get(id));
+      remote.putHashed(id, local.get(id)); // verified by the local read
     }
     synchronized (stripe(id)) {
       if (outbox.commit(Txn.builder().requireUnchanged(entry).delete(entry.key()).build()).ok()) {

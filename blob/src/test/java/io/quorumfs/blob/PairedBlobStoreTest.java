@@ -149,6 +149,8 @@ class PairedBlobStoreTest {
       try (PairedBlobStore paired = PairedBlobStore.builder(cache(),
           BlobStores.open("http://127.0.0.1:" + at.getPort() + "?retryFor=0.2"), outbox()).build()) {
         byte[] data = bytes(20_000);
+        assertEquals(Set.of(BlobId.of(data)), paired.missing(List.of(BlobId.of(data))),
+            "with the remote unreachable, write-back counts a blob missing (the caller puts it)");
         BlobId id = paired.put(data); // write-back: acknowledged with the remote down
         assertArrayEquals(data, paired.get(id));
         assertFalse(paired.awaitUploads(Duration.ofMillis(300)));

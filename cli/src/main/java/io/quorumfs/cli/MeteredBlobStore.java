@@ -53,6 +53,15 @@ final class MeteredBlobStore implements BlobStore {
   }
 
   @Override
+  public void putHashed(BlobId id, byte[] content) {
+    time(put, () -> {
+      inner.putHashed(id, content);
+      return null;
+    });
+    bytesIn.mark(content.length);
+  }
+
+  @Override
   public byte[] get(BlobId id) {
     byte[] b = time(get, () -> inner.get(id));
     bytesOut.mark(b.length);

@@ -81,9 +81,7 @@ final class MountCommand implements Callable<Integer> {
         cfg.bool(ConfigKeys.METRICS_JMX));
     Mounts.Mounted mounted;
     try {
-      mounted = Mounts.mount(new Parts.MountSpec(metaUri, blobUri, mnt, cache,
-          cfg.number(ConfigKeys.MOUNT_CACHE_SIZE), cfg.bool(ConfigKeys.MOUNT_WRITE_BACK),
-          cfg.get(ConfigKeys.MOUNT_TABLE), FuseAccess.allowOther(cfg)), pm.registry());
+      mounted = Mounts.mount(Parts.MountSpec.of(cfg, metaUri, blobUri, mnt, cache), pm.registry());
     } catch (RuntimeException e) {
       pm.close();
       throw e;

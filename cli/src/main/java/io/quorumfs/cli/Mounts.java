@@ -2,7 +2,8 @@ package io.quorumfs.cli;
 
 import com.codahale.metrics.MetricRegistry;
 import io.quorumfs.blob.BlobStore;
-import io.quorumfs.blob.KvBlobStore;
+import io.quorumfs.blob.DirBlobStore;
+import io.quorumfs.blob.PairedBlobStore;
 import io.quorumfs.fs.FileSystem;
 import io.quorumfs.fs.FileSystems;
 import io.quorumfs.fs.FsConfig;
@@ -13,12 +14,10 @@ import io.quorumfs.fuse.MountOptions;
 import io.quorumfs.fuse.MountTable;
 import io.quorumfs.kv.KvStore;
 import io.quorumfs.kv.KvStores;
-import io.quorumfs.kv.PairedStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Locale;
 
 /** Opens the stores and the file system of a mount and mounts it with FUSE. */
 final class Mounts {
@@ -42,6 +41,7 @@ final class Mounts {
       BlobStore blobs = new MeteredBlobStore(blobs(spec, opened, metrics), metrics);
       FsConfig config = FsConfig.builder()
           .blockCacheBytes(chunkCacheBytes(spec.cacheBytes(), Runtime.getRuntime().maxMemory()))
+          .blobWait(spec.blobWait())
           .metrics(metrics)
           .rootOwner(FuseAccess.uid(), FuseAccess.gid()) // a new file system belongs to who mounts it
           .formatIfEmpty(true).build();
@@ -101,41 +101,65 @@ final class Mounts {
     return (bytes >> 20) + " MiB";
   }
 
-  /** Blobs: the blob URI, or in write-back mode a KV blob store behind a local durable outbox. */
-  private static BlobStore blobs(Parts.MountSpec spec, Deque<AutoCloseable> opened,
-      MetricRegistry metrics) {
+  /**
+   * Blobs: the blob URI, or in write-back mode a {@link PairedBlobStore} in front of it: an on-disk
+   * chunk cache ({@code <cache-dir>/write-back/blobs}, bounded by {@code mount.disk-cache-size}) and
+   * a durable outbox ({@code <cache-dir>/write-back/outbox}, RocksDB) whose uploads resume when the
+   * mount starts again.
+   */
+  static BlobStore blobs(Parts.MountSpec spec, Deque<AutoCloseable> opened, MetricRegistry metrics) {
+    BlobStore remote = Parts.openBlobs(spec.blobUri());
     if (!spec.writeBack()) {
-      BlobStore b = Parts.openBlobs(spec.blobUri());
-      opened.push(b::close);
-      return b;
+      opened.push(remote::close);
+      return remote;
     }
-    String scheme = spec.blobUri().substring(0, Math.max(0, spec.blobUri().indexOf(':')))
-        .toLowerCase(Locale.ROOT);
-    if (scheme.equals("file") || scheme.equals("http") || scheme.equals("https") || scheme.equals("s3")) {
-      throw new NotAvailableException("write-back needs a key-value blob store (rocks://, "
-          + "redis://, dynamodb://); " + scheme + ":// blob stores have no durable outbox yet");
-    }
-    Path outbox = spec.cacheDir().resolve("outbox");
+    PairedBlobStore paired;
     try {
-      Files.createDirectories(outbox);
-    } catch (java.io.IOException e) {
-      throw new CommandFailedException("cannot create " + outbox + ": " + e.getMessage(), e);
-    }
-    KvStore fast = open("rocks://" + outbox, "outbox");
-    KvStore slow;
-    try {
-      slow = open(spec.blobUri(), "blob");
+      paired = writeBack(remote, spec.cacheDir(), spec.diskCacheBytes());
     } catch (RuntimeException e) {
-      fast.close();
+      remote.close();
       throw e;
     }
-    PairedStore paired = new PairedStore(fast, slow);
-    opened.push(paired);
-    metrics.gauge("mount.outbox.backlog", () -> paired::backlog);
-    metrics.gauge("mount.outbox.lag.seconds", () -> () -> paired.propagationLag().toMillis() / 1000.0);
-    BlobStore b = KvBlobStore.builder(paired).name("write-back " + spec.blobUri()).build();
-    opened.push(b::close);
-    return b;
+    opened.push(paired::close);
+    metrics.gauge("mount.outbox.backlog", () -> paired::pendingUploads);
+    metrics.gauge("mount.disk-cache.bytes", () -> paired::cachedBytes);
+    return paired;
+  }
+
+  /** The write-back store over {@code remote} in {@code cacheDir}; closing it closes remote. */
+  static PairedBlobStore writeBack(BlobStore remote, Path cacheDir, long diskCacheBytes) {
+    Path base = cacheDir.resolve("write-back");
+    if (Files.isDirectory(cacheDir.resolve("outbox"))) {
+      LOG.warn("{} is the outbox of an earlier write-back layout (a key-value pair of stores), "
+          + "which this version does not read; write-back now keeps its outbox in {}. Remove it "
+          + "once nothing in it is needed.", cacheDir.resolve("outbox"), base);
+    }
+    DirBlobStore local;
+    try {
+      Files.createDirectories(base);
+      local = DirBlobStore.open(base.resolve("blobs"));
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new CommandFailedException("cannot open the write-back cache in " + base + ": "
+          + e.getMessage(), e);
+    }
+    KvStore outbox;
+    try {
+      // fsync=commit: an outbox entry must survive a power loss, as the chunk file does
+      outbox = open("rocks://" + base.resolve("outbox") + "?fsync=commit", "outbox");
+    } catch (RuntimeException e) {
+      local.close();
+      throw new CommandFailedException("cannot open the write-back outbox in " + base
+          + " (is another mount using this cache directory? set mount.cache-dir): "
+          + e.getMessage(), e);
+    }
+    try {
+      return PairedBlobStore.builder(local, remote, outbox).writeBack(true)
+          .cacheBytes(diskCacheBytes).build();
+    } catch (RuntimeException e) {
+      local.close();
+      outbox.close();
+      throw e;
+    }
   }
 
   private static KvStore open(String uri, String what) {

@@ -2,6 +2,7 @@ package io.quorumfs.cli;
 
 import io.quorumfs.kv.HostPort;
 import io.quorumfs.blob.BlobServer;
+import io.quorumfs.cli.config.ConfigKeys;
 import io.quorumfs.blob.BlobServerTls;
 import io.quorumfs.fs.FileSystem;
 import io.quorumfs.fs.FileSystems;
@@ -92,7 +93,19 @@ final class Parts {
 
   /** What a mount needs. */
   record MountSpec(String metaUri, String blobUri, Path mountPoint, Path cacheDir, long cacheBytes,
-      boolean writeBack, String mountTable, boolean allowOther) {}
+      boolean writeBack, long diskCacheBytes, Duration blobWait, String mountTable,
+      boolean allowOther) {
+
+    /** The mount settings of {@code cfg} (mount.*) for these stores, mount point and cache dir. */
+    static MountSpec of(io.quorumfs.cli.config.Config cfg, String metaUri, String blobUri,
+        Path mountPoint, Path cacheDir) {
+      return new MountSpec(metaUri, blobUri, mountPoint, cacheDir,
+          cfg.number(ConfigKeys.MOUNT_CACHE_SIZE), cfg.bool(ConfigKeys.MOUNT_WRITE_BACK),
+          cfg.number(ConfigKeys.MOUNT_DISK_CACHE_SIZE),
+          Duration.ofSeconds(cfg.number(ConfigKeys.MOUNT_BLOB_WAIT)),
+          cfg.get(ConfigKeys.MOUNT_TABLE), FuseAccess.allowOther(cfg));
+    }
+  }
 
   /** Starts one replica; returns once it listens (a leader may not be elected yet). */
   static Running startMeta(MetaSpec spec) {

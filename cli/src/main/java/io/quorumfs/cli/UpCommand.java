@@ -151,9 +151,8 @@ final class UpCommand implements Callable<Integer> {
       }
       Path cacheDir = cfg.find(ConfigKeys.MOUNT_CACHE_DIR).map(Path::of).orElse(data.resolve("cache"));
       if (!noMount) {
-        started.push(Mounts.mount(new Parts.MountSpec(metaUri, blobUri, mnt, cacheDir,
-            cfg.number(ConfigKeys.MOUNT_CACHE_SIZE), cfg.bool(ConfigKeys.MOUNT_WRITE_BACK),
-            cfg.get(ConfigKeys.MOUNT_TABLE), FuseAccess.allowOther(cfg)), pm.registry()));
+        started.push(Mounts.mount(Parts.MountSpec.of(cfg, metaUri, blobUri, mnt, cacheDir),
+            pm.registry()));
       }
 
       long me = ProcessHandle.current().pid();

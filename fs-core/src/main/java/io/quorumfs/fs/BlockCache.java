@@ -4,13 +4,16 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import io.quorumfs.blob.BlobException;
 import io.quorumfs.blob.BlobId;
+import io.quorumfs.blob.BlobNotFoundException;
 import io.quorumfs.blob.BlobStore;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 
 /**
  * A bounded LRU of chunk contents by blob id in front of the {@link BlobStore}. Content-addressed,
@@ -20,16 +23,20 @@ import java.util.concurrent.ExecutionException;
 final class BlockCache {
   private final BlobStore blobs;
   private final long capacity;
+  private final Duration blobWait;
   private final LinkedHashMap<BlobId, byte[]> lru = new LinkedHashMap<>(256, 0.75f, true);
   private final Map<BlobId, CompletableFuture<byte[]>> loading = new HashMap<>();
   private final Counter hits;
   private final Counter misses;
   private final Counter ranged;
+  private final Counter waited;
   private long bytes;
 
-  BlockCache(BlobStore blobs, long capacity, MetricRegistry metrics) {
+  BlockCache(BlobStore blobs, long capacity, Duration blobWait, MetricRegistry metrics) {
     this.blobs = blobs;
     this.capacity = capacity;
+    this.blobWait = blobWait;
+    this.waited = metrics.counter("quorumfs.fs.blocks.waited");
     this.hits = metrics.counter("quorumfs.fs.blocks.hits");
     this.misses = metrics.counter("quorumfs.fs.blocks.misses");
     this.ranged = metrics.counter("quorumfs.fs.blocks.ranged");
@@ -55,7 +62,7 @@ final class BlockCache {
     }
     misses.inc();
     try {
-      byte[] b = blobs.get(id);
+      byte[] b = awaitBlob(() -> blobs.get(id));
       put(id, b);
       mine.complete(b);
       return b;
@@ -88,7 +95,41 @@ final class BlockCache {
       return slice(await(id, theirs), offset, length);
     }
     ranged.inc();
-    return blobs.get(id, offset, length);
+    return awaitBlob(() -> blobs.get(id, offset, length));
+  }
+
+  /**
+   * Reads through {@code read}, retrying while the blob is not found, up to {@link #blobWait}: the
+   * metadata names a chunk only after its writer stored it, so an absent chunk is one a write-back
+   * client acknowledged and is still uploading. Polls at 20 ms doubling to 1 s.
+   *
+   * @throws BlobNotFoundException if it is still absent at the deadline
+   */
+  private <T> T awaitBlob(Supplier<T> read) {
+    long deadline = System.nanoTime() + blobWait.toNanos();
+    long pause = 20;
+    boolean counted = false;
+    while (true) {
+      try {
+        return read.get();
+      } catch (BlobNotFoundException e) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw e;
+        }
+        if (!counted) {
+          waited.inc();
+          counted = true;
+        }
+        try {
+          Thread.sleep(Math.min(pause, Math.max(1, left / 1_000_000)));
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new FsException(Errno.EINTR, "interrupted while waiting for blob " + e.id());
+        }
+        pause = Math.min(pause * 2, 1000);
+      }
+    }
   }
 
   private static byte[] slice(byte[] b, int offset, int length) {

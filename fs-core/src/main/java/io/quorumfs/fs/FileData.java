@@ -1,6 +1,7 @@
 package io.quorumfs.fs;
 
 import io.quorumfs.blob.BlobException;
+import io.quorumfs.blob.BlobNotFoundException;
 import io.quorumfs.blob.BlobId;
 import io.quorumfs.blob.BlobStore;
 import io.quorumfs.kv.ScanPage;
@@ -42,6 +43,7 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     }
   }
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FileData.class);
   private static final int MAP_BATCH = 32;
 
   private final Meta meta;
@@ -62,7 +64,8 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     this.k = meta.keys;
     this.blobs = blobs;
     this.cs = meta.config.chunkSize();
-    this.blocks = new BlockCache(blobs, meta.config.blockCacheBytes(), meta.config.metrics());
+    this.blocks = new BlockCache(blobs, meta.config.blockCacheBytes(), meta.config.blobWait(),
+        meta.config.metrics());
     this.prefetch = prefetch;
     this.uploader = new Uploader(blobs, uploads);
     this.budget = new WriteBudget(meta.config.writeBudgetBytes());
@@ -464,6 +467,8 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
   private byte[] readBlob(BlobId id, long ino, long index) {
     try {
       return blocks.get(id);
+    } catch (BlobNotFoundException e) {
+      throw absent(id, ino, index, e);
     } catch (BlobException e) {
       throw new FsException(Errno.EIO, "chunk " + index + " of inode " + ino + " (blob " + id
           + "): " + e.getMessage(), e);
@@ -553,9 +558,21 @@ final class FileData implements AttrOps.Truncator, Namespace.Opens {
     meta.cache.getAll(keys);
   }
 
+  /** A chunk the metadata references that did not appear within the blob wait: EIO, logged. */
+  private FsException absent(BlobId id, long ino, long index, BlobNotFoundException e) {
+    LOG.error("blob {} (chunk {} of inode {}) is referenced by the metadata but not in the blob "
+        + "store after waiting {} for it: a write-back client has not uploaded it yet, or it was "
+        + "lost; reads of that chunk fail with EIO", id, index, ino, meta.config.blobWait());
+    return new FsException(Errno.EIO, "chunk " + index + " of inode " + ino + " (blob " + id
+        + ") is not in the blob store after waiting " + meta.config.blobWait() + ": "
+        + e.getMessage(), e);
+  }
+
   private byte[] readRange(BlobId id, long ino, long index, int at, int length) {
     try {
       return blocks.getRange(id, at, length);
+    } catch (BlobNotFoundException e) {
+      throw absent(id, ino, index, e);
     } catch (BlobException | IllegalArgumentException e) {
       throw new FsException(Errno.EIO, "chunk " + index + " of inode " + ino + " (blob " + id
           + ") at " + at + "+" + length + ": " + e.getMessage(), e);

@@ -25,6 +25,7 @@ public final class FsConfig {
   private final Duration sessionTtl;
   private final boolean reclaimOnClose;
   private final Duration barrierTimeout;
+  private final Duration blobWait;
   private final long capacityBytes;
   private final long maxInodes;
   private final int inodeBatch;
@@ -52,6 +53,7 @@ public final class FsConfig {
     this.sessionTtl = b.sessionTtl;
     this.reclaimOnClose = b.reclaimOnClose;
     this.barrierTimeout = b.barrierTimeout;
+    this.blobWait = b.blobWait;
     this.capacityBytes = b.capacityBytes;
     this.maxInodes = b.maxInodes;
     this.inodeBatch = b.inodeBatch;
@@ -89,6 +91,7 @@ public final class FsConfig {
     b.sessionTtl = sessionTtl;
     b.reclaimOnClose = reclaimOnClose;
     b.barrierTimeout = barrierTimeout;
+    b.blobWait = blobWait;
     b.capacityBytes = capacityBytes;
     b.maxInodes = maxInodes;
     b.inodeBatch = inodeBatch;
@@ -136,6 +139,12 @@ public final class FsConfig {
   public boolean reclaimOnClose() { return reclaimOnClose; }
   /** Longest wait of open()'s read barrier for the change feed; then ETIMEDOUT. Default 30 s. */
   public Duration barrierTimeout() { return barrierTimeout; }
+  /**
+   * How long a read waits for a chunk that the metadata references but the blob store does not
+   * have yet (a write-back client acknowledged it and has not uploaded it yet), polling the store;
+   * then EIO. Zero: EIO at once. Default 60 s.
+   */
+  public Duration blobWait() { return blobWait; }
   /** Capacity reported by statfs. Default 1 PiB. */
   public long capacityBytes() { return capacityBytes; }
   /** Inode limit reported by statfs and enforced on create (ENOSPC). Default 2^40. */
@@ -175,6 +184,7 @@ public final class FsConfig {
     private Duration sessionTtl = Duration.ofSeconds(30);
     private boolean reclaimOnClose;
     private Duration barrierTimeout = Duration.ofSeconds(30);
+    private Duration blobWait = Duration.ofSeconds(60);
     private long capacityBytes = 1L << 50;
     private long maxInodes = 1L << 40;
     private int inodeBatch = 1024;
@@ -217,6 +227,13 @@ public final class FsConfig {
     public Builder sessionTtl(Duration v) { sessionTtl = Objects.requireNonNull(v); return this; }
     public Builder reclaimOnClose(boolean v) { reclaimOnClose = v; return this; }
     public Builder barrierTimeout(Duration v) { barrierTimeout = Objects.requireNonNull(v); return this; }
+    public Builder blobWait(Duration v) {
+      if (v.isNegative()) {
+        throw new IllegalArgumentException("blobWait must be >= 0, got " + v);
+      }
+      blobWait = v;
+      return this;
+    }
     public Builder capacityBytes(long v) { capacityBytes = positive("capacityBytes", v); return this; }
     public Builder maxInodes(long v) { maxInodes = positive("maxInodes", v); return this; }
     public Builder inodeBatch(int v) { inodeBatch = positive("inodeBatch", v); return this; }

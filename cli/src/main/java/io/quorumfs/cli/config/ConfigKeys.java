@@ -62,7 +62,14 @@ public final class ConfigKeys {
   public static final ConfigKey MOUNT_CACHE_SIZE = key("mount.cache-size", new ValueType.Size(),
       "64MiB", "Bound of the in-heap chunk cache (capped at a quarter of the max heap).");
   public static final ConfigKey MOUNT_WRITE_BACK = key("mount.write-back", new ValueType.Bool(), "false",
-      "Acknowledge writes once in the local durable outbox, upload in the background.");
+      "Acknowledge writes once in the local durable outbox (<cache-dir>/write-back), upload in the "
+          + "background; works with every blob store.");
+  public static final ConfigKey MOUNT_DISK_CACHE_SIZE = key("mount.disk-cache-size", new ValueType.Size(),
+      "4GiB", "Bound of a write-back mount's on-disk chunk cache; blobs not uploaded yet are never "
+          + "evicted, so it is exceeded while uploads lag.");
+  public static final ConfigKey MOUNT_BLOB_WAIT = key("mount.blob-wait-seconds", new ValueType.Int(0, 86_400),
+      "60", "How long a read waits for a chunk the metadata references but the blob store does not "
+          + "have yet (another client's write-back upload), then EIO.");
   public static final ConfigKey MOUNT_TABLE = key("mount.table",
       new ValueType.Text("path=subdir[,path=subdir...]"), "",
       "Show subdirectories of the file system at chosen paths; unset = the root at /.");

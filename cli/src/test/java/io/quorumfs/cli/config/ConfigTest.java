@@ -100,6 +100,16 @@ class ConfigTest {
   }
 
   @Test
+  void writeBackSettings_haveDefaults_andABadDiskCacheSizeIsNamed() throws IOException {
+    Config defaults = Config.builder().env(Map.of()).build();
+    assertEquals(4L << 30, defaults.number(ConfigKeys.MOUNT_DISK_CACHE_SIZE));
+    assertEquals(60, defaults.number(ConfigKeys.MOUNT_BLOB_WAIT));
+    Path f = yaml("mount:\n  disk-cache-size: -1GiB\n");
+    assertTrue(error(() -> Config.builder().file(f)).startsWith("config error in config file " + f
+        + ": key 'mount.disk-cache-size' has bad value '-1GiB'"), error(() -> Config.builder().file(f)));
+  }
+
+  @Test
   void badUnit_isNamed() throws IOException {
     Path f = yaml("mount:\n  cache-size: 2XB\n");
     assertTrue(error(() -> Config.builder().file(f)).contains("(unknown unit 'xb')"));

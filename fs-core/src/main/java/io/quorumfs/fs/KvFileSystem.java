@@ -59,6 +59,7 @@ final class KvFileSystem implements FileSystem {
     this.holds = new Holds(meta, data, background, cache.fed());
     this.sessions = Sessions.start(meta, holds);
     data.setSession(sessions.id());
+    meta.delegs.start(sessions.id());
     this.locks = new Locks(meta, sessions);
     this.paths = new Paths(meta, ns, this::readlink);
     cache.observe(this::onFeed);
@@ -82,6 +83,7 @@ final class KvFileSystem implements FileSystem {
   private void onFeed(ChangeEvent e) {
     locks.onEvent(e);
     holds.onEvent(e);
+    meta.delegs.onEvent(e);
   }
 
   private void maintainQuietly() {
@@ -355,6 +357,17 @@ final class KvFileSystem implements FileSystem {
   @Override
   public void fsync(long fh, boolean dataOnly) {
     data.flush(data.handle(fh));
+    meta.delegs.flush();
+  }
+
+  @Override
+  public void syncfs() {
+    meta.delegs.flush();
+  }
+
+  /** This client's directory delegations (tests). */
+  Delegations delegations() {
+    return meta.delegs;
   }
 
   @Override
@@ -480,6 +493,12 @@ final class KvFileSystem implements FileSystem {
         lost.add(h.ino);
         firstLoss = firstLoss == null ? e : firstLoss;
       }
+    }
+    try {
+      meta.delegs.close(); // commits what is queued and releases the delegations
+    } catch (RuntimeException e) {
+      log.error("committing delegated operations at close failed", e);
+      firstLoss = firstLoss == null ? e : firstLoss;
     }
     holds.close();
     background.shutdown(); // let a running maintenance round finish its commit (bounded below)

@@ -43,6 +43,7 @@ final class Mounts {
       FsConfig config = FsConfig.builder()
           .blockCacheBytes(chunkCacheBytes(spec.cacheBytes(), Runtime.getRuntime().maxMemory()))
           .metrics(metrics)
+          .delegations(spec.delegations())
           .formatIfEmpty(true).build();
       FileSystem fs = FileSystems.open(meta, blobs, config);
       opened.push(fs::close);

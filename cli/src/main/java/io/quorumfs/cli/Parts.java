@@ -91,7 +91,7 @@ final class Parts {
 
   /** What a mount needs. */
   record MountSpec(String metaUri, String blobUri, Path mountPoint, Path cacheDir, long cacheBytes,
-      boolean writeBack, String mountTable, boolean allowOther) {}
+      boolean writeBack, String mountTable, boolean allowOther, boolean delegations) {}
 
   /** Starts one replica; returns once it listens (a leader may not be elected yet). */
   static Running startMeta(MetaSpec spec) {

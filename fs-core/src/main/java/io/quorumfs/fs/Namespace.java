@@ -78,6 +78,7 @@ final class Namespace {
     if (!in.isDir()) {
       return toAttr(in, in.mtime(), in.ctime(), 0);
     }
+    meta.delegs.guard(tx, ino, Delegations.Use.READ); // its mtime and nlink follow its entries
     List<Versioned> extra = tx.getAll(List.of(k.mtime(ino), k.subdirs(ino)));
     long m = Meta.longOf(extra.get(0));
     return toAttr(in, Math.max(in.mtime(), m), Math.max(in.ctime(), m), Meta.longOf(extra.get(1)));

@@ -63,6 +63,9 @@ public final class ConfigKeys {
       "64MiB", "Bound of the in-heap chunk cache (capped at a quarter of the max heap).");
   public static final ConfigKey MOUNT_WRITE_BACK = key("mount.write-back", new ValueType.Bool(), "false",
       "Acknowledge writes once in the local durable outbox, upload in the background.");
+  public static final ConfigKey MOUNT_DELEGATIONS = key("mount.delegations", new ValueType.Bool(), "false",
+      "Take directory delegations: uncontested namespace operations in a directory are answered "
+          + "locally and committed in batches; fsync/fsyncdir make them durable (docs/fs.md).");
   public static final ConfigKey MOUNT_TABLE = key("mount.table",
       new ValueType.Text("path=subdir[,path=subdir...]"), "",
       "Show subdirectories of the file system at chosen paths; unset = the root at /.");

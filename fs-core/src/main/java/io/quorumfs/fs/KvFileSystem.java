@@ -132,6 +132,9 @@ final class KvFileSystem implements FileSystem {
 
   @Override
   public long attrVersion(long ino) {
+    if (meta.delegs.pending(k.attr(ino)) != null) {
+      meta.delegs.flush(); // a version is a committed one: a delegated create commits first
+    }
     Versioned v = cache.get(k.attr(ino));
     if (!v.exists()) {
       throw new FsException(Errno.ENOENT, "inode " + ino + " does not exist");

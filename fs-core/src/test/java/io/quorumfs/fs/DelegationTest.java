@@ -116,6 +116,8 @@ class DelegationTest extends FsFixture {
         "the creates were delegated");
     assertEquals(2 + 50, names(a, d).size(), "the holder lists its own creates");
     assertTrue(a.lookup(d, "f049").isReg(), "the holder looks up its own pending create");
+    long f0 = a.lookup(d, "f000").ino();
+    assertTrue(a.attrVersion(f0) > 0, "a pending inode's version is its committed one");
 
     FileSystem b = client();
     awaitLease(b);

@@ -254,7 +254,9 @@ final class Delegations {
       if (!tx.hasWrites()) {
         return value;
       }
-      enqueue(dir, tx);
+      if (!enqueue(h, tx)) {
+        return null; // its release is being committed: through the store after all
+      }
       local.inc();
       return value;
     } finally {
@@ -262,8 +264,12 @@ final class Delegations {
     }
   }
 
-  /** Puts a delegated operation's writes into the overlay and its ops into the queue (under lock). */
-  private void enqueue(long dir, Tx tx) {
+  /**
+   * Puts a delegated operation's writes into the overlay and its ops into the queue (under lock);
+   * false if the delegation's release is already being committed (nothing is then queued).
+   */
+  private boolean enqueue(Held h, Tx tx) {
+    long dir = h.dir;
     List<Op> ops = tx.ops();
     List<byte[]> absent = new ArrayList<>();
     byte[] dirPrefix = k.dirPrefix(dir);
@@ -273,15 +279,12 @@ final class Delegations {
         absent.add(c.key());
       }
     }
-    long seq;
-    synchronized (q) {
-      seq = nextSeq++;
-    }
+    List<Key> keys = new ArrayList<>(ops.size());
+    List<byte[]> values = new ArrayList<>(ops.size());
     for (Op op : ops) {
       if (k.is(op.key(), Keys.GLOBAL)) {
         continue; // shared counters (inodes in use): committed, never pending here
       }
-      Key key = new Key(op.key());
       byte[] v;
       if (op instanceof Op.Put p) {
         v = p.value();
@@ -292,15 +295,25 @@ final class Delegations {
       } else {
         v = Bytes.ofLong(Math.max(current(op.key()), ((Op.Max) op).value()));
       }
-      overlay.put(key, new Pending(v, seq));
+      keys.add(new Key(op.key()));
+      values.add(v);
     }
+    // The pipeline decides releases under q: checked, numbered, made visible and queued at once.
     synchronized (q) {
+      if (h.releasing || held.get(dir) != h) {
+        return false;
+      }
+      long seq = nextSeq++;
+      for (int i = 0; i < keys.size(); i++) {
+        overlay.put(keys.get(i), new Pending(values.get(i), seq));
+      }
       if (queue.isEmpty()) {
         oldestNanos = System.nanoTime();
       }
       queue.addLast(new Queued(seq, dir, ops, absent));
       q.notifyAll();
     }
+    return true;
   }
 
   private long current(byte[] key) {
@@ -514,6 +527,7 @@ final class Delegations {
         }
         for (Held h : held.values()) {
           if (h.recalled && !stillQueued.contains(h.dir)) {
+            h.releasing = true; // from now on nothing is queued in it (enqueue checks under q)
             releasing.add(h);
           }
         }
@@ -560,7 +574,6 @@ final class Delegations {
       }
     }
     for (Held h : releasing) {
-      h.releasing = true;
       dirs.add(h.dir);
       net.put(new Key(k.deleg(h.dir)), new Op.Delete(k.deleg(h.dir)));
       net.put(new Key(k.recall(h.dir)), new Op.Delete(k.recall(h.dir)));

@@ -40,6 +40,10 @@ final class MountCommand implements Callable<Integer> {
           + "the background (config key mount.write-back; default false).")
   String writeBack;
 
+  @Option(names = "--delegations", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
+      description = "Take directory delegations (config key mount.delegations; default false).")
+  String delegations;
+
   @Option(names = "--mount-table", paramLabel = "PATH=SUBDIR,...",
       description = "Show subdirectories of the file system at chosen paths, e.g. "
           + "/=,/projects=vol/projects (config key mount.table; default: the root at /).")
@@ -61,7 +65,8 @@ final class MountCommand implements Callable<Integer> {
         .option(ConfigKeys.MOUNT_CACHE_DIR, cacheDir, "--cache-dir")
         .option(ConfigKeys.MOUNT_CACHE_SIZE, cacheSize, "--cache-size")
         .option(ConfigKeys.MOUNT_WRITE_BACK, writeBack, "--write-back")
-        .option(ConfigKeys.MOUNT_TABLE, table, "--mount-table"))).build();
+        .option(ConfigKeys.MOUNT_TABLE, table, "--mount-table")
+        .option(ConfigKeys.MOUNT_DELEGATIONS, delegations, "--delegations"))).build();
     Logging.apply(cfg);
     String metaUri = Endpoints.metaUri(cfg);
     String blobUri = Endpoints.blobUri(cfg);

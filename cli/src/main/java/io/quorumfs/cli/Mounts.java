@@ -44,6 +44,7 @@ final class Mounts {
           .blobWait(spec.blobWait())
           .metrics(metrics)
           .rootOwner(FuseAccess.uid(), FuseAccess.gid()) // a new file system belongs to who mounts it
+          .delegations(spec.delegations())
           .formatIfEmpty(true).build();
       FileSystem fs = FileSystems.open(meta, blobs, config);
       opened.push(fs::close);

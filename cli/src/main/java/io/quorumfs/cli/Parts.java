@@ -94,7 +94,7 @@ final class Parts {
   /** What a mount needs. */
   record MountSpec(String metaUri, String blobUri, Path mountPoint, Path cacheDir, long cacheBytes,
       boolean writeBack, long diskCacheBytes, Duration blobWait, String mountTable,
-      boolean allowOther) {
+      boolean allowOther, boolean delegations) {
 
     /** The mount settings of {@code cfg} (mount.*) for these stores, mount point and cache dir. */
     static MountSpec of(io.quorumfs.cli.config.Config cfg, String metaUri, String blobUri,
@@ -103,7 +103,8 @@ final class Parts {
           cfg.number(ConfigKeys.MOUNT_CACHE_SIZE), cfg.bool(ConfigKeys.MOUNT_WRITE_BACK),
           cfg.number(ConfigKeys.MOUNT_DISK_CACHE_SIZE),
           Duration.ofSeconds(cfg.number(ConfigKeys.MOUNT_BLOB_WAIT)),
-          cfg.get(ConfigKeys.MOUNT_TABLE), FuseAccess.allowOther(cfg));
+          cfg.get(ConfigKeys.MOUNT_TABLE), FuseAccess.allowOther(cfg),
+          cfg.bool(ConfigKeys.MOUNT_DELEGATIONS));
     }
   }
 

@@ -66,6 +66,11 @@ final class UpCommand implements Callable<Integer> {
           + "e.g. s3://bucket/prefix?endpoint=http://127.0.0.1:9000&path-style=true.")
   String blob;
 
+  @Option(names = "--delegations", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
+      description = "Take directory delegations on the mount (config key mount.delegations; "
+          + "default false; docs/fs.md).")
+  String delegations;
+
   @Option(names = "--no-mount",
       description = "Start the replicas and the blob store but do not mount (hosts without FUSE).")
   boolean noMount;
@@ -84,7 +89,8 @@ final class UpCommand implements Callable<Integer> {
     Config cfg = metrics.apply(config.builder()
         .option(ConfigKeys.MOUNT_POINT, mountPoint, "MOUNTPOINT")
         .option(ConfigKeys.DATA_DIR, dataDir, "--data-dir")
-        .option(ConfigKeys.UP_REPLICAS, replicas, "--replicas")).build();
+        .option(ConfigKeys.UP_REPLICAS, replicas, "--replicas")
+        .option(ConfigKeys.MOUNT_DELEGATIONS, delegations, "--delegations")).build();
     Logging.apply(cfg);
     PrintWriter out = spec.commandLine().getOut();
     Path data = cfg.path(ConfigKeys.DATA_DIR).toAbsolutePath().normalize();

@@ -86,7 +86,7 @@ abstract class WriteBackBehaviours {
   /** The write-back blob store of a mount with this cache dir and disk cache bound. */
   BlobStore writeBack(Path cacheDir, long diskCacheBytes) {
     Parts.MountSpec spec = new Parts.MountSpec("mem:", remoteUri, dir.resolve("mnt"), cacheDir,
-        16L << 20, true, diskCacheBytes, PATIENCE, null, false);
+        16L << 20, true, diskCacheBytes, PATIENCE, null, false, false);
     Deque<AutoCloseable> mine = new ArrayDeque<>();
     BlobStore b = Mounts.blobs(spec, mine, new MetricRegistry());
     mine.descendingIterator().forEachRemaining(opened::push);

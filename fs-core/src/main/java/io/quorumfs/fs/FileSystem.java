@@ -271,8 +271,17 @@ public interface FileSystem extends AutoCloseable {
   /** Makes this handle's buffered writes visible to every client (FUSE calls it on close(2)). */
   void flush(long fh);
 
-  /** Like {@link #flush}, and returns only when data and metadata are durable in the stores. */
+  /**
+   * Like {@link #flush}, and returns only when data and metadata are durable in the stores
+   * (with directory delegations: every namespace operation of this client that returned before).
+   */
   void fsync(long fh, boolean dataOnly);
+
+  /**
+   * Returns when every namespace operation of this client that returned before is durable in the
+   * metadata store (fsyncdir, syncfs). Without directory delegations each already is.
+   */
+  default void syncfs() {}
 
   /**
    * Flushes and closes the handle, dropping this handle's flock and, if it was the last handle on

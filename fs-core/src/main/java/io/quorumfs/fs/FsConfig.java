@@ -36,6 +36,11 @@ public final class FsConfig {
   private final int rootMode;
   private final boolean formatIfEmpty;
   private final boolean background;
+  private final boolean delegations;
+  private final int delegationTakeAfter;
+  private final int delegationBatch;
+  private final Duration delegationDelay;
+  private final Duration delegationBackoff;
   private final Clock clock;
   private final Supplier<Random> random;
   private final MetricRegistry metrics;
@@ -60,6 +65,11 @@ public final class FsConfig {
     this.commitBatch = b.commitBatch;
     this.commitInflight = b.commitInflight;
     this.rootUid = b.rootUid;
+    this.delegations = b.delegations;
+    this.delegationTakeAfter = b.delegationTakeAfter;
+    this.delegationBatch = b.delegationBatch;
+    this.delegationDelay = b.delegationDelay;
+    this.delegationBackoff = b.delegationBackoff;
     this.rootGid = b.rootGid;
     this.rootMode = b.rootMode;
     this.formatIfEmpty = b.formatIfEmpty;
@@ -98,6 +108,11 @@ public final class FsConfig {
     b.commitBatch = commitBatch;
     b.commitInflight = commitInflight;
     b.rootUid = rootUid;
+    b.delegations = delegations;
+    b.delegationTakeAfter = delegationTakeAfter;
+    b.delegationBatch = delegationBatch;
+    b.delegationDelay = delegationDelay;
+    b.delegationBackoff = delegationBackoff;
     b.rootGid = rootGid;
     b.rootMode = rootMode;
     b.formatIfEmpty = formatIfEmpty;
@@ -163,6 +178,20 @@ public final class FsConfig {
   public boolean formatIfEmpty() { return formatIfEmpty; }
   /** Run the heartbeat / expiry / trash thread. Default true; tests may drive it by hand. */
   public boolean background() { return background; }
+  /**
+   * Whether this client takes directory delegations (docs/fs.md, "Directory delegations"): only
+   * on a store whose change feed holds a cache lease ({@code raft://}). Every client respects
+   * (and recalls) other clients' delegations whatever this says. Default false.
+   */
+  public boolean delegations() { return delegations; }
+  /** Namespace operations of this client in a directory, none recalled, before it takes it. Default 8. */
+  public int delegationTakeAfter() { return delegationTakeAfter; }
+  /** Most delegated operations committed in one txn. Default 256. */
+  public int delegationBatch() { return delegationBatch; }
+  /** Longest a delegated operation waits in the pipeline before its batch is committed. Default 5 ms. */
+  public Duration delegationDelay() { return delegationDelay; }
+  /** How long a directory whose delegation was recalled is not taken again. Default 30 s. */
+  public Duration delegationBackoff() { return delegationBackoff; }
   /** Wall clock for timestamps, heartbeats and grace periods. */
   public Clock clock() { return clock; }
   /** Source of jitter for retries (a supplier so each client gets its own Random). */
@@ -195,6 +224,11 @@ public final class FsConfig {
     private int rootMode = 0755;
     private boolean formatIfEmpty = true;
     private boolean background = true;
+    private boolean delegations;
+    private int delegationTakeAfter = 8;
+    private int delegationBatch = 256;
+    private Duration delegationDelay = Duration.ofMillis(5);
+    private Duration delegationBackoff = Duration.ofSeconds(30);
     private Clock clock = Clock.systemUTC();
     private Supplier<Random> random = Random::new;
     private MetricRegistry metrics = new MetricRegistry();
@@ -246,6 +280,11 @@ public final class FsConfig {
     public Builder rootMode(int v) { rootMode = v & Mode.PERM_MASK; return this; }
     public Builder formatIfEmpty(boolean v) { formatIfEmpty = v; return this; }
     public Builder background(boolean v) { background = v; return this; }
+    public Builder delegations(boolean v) { delegations = v; return this; }
+    public Builder delegationTakeAfter(int v) { delegationTakeAfter = positive("delegationTakeAfter", v); return this; }
+    public Builder delegationBatch(int v) { delegationBatch = positive("delegationBatch", v); return this; }
+    public Builder delegationDelay(Duration v) { delegationDelay = Objects.requireNonNull(v); return this; }
+    public Builder delegationBackoff(Duration v) { delegationBackoff = Objects.requireNonNull(v); return this; }
     public Builder clock(Clock v) { clock = Objects.requireNonNull(v); return this; }
     public Builder random(Supplier<Random> v) { random = Objects.requireNonNull(v); return this; }
     public Builder metrics(MetricRegistry v) { metrics = Objects.requireNonNull(v); return this; }

@@ -34,6 +34,12 @@ import java.util.Arrays;
  *                             (deleted when it ends or expires)
  *   P S sid 'o' ino           the session holds unlinked-but-open inode {@code ino}
  *   P S sid 'k' ino           the session has locks in the lock table of {@code ino}
+ *   P S sid 'd' dir           the session holds the delegation of directory {@code dir} (session expiry
+ *                             deletes the delegation and its recall request with it)
+ *   P E dir 'd'               delegation of directory {@code dir}: holder session id (8 B). Taken with a
+ *                             compare on absence; every namespace write in {@code dir} compares it (absent,
+ *                             or the holder's version as taken); deleted by the holder's last batch
+ *   P E dir 'r'               recall request of that delegation: requesting session id (8 B)
  *   P T ino                   trash: inode unlinked (nlink 0); value = unlink time ns (informational);
  *                             reclaimed when its hold count is 0 and every session's hold position is
  *                             at least this key's version
@@ -48,6 +54,7 @@ final class Keys {
   static final byte DENTRY = 'D';
   static final byte SESSION = 'S';
   static final byte TRASH = 'T';
+  static final byte DELEG = 'E';
 
   static final byte ATTR = 'a';
   static final byte MTIME = 'm';
@@ -61,6 +68,10 @@ final class Keys {
   static final byte SESSION_INFO = 'i';
   static final byte SESSION_HOLD = 'o';
   static final byte SESSION_LOCK = 'k';
+  static final byte SESSION_DELEG = 'd';
+
+  static final byte DELEG_HOLDER = 'd';
+  static final byte DELEG_RECALL = 'r';
 
   private final byte[] p;
   // Precomputed: every create and unlink touches one of these.
@@ -302,6 +313,46 @@ final class Keys {
     return getLong(key, p.length + 10);
   }
 
+  byte[] sessionDeleg(long sid, long dir) {
+    return Bytes.concat(sessionKey(sid, SESSION_DELEG), longBytes(dir));
+  }
+
+  // ---- delegations ----
+  byte[] delegKey(long dir, byte kind) {
+    byte[] k = new byte[p.length + 10];
+    System.arraycopy(p, 0, k, 0, p.length);
+    k[p.length] = DELEG;
+    putLong(k, p.length + 1, dir);
+    k[p.length + 9] = kind;
+    return k;
+  }
+
+  byte[] deleg(long dir) {
+    return delegKey(dir, DELEG_HOLDER);
+  }
+
+  byte[] recall(long dir) {
+    return delegKey(dir, DELEG_RECALL);
+  }
+
+  /** The prefix {@code P E dir} of a directory's delegation and recall keys. */
+  byte[] delegPrefix(long dir) {
+    return Arrays.copyOf(deleg(dir), p.length + 9);
+  }
+
+  KeyRange allDelegs() {
+    return KeyRange.prefix(Bytes.concat(p, new byte[] {DELEG}));
+  }
+
+  /** The directory of a {@code P E dir kind} key. */
+  long dirOfDelegKey(byte[] key) {
+    return getLong(key, p.length + 1);
+  }
+
+  byte kindOfDelegKey(byte[] key) {
+    return key[p.length + 9];
+  }
+
   // ---- trash ----
   byte[] trash(long ino) {
     byte[] k = new byte[p.length + 9];
@@ -334,8 +385,8 @@ final class Keys {
   /**
    * The range {@code key} belongs to among those a client can know complete ({@link
    * MetaCache#markComplete}): a directory's entries ({@code P D parent}), an inode's own keys
-   * ({@code P I ino}: attributes, counters, lock table, xattrs) or its chunk map ({@code P C ino});
-   * null for any other key.
+   * ({@code P I ino}: attributes, counters, lock table, xattrs), its chunk map ({@code P C ino}) or
+   * a directory's delegation keys ({@code P E dir}); null for any other key.
    */
   byte[] rangeOf(byte[] key) {
     int n = p.length;
@@ -343,7 +394,7 @@ final class Keys {
       return null;
     }
     byte kind = key[n];
-    if (kind == DENTRY || kind == CHUNK || kind == INODE) {
+    if (kind == DENTRY || kind == CHUNK || kind == INODE || kind == DELEG) {
       return Arrays.copyOf(key, n + 9);
     }
     return null;

@@ -59,6 +59,7 @@ final class KvFileSystem implements FileSystem {
     this.holds = new Holds(meta, data, background, cache.fed());
     this.sessions = Sessions.start(meta, holds);
     data.setSession(sessions.id());
+    meta.delegs.start(sessions.id());
     this.locks = new Locks(meta, sessions, data);
     this.paths = new Paths(meta, ns, this::readlink);
     cache.observe(this::onFeed);
@@ -82,6 +83,7 @@ final class KvFileSystem implements FileSystem {
   private void onFeed(ChangeEvent e) {
     locks.onEvent(e);
     holds.onEvent(e);
+    meta.delegs.onEvent(e);
   }
 
   private void maintainQuietly() {
@@ -130,6 +132,9 @@ final class KvFileSystem implements FileSystem {
 
   @Override
   public long attrVersion(long ino) {
+    if (meta.delegs.pending(k.attr(ino)) != null) {
+      meta.delegs.flush(); // a version is a committed one: a delegated create commits first
+    }
     Versioned v = cache.get(k.attr(ino));
     if (!v.exists()) {
       throw new FsException(Errno.ENOENT, "inode " + ino + " does not exist");
@@ -355,6 +360,17 @@ final class KvFileSystem implements FileSystem {
   @Override
   public void fsync(long fh, boolean dataOnly) {
     data.flush(usable(fh));
+    meta.delegs.flush();
+  }
+
+  @Override
+  public void syncfs() {
+    meta.delegs.flush();
+  }
+
+  /** This client's directory delegations (tests). */
+  Delegations delegations() {
+    return meta.delegs;
   }
 
   @Override
@@ -499,6 +515,12 @@ final class KvFileSystem implements FileSystem {
         lost.add(h.ino);
         firstLoss = firstLoss == null ? e : firstLoss;
       }
+    }
+    try {
+      meta.delegs.close(); // commits what is queued and releases the delegations
+    } catch (RuntimeException e) {
+      log.error("committing delegated operations at close failed", e);
+      firstLoss = firstLoss == null ? e : firstLoss;
     }
     holds.close();
     background.shutdown(); // let a running maintenance round finish its commit (bounded below)

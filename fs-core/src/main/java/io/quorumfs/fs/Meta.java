@@ -28,6 +28,8 @@ final class Meta {
   private final Counter retries;
   private final Counter commits;
   private final CommitBatcher batcher;
+  /** Directory delegations: this client's and the guard against others' (docs/fs.md). */
+  final Delegations delegs;
 
   Meta(KvStore store, MetaCache cache, Keys keys, FsConfig config) {
     this.store = store;
@@ -39,6 +41,7 @@ final class Meta {
     this.commits = config.metrics().counter("quorumfs.fs.txn.commits");
     this.batcher = new CommitBatcher(store, cache, config.commitBatch(), config.commitInflight(),
         config.metrics());
+    this.delegs = new Delegations(this);
   }
 
   /** Runs {@code body} until its txn commits (or it has nothing to write); returns its result. */
@@ -60,16 +63,33 @@ final class Meta {
   <T> Done<T> runCommitted(String what, Function<Tx, T> body) {
     int max = config.maxRetries();
     for (int attempt = 1; ; attempt++) {
-      Tx tx = new Tx(cache, attempt);
-      T value = body.apply(tx);
-      if (!tx.hasWrites()) {
-        return new Done<>(value, 0);
-      }
+      Tx tx = new Tx(cache, attempt, delegs);
+      T value;
       CommitResult r;
       try {
-        r = batcher.commit(tx); // applies a success to the cache
-      } catch (KvException e) {
-        throw new FsException(Errno.EIO, what + ": metadata store failed: " + e.getMessage(), e);
+        try {
+          value = body.apply(tx);
+        } catch (Delegations.RecallNeeded e) {
+          tx.release();
+          delegs.recall(e); // then run again: the directory is no longer delegated
+          continue;
+        }
+        if (!tx.hasWrites()) {
+          return new Done<>(value, 0);
+        }
+        if (tx.readPending()) {
+          // A store write never builds on uncommitted state: commit this client's delegated
+          // operations first, then read again.
+          delegs.flush();
+          continue;
+        }
+        try {
+          r = batcher.commit(tx); // applies a success to the cache
+        } catch (KvException e) {
+          throw new FsException(Errno.EIO, what + ": metadata store failed: " + e.getMessage(), e);
+        }
+      } finally {
+        tx.release();
       }
       if (r.ok()) {
         commits.inc();

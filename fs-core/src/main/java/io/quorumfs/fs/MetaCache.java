@@ -509,6 +509,12 @@ final class MetaCache implements WatchListener {
     }
   }
 
+  /** True while the feed holds a valid cache lease ({@link Watch#coherent()}). */
+  boolean coherent() {
+    Watch w = watch;
+    return w != null && w.coherent();
+  }
+
   /** Waits until the feed has delivered every commit up to {@code revision}. */
   boolean awaitFed(long revision, long timeoutNanos) throws InterruptedException {
     long deadline = System.nanoTime() + timeoutNanos;

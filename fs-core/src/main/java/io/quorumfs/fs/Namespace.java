@@ -78,6 +78,7 @@ final class Namespace {
     if (!in.isDir()) {
       return toAttr(in, in.mtime(), in.ctime(), 0);
     }
+    meta.delegs.guard(tx, ino, Delegations.Use.READ); // its mtime and nlink follow its entries
     List<Versioned> extra = tx.getAll(List.of(k.mtime(ino), k.subdirs(ino)));
     long m = Meta.longOf(extra.get(0));
     return toAttr(in, Math.max(in.mtime(), m), Math.max(in.ctime(), m), Meta.longOf(extra.get(1)));
@@ -103,6 +104,7 @@ final class Namespace {
       return d.parent() == 0 ? parent : d.parent();
     }
     Names.check(name);
+    meta.delegs.guard(tx, parent, Delegations.Use.READ);
     byte[] dkey = k.dentry(parent, name);
     if (!meta.cache.cached(dkey) && missedBefore(parent)) {
       // A second uncached name in one directory in a row (a cold client walking a directory):
@@ -169,9 +171,13 @@ final class Namespace {
       throw new FsException(Errno.EINVAL, "readdir limit must be > 0, got " + limit);
     }
     meta.run("readdir", tx -> {
+      meta.delegs.guard(tx, ino, Delegations.Use.READ);
       checkDir(inode(tx, ino));
       return null;
     });
+    if (meta.delegs.holds(ino)) {
+      meta.delegs.flush(); // the listing comes from the store's scan: this client's creates first
+    }
     ScanPage page;
     try {
       page = meta.cache.scan(k.dirPrefix(ino), k.dir(ino), limit,
@@ -205,6 +211,7 @@ final class Namespace {
     ranges.add(k.inodePrefix(ino));
     if (Mode.isDir(mode)) {
       ranges.add(k.dirPrefix(ino));
+      ranges.add(k.delegPrefix(ino));
     } else if (Mode.type(mode) == Mode.S_IFREG) {
       ranges.add(k.chunkPrefix(ino));
     }
@@ -219,7 +226,8 @@ final class Namespace {
 
   private Attr createNode(String what, long ino, long parent, String name, int mode, int uid,
       int gid, long rdev, String target) {
-    return meta.run(what, tx -> {
+    java.util.function.Function<Tx, Attr> body = tx -> {
+      meta.delegs.guard(tx, parent, Delegations.Use.WRITE);
       dirRequired(tx, parent);
       byte[] dkey = k.dentry(parent, name);
       Versioned de = tx.getOptimistic(dkey);
@@ -239,7 +247,14 @@ final class Namespace {
       touchParent(tx, parent, now, +1, dir ? +1 : 0);
       tx.add(k.usedInodes(ino), 1);
       return toAttr(in, now, now, 0);
-    });
+    };
+    Attr a = meta.delegs.runLocal(parent, body);
+    if (a != null) {
+      return a;
+    }
+    a = meta.run(what, body);
+    meta.delegs.noteWrite(parent);
+    return a;
   }
 
   /** Parent bookkeeping with commutative ops only: entries, subdirs, mtime (= ctime). */
@@ -283,6 +298,7 @@ final class Namespace {
       if (in.nlink() == 0) {
         throw new FsException(Errno.ENOENT, "inode " + ino + " was unlinked");
       }
+      meta.delegs.guard(tx, newParent, Delegations.Use.WRITE);
       dirRequired(tx, newParent);
       byte[] dkey = k.dentry(newParent, newName);
       if (tx.get(dkey).exists()) {
@@ -308,6 +324,7 @@ final class Namespace {
   long unlink(long parent, String name) {
     Names.check(name);
     return meta.run("unlink", tx -> {
+      meta.delegs.guard(tx, parent, Delegations.Use.WRITE);
       byte[] dkey = k.dentry(parent, name);
       Versioned de = tx.get(dkey);
       if (!de.exists()) {
@@ -350,6 +367,7 @@ final class Namespace {
   void rmdir(long parent, String name) {
     Names.check(name);
     meta.run("rmdir", tx -> {
+      meta.delegs.guard(tx, parent, Delegations.Use.WRITE);
       byte[] dkey = k.dentry(parent, name);
       Versioned de = tx.get(dkey);
       if (!de.exists()) {
@@ -363,12 +381,14 @@ final class Namespace {
         throw new FsException(Errno.ENOTDIR, "'" + name + "' in " + parent + " is a "
             + Mode.typeName(in.mode()));
       }
+      meta.delegs.guard(tx, ino, Delegations.Use.REMOVE);
       requireEmpty(tx, ino, name);
       long now = meta.now();
       tx.delete(dkey);
       deleteDirKeys(tx, ino);
       meta.cache.forgetComplete(k.dirPrefix(ino));
       meta.cache.forgetComplete(k.inodePrefix(ino));
+      meta.cache.forgetComplete(k.delegPrefix(ino));
       touchParent(tx, parent, now, -1, -1);
       return null;
     });

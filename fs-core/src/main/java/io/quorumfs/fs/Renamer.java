@@ -32,6 +32,10 @@ final class Renamer {
     boolean exchange = (flags & FileSystem.RENAME_EXCHANGE) != 0;
     boolean noReplace = (flags & FileSystem.RENAME_NOREPLACE) != 0;
     return meta.run("rename", tx -> {
+      meta.delegs.guard(tx, oldParent, Delegations.Use.WRITE);
+      if (newParent != oldParent) {
+        meta.delegs.guard(tx, newParent, Delegations.Use.WRITE);
+      }
       byte[] skey = k.dentry(oldParent, oldName);
       Versioned sd = tx.get(skey);
       if (!sd.exists()) {
@@ -103,6 +107,7 @@ final class Renamer {
         }
         newEntries -= 1;
         if (dst.isDir()) {
+          meta.delegs.guard(tx, tino, Delegations.Use.REMOVE);
           ns.requireEmpty(tx, tino, newName);
           ns.deleteDirKeys(tx, tino);
           newSubdirs -= 1;

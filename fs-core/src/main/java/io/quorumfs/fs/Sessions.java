@@ -228,6 +228,14 @@ final class Sessions {
       tx.delete(v.key());
       if (kind == Keys.SESSION_HOLD) {
         tx.add(k.holds(ino), -1);
+      } else if (kind == Keys.SESSION_DELEG) {
+        // The dead holder's delegation goes (its unflushed operations with it), and the recall.
+        Versioned d = tx.get(k.deleg(ino));
+        if (d.exists() && Meta.longOf(d) == s) {
+          tx.require(d);
+          tx.delete(k.deleg(ino));
+          tx.delete(k.recall(ino));
+        }
       } else if (kind == Keys.SESSION_LOCK) {
         Versioned lv = tx.read(k.locks(ino));
         LockTable t = LockTable.decode(lv.value()).withoutSession(s);

@@ -18,13 +18,68 @@ import java.util.Map;
 final class Tx {
   private final MetaCache cache;
   private final int attempt;
+  /** This client's delegated operations not yet committed (reads see them), or null. */
+  private final Delegations delegs;
+  /** A delegated operation: applied to the overlay and queued, never committed by itself. */
+  private final boolean local;
+  private boolean readPending;
+  private int holds;
+  private java.util.concurrent.locks.ReentrantLock held;
   // Allocated on first use: most operations (getattr, lookup) only read.
   private Map<Key, Long> compares;
   private List<Op> ops;
 
   Tx(MetaCache cache, int attempt) {
+    this(cache, attempt, null, false);
+  }
+
+  Tx(MetaCache cache, int attempt, Delegations delegs) {
+    this(cache, attempt, delegs, false);
+  }
+
+  private Tx(MetaCache cache, int attempt, Delegations delegs, boolean local) {
     this.cache = cache;
     this.attempt = attempt;
+    this.delegs = delegs;
+    this.local = local;
+  }
+
+  /** A delegated operation's attempt: definitive reads (never optimistic), through the overlay. */
+  static Tx local(MetaCache cache, Delegations delegs) {
+    return new Tx(cache, 2, delegs, true);
+  }
+
+  boolean isLocal() {
+    return local;
+  }
+
+  /** True if a read returned a value still pending in this client's delegation pipeline. */
+  boolean readPending() {
+    return readPending;
+  }
+
+  /** Holds {@code lock} until {@link #release} (the end of this attempt's commit). */
+  void hold(java.util.concurrent.locks.ReentrantLock lock) {
+    lock.lock();
+    held = lock;
+    holds++;
+  }
+
+  void release() {
+    for (; holds > 0; holds--) {
+      held.unlock();
+    }
+  }
+
+  private Versioned pending(byte[] key) {
+    if (delegs == null) {
+      return null;
+    }
+    Versioned p = delegs.pending(key);
+    if (p != null) {
+      readPending = true;
+    }
+    return p;
   }
 
   /**
@@ -33,20 +88,45 @@ final class Tx {
    * attempts a real read.
    */
   Versioned getOptimistic(byte[] key) {
+    Versioned p = pending(key);
+    if (p != null) {
+      return p;
+    }
     return attempt == 1 ? cache.peek(key) : cache.get(key);
   }
 
   Versioned get(byte[] key) {
-    return cache.get(key);
+    Versioned p = pending(key);
+    return p != null ? p : cache.get(key);
   }
 
   List<Versioned> getAll(List<byte[]> keys) {
-    return cache.getAll(keys);
+    if (delegs == null) {
+      return cache.getAll(keys);
+    }
+    Versioned[] out = new Versioned[keys.size()];
+    List<byte[]> rest = new ArrayList<>(keys.size());
+    for (int i = 0; i < keys.size(); i++) {
+      out[i] = pending(keys.get(i));
+      if (out[i] == null) {
+        rest.add(keys.get(i));
+      }
+    }
+    if (rest.size() == keys.size()) {
+      return cache.getAll(keys);
+    }
+    List<Versioned> got = rest.isEmpty() ? List.of() : cache.getAll(rest);
+    for (int i = 0, j = 0; i < out.length; i++) {
+      if (out[i] == null) {
+        out[i] = got.get(j++);
+      }
+    }
+    return java.util.Arrays.asList(out);
   }
 
   /** Reads {@code key} and requires it unchanged at commit. */
   Versioned read(byte[] key) {
-    Versioned v = cache.get(key);
+    Versioned v = get(key);
     require(v);
     return v;
   }
@@ -87,6 +167,18 @@ final class Tx {
 
   void max(byte[] key, long value) {
     op(new Op.Max(key, value));
+  }
+
+  List<Op> ops() {
+    return ops == null ? List.of() : ops;
+  }
+
+  List<io.quorumfs.kv.Compare> compares() {
+    List<io.quorumfs.kv.Compare> out = new ArrayList<>();
+    if (compares != null) {
+      compares.forEach((key, v) -> out.add(new io.quorumfs.kv.Compare(key.bytes, v)));
+    }
+    return out;
   }
 
   boolean hasWrites() {

@@ -339,7 +339,13 @@ final class QuorumFuse extends NativeFuse {
 
   @Override
   public int fsyncdir(String path, FuseFileInfo fi) {
-    return 0; // every metadata change is committed (durable) before its operation returns
+    return guard.call("fsyncdir", path, () -> {
+      Namespace.Node n = ns.resolve(path);
+      if (!n.synthetic()) {
+        n.vol().fs().syncfs(); // this client's delegated namespace operations (docs/fs.md)
+      }
+      return 0;
+    });
   }
 
   // ---- files ----

@@ -21,5 +21,11 @@ public enum Capability {
    * the contract suite opens such a store through its {@code newStoreWithHistory} hook. A backend
    * whose history cannot be bounded (a time-based change stream) does not declare it.
    */
-  CONFIGURABLE_HISTORY
+  CONFIGURABLE_HISTORY,
+  /**
+   * {@link KvStore#watch} can hold a cache lease ({@link Watch#coherent()}): commits are
+   * acknowledged only after every leased subscriber received them. Clients of such a store may
+   * hold directory delegations, so every client of it checks them.
+   */
+  LEASED_FEED
 }

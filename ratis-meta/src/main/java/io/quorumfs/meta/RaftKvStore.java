@@ -499,7 +499,7 @@ final class RaftKvStore implements KvStore {
   @Override
   public Set<Capability> capabilities() {
     return EnumSet.of(Capability.PERSISTENT, Capability.WATCH_HISTORY, Capability.LARGE_VALUES, Capability.SHARED,
-        Capability.CONFIGURABLE_HISTORY);
+        Capability.CONFIGURABLE_HISTORY, Capability.LEASED_FEED);
   }
 
   /** The replica id of the leader this client believes in (its {@link LeaderChannel}), or null. */

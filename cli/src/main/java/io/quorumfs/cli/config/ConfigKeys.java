@@ -70,6 +70,9 @@ public final class ConfigKeys {
   public static final ConfigKey MOUNT_BLOB_WAIT = key("mount.blob-wait-seconds", new ValueType.Int(0, 86_400),
       "60", "How long a read waits for a chunk the metadata references but the blob store does not "
           + "have yet (another client's write-back upload), then EIO.");
+  public static final ConfigKey MOUNT_DELEGATIONS = key("mount.delegations", new ValueType.Bool(), "false",
+      "Take directory delegations: uncontested namespace operations in a directory are answered "
+          + "locally and committed in batches; fsync/fsyncdir make them durable (docs/fs.md).");
   public static final ConfigKey MOUNT_TABLE = key("mount.table",
       new ValueType.Text("path=subdir[,path=subdir...]"), "",
       "Show subdirectories of the file system at chosen paths; unset = the root at /.");

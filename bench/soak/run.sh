@@ -126,9 +126,7 @@ cmp <(stream) "$mnt/big" || { echo "soak: $mnt/big differs from what was written
 row read "$gib GiB, cmp equal" "$(rate $((gib * 1024)) $((SECONDS - s))) MiB/s"
 
 # small: N files in 100 directories by W writers, then read back.
-set_phase small-write
-s=$SECONDS
-python3 - "$mnt/small" "$small" "$writers" write <<'EOF'
+cat >"$work/small.py" <<'EOF'
 import hashlib, os, sys
 from concurrent.futures import ProcessPoolExecutor
 root, n, w, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
@@ -156,37 +154,21 @@ if mode == "write":
 with ProcessPoolExecutor(w) as ex:
     sys.exit(1 if sum(ex.map(work, range(w))) else 0)
 EOF
+set_phase small-write
+s=$SECONDS
+python3 "$work/small.py" "$mnt/small" "$small" "$writers" write
 row small-write "$small files" "$(rate "$small" $((SECONDS - s))) files/s"
 set_phase small-read
 sync; echo 3 >/proc/sys/vm/drop_caches
 s=$SECONDS
-python3 - "$mnt/small" "$small" "$writers" read <<'EOF' || { echo "soak: small files differ" >&2; exit 1; }
-import hashlib, os, sys
-from concurrent.futures import ProcessPoolExecutor
-root, n, w = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-def content(i):
-    h = hashlib.sha256(b"%d" % i).digest()
-    size = 1 + int.from_bytes(h[:2], "big") % 16384
-    return (h * (size // 32 + 1))[:size]
-def work(k):
-    bad = 0
-    for i in range(k, n, w):
-        p = os.path.join(root, "d%02d" % (i % 100), "s%07d" % i)
-        with open(p, "rb") as f:
-            if f.read() != content(i):
-                print("soak: %s differs" % p, file=sys.stderr)
-                bad += 1
-    return bad
-with ProcessPoolExecutor(w) as ex:
-    sys.exit(1 if sum(ex.map(work, range(w))) else 0)
-EOF
+python3 "$work/small.py" "$mnt/small" "$small" "$writers" read || { echo "soak: small files differ" >&2; exit 1; }
 row small-read "$small files, all equal" "$(rate "$small" $((SECONDS - s))) files/s"
 heap_end=$(settled_heap_mib)
 set_phase end
 
 peak=$(($(hwm_kib "$pid") / 1024))
 echo
-echo "quorumfs up soak, $(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD), $(nproc) cores," \
+echo "quorumfs up soak, $(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD 2>/dev/null || echo "no git"), $(nproc) cores," \
   "load $(cut -d' ' -f1-3 /proc/loadavg); up args: ${up_args[*]:-(defaults)}"
 echo
 echo "| phase | size | rate | peak RSS in phase |"

@@ -9,12 +9,14 @@ import java.util.TreeMap;
 /** Opens a {@link KvStore} by URI, choosing the backend by scheme through {@link ServiceLoader}. */
 public final class KvStores {
 
+  private static final java.util.regex.Pattern SCHEME =
+      java.util.regex.Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):.*", java.util.regex.Pattern.DOTALL);
+
   private KvStores() {}
 
   /** Opens the store named by {@code uri} (its provider parses it); see {@link #open(URI)}. */
   public static KvStore open(String uri) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):.*", java.util.regex.Pattern.DOTALL)
-        .matcher(uri);
+    java.util.regex.Matcher m = SCHEME.matcher(uri);
     if (!m.matches()) {
       throw new IllegalArgumentException("store URI '" + uri + "' has no scheme; known schemes: "
           + providers().keySet());

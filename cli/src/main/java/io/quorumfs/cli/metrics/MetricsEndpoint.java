@@ -11,6 +11,7 @@ import com.codahale.metrics.Timer;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.quorumfs.kv.HostPort;
 import java.io.IOException;
@@ -61,7 +62,13 @@ public final class MetricsEndpoint implements AutoCloseable {
   /** The Prometheus registry a scrape reads: {@code registries} bridged, plus the JVM's metrics. */
   static PrometheusRegistry registry(Supplier<List<MetricRegistry>> registries) {
     PrometheusRegistry registry = new PrometheusRegistry();
-    DropwizardExports.builder().dropwizardRegistry(new ScrapeView(registries)).register(registry);
+    ScrapeView view = new ScrapeView(registries);
+    DropwizardExports exports = new DropwizardExports(view);
+    // The bridge asks the view once per metric type: the registries are read once per scrape.
+    registry.register((MultiCollector) () -> {
+      view.refresh();
+      return exports.collect();
+    });
     JvmMetrics.builder().register(registry);
     return registry;
   }
@@ -82,20 +89,25 @@ public final class MetricsEndpoint implements AutoCloseable {
   }
 
   /**
-   * The registries as one Dropwizard registry, read at each scrape, every name prefixed with
+   * The registries as one Dropwizard registry, read at each scrape ({@link #refresh}), every name prefixed with
    * {@code quorumfs.} and a timer's suffixed with {@code .seconds} (its unit once exported); a name
    * two registries share is taken from the first.
    */
   private static final class ScrapeView extends MetricRegistry {
     private final Supplier<List<MetricRegistry>> registries;
+    private volatile List<MetricRegistry> current = List.of();
 
     ScrapeView(Supplier<List<MetricRegistry>> registries) {
       this.registries = registries;
     }
 
+    void refresh() {
+      current = registries.get();
+    }
+
     private <T extends Metric> SortedMap<String, T> collect(Class<T> type, MetricFilter filter) {
       SortedMap<String, T> out = new TreeMap<>();
-      for (MetricRegistry r : registries.get()) {
+      for (MetricRegistry r : current) {
         for (Map.Entry<String, Metric> e : r.getMetrics().entrySet()) {
           String name = e.getKey().startsWith("quorumfs.") ? e.getKey() : "quorumfs." + e.getKey();
           if (e.getValue() instanceof Timer && !name.endsWith(".seconds")) {

@@ -181,7 +181,11 @@ public final class FileExerciser {
       Files.deleteIfExists(files.get(0));
       open(0, true);
       for (opNo = 1; opNo <= ops; opNo++) {
-        step(pick());
+        Op op = pick();
+        long t0 = System.nanoTime();
+        step(op);
+        opNanos[op.ordinal()] += System.nanoTime() - t0;
+        opCounts[op.ordinal()]++;
         if (opNo % 10_000 == 0) {
           out.printf("%d ops, size %d%n", opNo, size);
           out.flush();
@@ -194,6 +198,7 @@ public final class FileExerciser {
       verifyAll();
       close();
       out.printf("OK seed=%d ops=%d final size=%d%n", seed, ops, size);
+      out.println(timeByOp());
       return 0;
     } catch (Mismatch m) {
       report(m.getMessage(), null);
@@ -208,6 +213,21 @@ public final class FileExerciser {
     } finally {
       closeQuietly();
     }
+  }
+
+  /** Wall time spent in each kind of op, and how many ran: where a run's time goes. */
+  private final long[] opNanos = new long[Op.values().length];
+  private final long[] opCounts = new long[Op.values().length];
+
+  private String timeByOp() {
+    StringBuilder b = new StringBuilder("time by op (count, total s, mean ms):");
+    for (Op o : Op.values()) {
+      if (opCounts[o.ordinal()] > 0) {
+        b.append(String.format(Locale.ROOT, " %s %d %.1f %.2f;", o, opCounts[o.ordinal()],
+            opNanos[o.ordinal()] / 1e9, opNanos[o.ordinal()] / 1e6 / opCounts[o.ordinal()]));
+      }
+    }
+    return b.toString();
   }
 
   private Op pick() {

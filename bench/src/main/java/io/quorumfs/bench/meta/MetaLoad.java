@@ -37,6 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code --raft}); {@code -Dmetaload.committers=1,16,64} picks the committer counts;
  * {@code -Dmetaload.warmup=20} is the warm-up (16 committers) in seconds;
  * {@code -Dmetaload.clients=1} spreads the committers over that many raft:// clients;
+ * {@code -Dmetaload.ownlease=true} makes each of those clients hold a cache lease on its own feed
+ * during the commit phases (as a FUSE client does);
  * {@code -Dmetaload.jvm='-XX:StartFlightRecording=filename=/tmp/{id}.jfr'} adds replica JVM
  * options (space-separated, {@code {id}} = the replica id); {@code -Dmetaload.server='--group-commit inflight=2'}
  * adds MetaServerMain arguments (space-separated).
@@ -88,6 +90,25 @@ public final class MetaLoad {
           clients.add(KvStores.open(uri));
         }
         commits(clients, 16, Integer.getInteger("metaload.warmup", 20));
+        // Each committing client follows its own leased feed, as a FUSE client's cache does: its
+        // commits then wait for (at least) the leader's rule on the committer's own lease.
+        List<Watch> own = new ArrayList<>();
+        if (Boolean.getBoolean("metaload.ownlease")) {
+          for (KvStore c : clients) {
+            own.add(c.watch(c.revision(), new WatchListener() {
+              @Override
+              public void onEvent(ChangeEvent event) {}
+
+              @Override
+              public void onResync(long revision) {}
+            }));
+          }
+          long deadline = System.nanoTime() + 30_000_000_000L;
+          while (!own.stream().allMatch(Watch::coherent) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+          }
+          System.out.printf("committers hold leases on their own feeds: %s%n", own.stream().allMatch(Watch::coherent));
+        }
         if (phases.contains("commits")) {
           for (String cs : System.getProperty("metaload.committers", "1,16,64").split(",")) {
             int c = Integer.parseInt(cs.trim());

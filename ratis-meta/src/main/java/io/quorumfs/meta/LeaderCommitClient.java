@@ -62,6 +62,14 @@ final class LeaderCommitClient implements AutoCloseable {
     return id;
   }
 
+  /**
+   * The prefix of the lease session ids of {@code client}'s feeds: the leader answers a commit made
+   * only of that client's txns without waiting for those leases (docs/leases.md).
+   */
+  static String sessionPrefix(UUID client) {
+    return client + "/";
+  }
+
   CommitResult commit(Txn txn) {
     byte[] alone = Wire.encodeCommitRequest(id, 1, 1, txn);
     if (alone.length > RaftSettings.MAX_MESSAGE_BYTES - 64) {

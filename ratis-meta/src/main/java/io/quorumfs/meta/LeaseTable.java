@@ -115,10 +115,20 @@ final class LeaseTable {
    * serve from their caches.
    */
   synchronized CompletableFuture<Void> awaitAcked(long revision) {
+    return awaitAcked(revision, null);
+  }
+
+  /**
+   * {@link #awaitAcked(long)}, not waiting for the leases whose session ids begin with
+   * {@code committer} (null: waits for all): the committer's own sessions, whose clients do not
+   * serve reads from their caches until their feed has delivered the revisions of their own
+   * commits (docs/leases.md, "The committer's own lease").
+   */
+  synchronized CompletableFuture<Void> awaitAcked(long revision, String committer) {
     expire();
     List<String> behind = new ArrayList<>();
     for (Map.Entry<String, Lease> e : leases.entrySet()) {
-      if (e.getValue().acked < revision) {
+      if (e.getValue().acked < revision && (committer == null || !e.getKey().startsWith(committer))) {
         behind.add(e.getKey());
       }
     }

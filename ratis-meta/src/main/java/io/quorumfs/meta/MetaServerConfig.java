@@ -37,10 +37,12 @@ public final class MetaServerConfig {
   private final Map<String, String> raftProperties;
   private final Tls tls;
   private final boolean allowTestReset;
+  private final java.util.function.LongSupplier leaseClock;
 
   private MetaServerConfig(Builder b) {
     tls = b.tls;
     allowTestReset = b.allowTestReset;
+    leaseClock = b.leaseClock;
     id = b.id;
     peers = Collections.unmodifiableMap(new LinkedHashMap<>(b.peers));
     storageDir = b.storageDir.toAbsolutePath();
@@ -74,6 +76,7 @@ public final class MetaServerConfig {
     b.raftProperties.putAll(raftProperties);
     b.tls = tls;
     b.allowTestReset = allowTestReset;
+    b.leaseClock = leaseClock;
     return b;
   }
 
@@ -233,6 +236,11 @@ public final class MetaServerConfig {
     return allowTestReset;
   }
 
+  /** The monotonic nanosecond clock the leader times cache leases by ({@code System::nanoTime}). */
+  java.util.function.LongSupplier leaseClock() {
+    return leaseClock;
+  }
+
   /** Raw {@code raft.*} properties applied last, overriding anything above. */
   public Map<String, String> raftProperties() {
     return raftProperties;
@@ -321,8 +329,15 @@ public final class MetaServerConfig {
     private final Map<String, String> raftProperties = new LinkedHashMap<>();
     private Tls tls;
     private boolean allowTestReset;
+    private java.util.function.LongSupplier leaseClock = System::nanoTime;
 
     private Builder() {}
+
+    /** The clock the leader times cache leases by (tests: a fake one). */
+    Builder leaseClock(java.util.function.LongSupplier clock) {
+      this.leaseClock = java.util.Objects.requireNonNull(clock, "clock");
+      return this;
+    }
 
     /**
      * Lets the leader accept the test-only reset entry that deletes every key and the feed history

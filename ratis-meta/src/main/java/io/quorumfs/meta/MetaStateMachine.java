@@ -67,13 +67,19 @@ final class MetaStateMachine extends BaseStateMachine {
   private final TreeMap<Long, List<CompletableFuture<Void>>> indexWaiters = new TreeMap<>();
   private volatile RaftServer.Division division;
   /** Client cache leases held on this replica while it leads (docs/leases.md). */
-  private final LeaseTable leases = new LeaseTable(System::nanoTime, LeaseTable.LEASE);
+  private final LeaseTable leases;
   /**
    * The term this replica last applied an entry as leader in, and the hold on replies it began with
    * (done once its predecessor's leases have lapsed). Apply thread only.
    */
   private long leaderTerm = -1;
   private CompletableFuture<Void> leaderHold = CompletableFuture.completedFuture(null);
+  /**
+   * The one client whose txns make up the entry being applied, when it is a leader-batched entry
+   * of one client's txns, else null: its reply need not wait for that client's own leases
+   * ({@link #afterLeases}). Apply thread only.
+   */
+  private java.util.UUID soleCommitter;
 
   /** The store failure that stopped this replica, or null. */
   private volatile RuntimeException fatal;
@@ -85,6 +91,7 @@ final class MetaStateMachine extends BaseStateMachine {
     this.store = store;
     this.config = config;
     this.timer = timer;
+    this.leases = new LeaseTable(config.leaseClock(), LeaseTable.LEASE);
     this.sessions = new CommitSessions(config.groupCommit().sessionIdle().toMillis());
     this.ring = new ChangeRing(config.feedEvents(), config.feedBytes());
   }
@@ -204,6 +211,7 @@ final class MetaStateMachine extends BaseStateMachine {
       return CompletableFuture.failedFuture(new IllegalStateException("replica " + config.id()
           + " stopped after its store failed; entry " + index + " not applied", fatal));
     }
+    soleCommitter = null;
     try {
       if (index <= store.applied().index()) {
         reply = error("entry " + index + " was applied before this replica restarted; its result is not kept");
@@ -223,7 +231,7 @@ final class MetaStateMachine extends BaseStateMachine {
     }
     updateLastAppliedTermIndex(term, index);
     wakeIndexWaiters(index);
-    return afterLeases(message(reply));
+    return afterLeases(message(reply), soleCommitter);
   }
 
   LeaseTable leases() {
@@ -240,8 +248,13 @@ final class MetaStateMachine extends BaseStateMachine {
    * valid cache lease has acknowledged receiving it, or lapsed (docs/leases.md); a new leader also
    * holds replies until every lease its predecessor may have granted has lapsed (not in term 1:
    * there was no predecessor). Followers' replies go nowhere and are not held.
+   *
+   * <p>An entry made only of {@code committer}'s txns does not wait for that client's own leases
+   * (session ids {@code <committer>/…}): such a client serves no read from its cache until its feed
+   * has delivered the revision of every commit it was answered (docs/leases.md, "The committer's
+   * own lease"), so its acknowledgment adds nothing but a feed round trip.
    */
-  private CompletableFuture<Message> afterLeases(Message m) {
+  private CompletableFuture<Message> afterLeases(Message m, java.util.UUID committer) {
     RaftServer.Division d = division();
     if (d == null || !d.getInfo().isLeader()) {
       return CompletableFuture.completedFuture(m);
@@ -258,7 +271,8 @@ final class MetaStateMachine extends BaseStateMachine {
       }
       leaderHold = hold;
     }
-    CompletableFuture<Void> acked = leases.awaitAcked(store.applied().revision());
+    CompletableFuture<Void> acked = leases.awaitAcked(store.applied().revision(),
+        committer == null ? null : LeaderCommitClient.sessionPrefix(committer));
     if (!leaderHold.isDone()) {
       acked = acked.thenCombine(leaderHold, (a, b) -> null);
     }
@@ -309,6 +323,14 @@ final class MetaStateMachine extends BaseStateMachine {
       return error("malformed entry at index " + index + ": " + e.getMessage());
     }
     List<Wire.GroupItem> items = g.items();
+    java.util.UUID sole = items.isEmpty() ? null : items.get(0).client();
+    for (Wire.GroupItem it : items) {
+      if (!it.client().equals(sole)) {
+        sole = null;
+        break;
+      }
+    }
+    soleCommitter = sole;
     byte[][] replies = new byte[items.size()][];
     List<Txn> fresh = new ArrayList<>(items.size());
     List<Integer> freshAt = new ArrayList<>(items.size());

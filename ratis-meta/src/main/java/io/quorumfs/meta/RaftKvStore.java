@@ -310,6 +310,15 @@ final class RaftKvStore implements KvStore {
     CommitResult r = leaderCommits != null ? leaderCommits.commit(txn) : await(batcher.submit(txn), "commit");
     if (r.ok()) {
       seenRevision.accumulateAndGet(r.revision(), Math::max);
+      // The leader may have answered before our own feeds had it: they are not coherent until
+      // they deliver it, so a read that starts after this commit returns sees a prefix of the log.
+      synchronized (watches) {
+        for (RaftWatch w : watches) {
+          if (!w.ended()) {
+            w.ownCommit(r.revision());
+          }
+        }
+      }
     }
     return r;
   }
@@ -447,9 +456,10 @@ final class RaftKvStore implements KvStore {
     long heartbeat = Math.max(250, options.pollWaitMillis());
     RaftWatch w = new RaftWatch(ids, addresses, start, fromRevision, seen(listener), options.tls(), heartbeat,
         Math.max(options.requestTimeout().toMillis(), 3 * heartbeat), options.feed().equals("leader"),
-        options.leases() && options.feed().equals("leader") ? java.util.UUID.randomUUID().toString() : null, nanos);
+        options.leases() && options.feed().equals("leader") ? leaseSession() : null, nanos);
     synchronized (watches) {
       checkOpen();
+      watches.removeIf(RaftWatch::ended); // a client that re-subscribes often must not pile them up
       watches.add(w);
     }
     w.start();
@@ -457,6 +467,22 @@ final class RaftKvStore implements KvStore {
   }
 
   private final List<RaftWatch> watches = new ArrayList<>();
+
+  /** How many watches this store still keeps (tests: closed ones are forgotten). */
+  int watchCount() {
+    synchronized (watches) {
+      return watches.size();
+    }
+  }
+
+  /**
+   * A new lease session id: named after this client's commit id when commits go to the leader, so
+   * the leader answers this client's own commits without waiting for its leases ({@link #commit}).
+   */
+  private String leaseSession() {
+    String session = java.util.UUID.randomUUID().toString();
+    return leaderCommits == null ? session : LeaderCommitClient.sessionPrefix(leaderCommits.id()) + session;
+  }
 
   /**
    * Counts what the feed delivers as seen before the listener hears of it, so a follower read

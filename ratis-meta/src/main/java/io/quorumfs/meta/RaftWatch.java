@@ -63,6 +63,8 @@ final class RaftWatch implements Watch {
   private final Thread thread;
   private final Object lock = new Object();
   private volatile boolean stopped;
+  /** Set when the feed thread has finished (closed, or ended by a failure): nothing more comes. */
+  private volatile boolean ended;
   /** The last revision delivered: written under {@link #lock}; {@link #coherent} reads it without. */
   private volatile long delivered;
   private long lastProgress = -1;
@@ -72,6 +74,11 @@ final class RaftWatch implements Watch {
   private volatile int current;
   /** The lease session id, or null for a plain watch (also once a replica refused leases). */
   private volatile String session;
+  /**
+   * The newest revision of this client's own commits (answered without waiting for this lease's
+   * acknowledgment): {@link #coherent} is false until it is delivered. Raised by {@link #ownCommit}.
+   */
+  private final java.util.concurrent.atomic.AtomicLong own = new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * @param ids replica ids, parallel to {@code addresses} ({@code host:port} of each replica's Ratis port)
@@ -218,7 +225,13 @@ final class RaftWatch implements Watch {
     if (listenerFailure != null) {
       cause = listenerFailure;
     }
+    ended = true;
     listener.onClose(stopped && listenerFailure == null ? null : cause);
+  }
+
+  /** True once this watch has closed or ended by itself: its owner may forget it. */
+  boolean ended() {
+    return ended || stopped;
   }
 
   private Stream open(int index) {
@@ -263,7 +276,60 @@ final class RaftWatch implements Watch {
       return false;
     }
     long g = s.lease.grantRevision();
-    return g >= 0 && delivered >= g && s.lease.valid();
+    return g >= 0 && delivered >= g && s.lease.valid() && ownDelivered();
+  }
+
+  /**
+   * A commit of this client was answered at {@code revision}, perhaps before this feed delivered it
+   * (the leader does not wait for a committer's own lease): until it is delivered, this watch is
+   * not {@link #coherent}. Called before the commit returns to its caller.
+   */
+  void ownCommit(long revision) {
+    own.accumulateAndGet(revision, Math::max);
+  }
+
+  /** How long {@link #coherent} waits for the feed to deliver this client's own latest commit. */
+  static final long OWN_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  /**
+   * True once the feed has delivered this client's latest own commit (and so every revision before
+   * it). The feed sends it when the leader applies it, as the commit's reply leaves, so this
+   * normally waits a fraction of a millisecond, and at most {@link #OWN_WAIT_NANOS}.
+   */
+  private boolean ownDelivered() {
+    long o = own.get();
+    if (delivered >= o) {
+      return true;
+    }
+    long deadline = System.nanoTime() + OWN_WAIT_NANOS;
+    synchronized (delivery) {
+      waiting++; // before reading delivered: a delivery either is seen here or sees us waiting
+      try {
+        while (delivered < o) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0 || stopped) {
+            return false;
+          }
+          TimeUnit.NANOSECONDS.timedWait(delivery, left);
+        }
+        return true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } finally {
+        waiting--;
+      }
+    }
+  }
+
+  /** Notified when {@link #delivered} advances while {@link #waiting} (by {@link #ownDelivered}). */
+  private final Object delivery = new Object();
+  private volatile int waiting;
+
+  private void advanced() {
+    synchronized (delivery) {
+      delivery.notifyAll();
+    }
   }
 
   private void next(int failures) throws InterruptedException {
@@ -419,6 +485,9 @@ final class RaftWatch implements Watch {
             }
             deliver(() -> listener.onEvent(e));
             delivered = e.revision();
+          }
+          if (n > 0 && waiting > 0) {
+            advanced();
           }
           if (!stopped && delivered >= head && delivered != lastProgress) {
             lastProgress = delivered;

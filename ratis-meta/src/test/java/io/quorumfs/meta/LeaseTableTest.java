@@ -37,6 +37,20 @@ class LeaseTableTest {
   }
 
   @Test
+  void aCommitterDoesNotWaitForItsOwnLeases_butForEveryOtherHolder() {
+    t.grant("c1/x", 5);
+    t.grant("c1/y", 5);
+    assertTrue(t.awaitAcked(7, "c1/").isDone(), "only the committer's own leases are behind");
+    CompletableFuture<Void> other = t.awaitAcked(7, "c2/");
+    assertFalse(other.isDone(), "another client's commit waits for c1's leases");
+    t.ack("c1/x", 7);
+    t.ack("c1/y", 7);
+    assertTrue(other.isDone());
+    t.grant("c10/z", 5);
+    assertFalse(t.awaitAcked(8, "c1/").isDone(), "c10 is not c1: a prefix ends with the separator");
+  }
+
+  @Test
   void aHungHolderDelaysCommitsAtMostOneLease_thenLosesItsLease() {
     t.grant("a", 5);
     t.grant("hung", 5);

@@ -189,4 +189,77 @@ class LeaseTest {
       }
     }
   }
+
+  /** The leaders' lease clock: it stands still until {@link #thaw} moves it past every lease. */
+  private final AtomicLong leaseNanos = new AtomicLong();
+
+  /**
+   * A cluster whose leader's lease clock stands still (no lease lapses), so a commit that waited
+   * for a hung holder would not be answered.
+   */
+  private LocalCluster frozenLeaseClock() throws java.io.IOException {
+    return new LocalCluster(dir, 3, "mem", b -> b.leaseClock(leaseNanos::get));
+  }
+
+  /** Lets every lease lapse: replies still held are released, and the replicas can stop. */
+  private void thaw() {
+    leaseNanos.addAndGet(TimeUnit.HOURS.toNanos(1));
+  }
+
+  @Test
+  void aCommittersOwnLease_doesNotHoldItsReply_butItsFeedIsNotCoherentUntilItDeliversIt() throws Exception {
+    try (LocalCluster c = frozenLeaseClock(); KvStore committer = KvStores.open(c.uri())) {
+      c.awaitLeader(Duration.ofSeconds(60));
+      Follower f = new Follower();
+      CountDownLatch gate = new CountDownLatch(1);
+      try (Watch w = committer.watch(committer.revision(), f)) {
+        LocalCluster.poll(Duration.ofSeconds(30), "the committer's lease", w::coherent);
+        f.gate = gate; // the committer's feed stops delivering (and acknowledging)
+        CompletableFuture<Long> commit = CompletableFuture.supplyAsync(
+            () -> committer.commit(Txn.builder().put(Bytes.utf8("own"), Bytes.utf8("1")).build()).revision());
+        long rev = commit.get(60, TimeUnit.SECONDS); // a wait for its own acknowledgment would never end
+        assertTrue(f.seen.get() < rev, "its feed has not delivered it");
+        assertFalse(w.coherent(), "not coherent: its own commit is not in its feed yet");
+        gate.countDown();
+        LocalCluster.poll(Duration.ofSeconds(30), "coherent again", w::coherent);
+        assertTrue(f.seen.get() >= rev, "coherent only once its own commit is delivered: " + f.seen.get());
+      } finally {
+        gate.countDown();
+        thaw();
+      }
+    }
+  }
+
+  @Test
+  void anotherClientsCommit_waitsForTheHoldersAck_andTheHolderIsNotCoherentWithoutIt() throws Exception {
+    try (LocalCluster c = frozenLeaseClock(); KvStore holder = KvStores.open(c.uri());
+        KvStore other = KvStores.open(c.uri()); KvStore reader = KvStores.open(c.uri() + "?lease=off")) {
+      c.awaitLeader(Duration.ofSeconds(60));
+      Follower f = new Follower();
+      CountDownLatch gate = new CountDownLatch(1);
+      Follower plain = new Follower(); // a feed without a lease: sees what the leader applied
+      try (Watch w = holder.watch(holder.revision(), f); Watch p = reader.watch(reader.revision(), plain)) {
+        LocalCluster.poll(Duration.ofSeconds(30), "the holder's lease", w::coherent);
+        long before = reader.revision();
+        f.gate = gate;
+        CompletableFuture<Long> theirs = CompletableFuture.supplyAsync(
+            () -> other.commit(Txn.builder().put(Bytes.utf8("theirs"), Bytes.utf8("1")).build()).revision());
+        LocalCluster.poll(Duration.ofSeconds(60), "the other client's commit applied", () -> plain.seen.get() > before);
+        assertFalse(theirs.isDone(), "answered before the holder acknowledged it");
+        // The holder's own commit, after theirs: answered at once, but its feed lacks theirs.
+        long mine = holder.commit(Txn.builder().put(Bytes.utf8("mine"), Bytes.utf8("1")).build()).revision();
+        assertFalse(w.coherent(), "its cache would show its own commit without the earlier one of the other client");
+        assertFalse(theirs.isDone(), "still waiting for the holder");
+        gate.countDown();
+        long rev = theirs.get(60, TimeUnit.SECONDS);
+        assertTrue(rev < mine, rev + " before " + mine);
+        assertTrue(f.seen.get() >= rev, "answered only once the holder had it");
+        LocalCluster.poll(Duration.ofSeconds(30), "coherent again", w::coherent);
+        assertTrue(f.seen.get() >= mine);
+      } finally {
+        gate.countDown();
+        thaw();
+      }
+    }
+  }
 }

@@ -58,6 +58,34 @@ class RaftKvStoreBasicTest {
   }
 
   @Test
+  void closedWatches_areForgotten_soResubscribingDoesNotPileThemUp() throws Exception {
+    RaftKvStore raft = (RaftKvStore) store;
+    int before = raft.watchCount();
+    WatchListener quiet = new WatchListener() {
+      @Override
+      public void onEvent(ChangeEvent e) {}
+
+      @Override
+      public void onResync(long revision) {}
+    };
+    for (int i = 0; i < 20; i++) {
+      Watch w = store.watch(store.revision(), quiet);
+      w.close();
+    }
+    store.commit(Txn.builder().put(Bytes.utf8("basic/w"), Bytes.utf8("1")).build());
+    Watch last = store.watch(store.revision(), quiet);
+    try {
+      // Each new watch drops the ended ones; a close may finish its thread just after the next add.
+      io.quorumfs.kv.Poll.until(Duration.ofSeconds(20), "closed watches to be forgotten", () -> {
+        store.watch(store.revision(), quiet).close();
+        return raft.watchCount() <= before + 2;
+      });
+    } finally {
+      last.close();
+    }
+  }
+
+  @Test
   void failedCompare_isAResult_andAppliesNothing() {
     CommitResult r = store.commit(Txn.builder().requireVersion(Bytes.utf8("basic/b"), 7)
         .put(Bytes.utf8("basic/b"), Bytes.utf8("x")).build());

@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class LeaderCommitClient implements AutoCloseable {
 
-  private record Item(Txn txn, long seq, CompletableFuture<CommitResult> result) {}
+  /** A queued commit: its txn, encoded once ({@link Wire#encodeTxn}), its seq and its outcome. */
+  private record Item(Txn txn, byte[] encoded, long seq, CompletableFuture<CommitResult> result) {}
 
   private final UUID id = UUID.randomUUID();
   private final AtomicLong nextSeq = new AtomicLong(1);
@@ -71,9 +72,10 @@ final class LeaderCommitClient implements AutoCloseable {
   }
 
   CommitResult commit(Txn txn) {
-    byte[] alone = Wire.encodeCommitRequest(id, 1, 1, txn);
-    if (alone.length > RaftSettings.MAX_MESSAGE_BYTES - 64) {
-      throw RaftKvStore.tooBig(alone.length);
+    byte[] encoded = Wire.encodeTxn(txn);
+    int alone = 4 + Wire.COMMIT_ITEM_HEADER + encoded.length;
+    if (alone > RaftSettings.MAX_MESSAGE_BYTES - 64) {
+      throw RaftKvStore.tooBig(alone);
     }
     if (closed) {
       throw new KvClosedException("raft:// store " + uri + " is closed");
@@ -85,7 +87,7 @@ final class LeaderCommitClient implements AutoCloseable {
       seq = nextSeq.getAndIncrement();
       unanswered.add(seq);
     }
-    Item item = new Item(txn, seq, new CompletableFuture<>());
+    Item item = new Item(txn, encoded, seq, new CompletableFuture<>());
     queue.add(item);
     try {
       pump();
@@ -131,7 +133,7 @@ final class LeaderCommitClient implements AutoCloseable {
     int bytes = 0;
     for (Item it; batch.size() < maxTxns && bytes < (4 << 20) && (it = queue.poll()) != null; ) {
       batch.add(it);
-      bytes += 64 + it.txn.size() * 32;
+      bytes += Wire.COMMIT_ITEM_HEADER + it.encoded.length;
     }
     return batch;
   }
@@ -142,11 +144,11 @@ final class LeaderCommitClient implements AutoCloseable {
     long backoffMs = 5;
     String lastProblem = "no attempt";
     long[] seqs = new long[batch.size()];
-    List<Txn> txns = new ArrayList<>(batch.size());
+    List<byte[]> txns = new ArrayList<>(batch.size());
     long first = Long.MAX_VALUE;
     for (int i = 0; i < seqs.length; i++) {
       seqs[i] = batch.get(i).seq;
-      txns.add(batch.get(i).txn);
+      txns.add(batch.get(i).encoded);
       first = Math.min(first, seqs[i]);
     }
     try {
@@ -155,7 +157,7 @@ final class LeaderCommitClient implements AutoCloseable {
           throw new KvClosedException("raft:// store " + uri + " is closed");
         }
         Long low = unanswered.ceiling(Long.MIN_VALUE); // the lowest, or null when none is left
-        byte[] request = Wire.encodeCommitRequest(id, seqs, low == null ? first : Math.min(low, first), txns);
+        byte[] request = Wire.encodeCommitRequestOf(id, seqs, low == null ? first : Math.min(low, first), txns);
         if (request.length > RaftSettings.MAX_MESSAGE_BYTES - 64) {
           // Rare: many large txns together. Send them one by one instead.
           if (batch.size() > 1) {

@@ -182,17 +182,43 @@ final class Wire {
 
   /** A Commit RPC request of one client: its txns with their seqs, all with the same low-water mark. */
   static byte[] encodeCommitRequest(java.util.UUID client, long[] seqs, long lowWater, List<Txn> txns) {
-    Out o = new Out(64 * txns.size());
-    o.i(txns.size());
-    for (int i = 0; i < txns.size(); i++) {
-      o.l(client.getMostSignificantBits()).l(client.getLeastSignificantBits()).l(seqs[i]).l(lowWater);
-      writeTxn(o, txns.get(i));
+    List<byte[]> encoded = new java.util.ArrayList<>(txns.size());
+    for (Txn t : txns) {
+      encoded.add(encodeTxn(t));
     }
-    return o.bytes();
+    return encodeCommitRequestOf(client, seqs, lowWater, encoded);
   }
 
   static byte[] encodeCommitRequest(java.util.UUID client, long seq, long lowWater, Txn txn) {
     return encodeCommitRequest(client, new long[] {seq}, lowWater, List.of(txn));
+  }
+
+  /** One txn as {@link #writeTxn} writes it, to be placed in requests by {@link #encodeCommitRequestOf}. */
+  static byte[] encodeTxn(Txn txn) {
+    Out o = new Out(64);
+    writeTxn(o, txn);
+    return o.bytes();
+  }
+
+  /** The bytes of a request's items header and txn: what one txn adds to a Commit RPC request. */
+  static final int COMMIT_ITEM_HEADER = 32;
+
+  /**
+   * {@link #encodeCommitRequest(java.util.UUID, long[], long, List)} from txns already encoded by
+   * {@link #encodeTxn}: a commit encodes its txn once, however often its request is sent.
+   */
+  static byte[] encodeCommitRequestOf(java.util.UUID client, long[] seqs, long lowWater, List<byte[]> txns) {
+    int size = 4;
+    for (byte[] t : txns) {
+      size += COMMIT_ITEM_HEADER + t.length;
+    }
+    Out o = new Out(size);
+    o.i(txns.size());
+    for (int i = 0; i < txns.size(); i++) {
+      o.l(client.getMostSignificantBits()).l(client.getLeastSignificantBits()).l(seqs[i]).l(lowWater);
+      o.raw(txns.get(i));
+    }
+    return o.bytes();
   }
 
   /** Checks a whole Commit RPC request (so one bad request cannot spoil a batch); returns its item count. */
@@ -374,6 +400,12 @@ final class Wire {
 
     Out str(String s) {
       return bytes(s == null ? null : s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Appends bytes as they are (no length prefix): pre-encoded parts. */
+    Out raw(byte[] v) {
+      buf.write(v, 0, v.length);
+      return this;
     }
 
     int size() {

@@ -4,7 +4,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -118,81 +117,37 @@ public final class MemKvStore implements KvStore {
     lock.writeLock().lock();
     try {
       checkOpen();
-      List<Compare> failed = new ArrayList<>();
-      for (Compare c : txn.compares()) {
-        Versioned v = index.get(new Key(c.key()));
-        if ((v == null ? 0 : v.version()) != c.version()) {
-          failed.add(c);
-        }
-      }
-      if (!failed.isEmpty()) {
-        return CommitResult.conflict(failed);
-      }
       long rev = revision + 1;
-      List<Long> results = new ArrayList<>(txn.ops().size());
-      // Staged first, applied only when every op succeeded, so a bad Add leaves no trace.
-      Map<Key, Versioned> staged = new LinkedHashMap<>();
-      for (Op op : txn.ops()) {
-        long result = 0;
-        Versioned now;
-        if (op instanceof Op.Put p) {
-          now = new Versioned(p.key(), p.value(), rev);
-        } else if (op instanceof Op.Delete) {
-          now = null;
-        } else if (op instanceof Op.Add a) {
-          result = counterOf(staged, a.key()) + a.delta();
-          now = new Versioned(a.key(), Bytes.ofLong(result), rev);
-        } else {
-          Op.Max m = (Op.Max) op;
-          Versioned old = current(staged, m.key());
-          result = old == null ? m.value() : Math.max(counterOf(staged, m.key()), m.value());
-          now = new Versioned(m.key(), Bytes.ofLong(result), rev);
-        }
-        staged.put(new Key(op.key()), now);
-        results.add(result);
+      TxnApply.Outcome o = TxnApply.apply(txn, rev, key -> {
+        Versioned v = index.get(new Key(key));
+        return v != null ? v : Versioned.absent(key);
+      }, maxWatchValue);
+      if (o.failed() != null) {
+        return CommitResult.conflict(o.failedCompares(txn));
       }
-      List<Change> changes = new ArrayList<>(staged.size());
-      for (Map.Entry<Key, Versioned> e : staged.entrySet()) {
-        byte[] key = e.getKey().b();
-        Versioned now = e.getValue();
-        if (now == null) {
-          data.remove(key);
-          index.remove(e.getKey());
-          changes.add(new Change(key, null, 0, false));
+      if (o.invalid() != null) {
+        throw new IllegalArgumentException(o.invalid());
+      }
+      for (Versioned w : o.writes()) {
+        Key k = new Key(w.key());
+        if (w.exists()) {
+          data.put(w.key(), w);
+          index.put(k, w);
         } else {
-          data.put(key, now);
-          index.put(e.getKey(), now);
-          boolean big = now.value().length > maxWatchValue;
-          changes.add(new Change(key, big ? null : now.value(), rev, big));
+          data.remove(w.key());
+          index.remove(k);
         }
       }
       revision = rev;
-      history.addLast(new ChangeEvent(rev, changes));
+      history.addLast(new ChangeEvent(rev, o.changes()));
       while (history.size() > historyLimit) {
         trimmedThrough = history.removeFirst().revision();
       }
       committed.signalAll();
-      return CommitResult.ok(rev, results);
+      return CommitResult.ok(rev, o.resultList());
     } finally {
       lock.writeLock().unlock();
     }
-  }
-
-  private Versioned current(Map<Key, Versioned> staged, byte[] key) {
-    Key k = new Key(key);
-    return staged.containsKey(k) ? staged.get(k) : index.get(k);
-  }
-
-  private long counterOf(Map<Key, Versioned> staged, byte[] key) {
-    Versioned v = current(staged, key);
-    if (v == null) {
-      return 0;
-    }
-    if (v.value().length != 8) {
-      throw new IllegalArgumentException("key " + Bytes.show(key) + " holds " + v.value().length
-          + " bytes, not an 8-byte counter: cannot add to it or take its max");
-    }
-    return Bytes.toLong(v.value());
   }
 
   @Override

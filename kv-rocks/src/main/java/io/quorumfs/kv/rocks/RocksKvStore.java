@@ -2,17 +2,15 @@ package io.quorumfs.kv.rocks;
 
 import io.quorumfs.kv.Bytes;
 import io.quorumfs.kv.Capability;
-import io.quorumfs.kv.Change;
 import io.quorumfs.kv.ChangeEvent;
 import io.quorumfs.kv.CommitResult;
-import io.quorumfs.kv.Compare;
 import io.quorumfs.kv.KeyRange;
 import io.quorumfs.kv.KvClosedException;
 import io.quorumfs.kv.KvException;
 import io.quorumfs.kv.KvStore;
-import io.quorumfs.kv.Op;
 import io.quorumfs.kv.ScanPage;
 import io.quorumfs.kv.Txn;
+import io.quorumfs.kv.TxnApply;
 import io.quorumfs.kv.Versioned;
 import io.quorumfs.kv.Watch;
 import io.quorumfs.kv.WatchListener;
@@ -21,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -206,19 +203,17 @@ public final class RocksKvStore implements KvStore {
       }
       batch.clear();
       putSide(batch, sideKeys);
-      List<Compare> failed = new ArrayList<>();
-      for (Compare c : txn.compares()) {
-        if (RocksCodec.versionOf(h.db.get(h.data, c.key())) != c.version()) {
-          failed.add(c);
-        }
-      }
-      if (!failed.isEmpty()) {
+      TxnApply.Outcome o = TxnApply.apply(txn, rev, this::stored, options.maxWatchValueBytes());
+      if (o.failed() != null) {
         if (!sideKeys.isEmpty()) {
           h.db.write(h.writeOptions, batch);
         }
-        return CommitResult.conflict(failed);
+        return CommitResult.conflict(o.failedCompares(txn));
       }
-      List<Long> results = stage(txn, rev, batch);
+      if (o.invalid() != null) {
+        throw new IllegalArgumentException(o.invalid());
+      }
+      stage(o, rev, batch);
       long cut = rev - options.historyRevisions();
       boolean trim = cut > trimmedThrough && rev >= nextTrimAt;
       if (trim) {
@@ -234,7 +229,7 @@ public final class RocksKvStore implements KvStore {
       for (RocksWatch w : watches) {
         w.wake();
       }
-      return CommitResult.ok(rev, results);
+      return CommitResult.ok(rev, o.resultList());
     } catch (RocksDBException e) {
       throw failed("commit", e);
     } finally {
@@ -243,63 +238,27 @@ public final class RocksKvStore implements KvStore {
     }
   }
 
-  /** Stages {@code txn}'s ops into {@code batch}; throws before touching it if an op is invalid. */
-  private List<Long> stage(Txn txn, long rev, WriteBatch batch) throws RocksDBException {
-    List<Long> results = new ArrayList<>(txn.ops().size());
-    Map<Key, byte[]> staged = new LinkedHashMap<>();
-    for (Op op : txn.ops()) {
-      long result = 0;
-      byte[] now;
-      if (op instanceof Op.Put p) {
-        now = p.value();
-      } else if (op instanceof Op.Delete) {
-        now = null;
-      } else if (op instanceof Op.Add a) {
-        byte[] cur = current(staged, a.key());
-        result = (cur == null ? 0 : counter(a.key(), cur)) + a.delta();
-        now = Bytes.ofLong(result);
+  /** Stages an applied txn's writes and its change record into {@code batch}. */
+  private void stage(TxnApply.Outcome o, long rev, WriteBatch batch) throws RocksDBException {
+    for (Versioned w : o.writes()) {
+      if (w.exists()) {
+        batch.put(h.data, w.key(), RocksCodec.encodeValue(rev, w.value()));
       } else {
-        Op.Max m = (Op.Max) op;
-        byte[] cur = current(staged, m.key());
-        result = cur == null ? m.value() : Math.max(counter(m.key(), cur), m.value());
-        now = Bytes.ofLong(result);
-      }
-      staged.put(new Key(op.key()), now);
-      results.add(result);
-    }
-    List<Change> changes = new ArrayList<>(staged.size());
-    int maxInline = options.maxWatchValueBytes();
-    for (Map.Entry<Key, byte[]> e : staged.entrySet()) {
-      byte[] key = e.getKey().b();
-      byte[] value = e.getValue();
-      if (value == null) {
-        batch.delete(h.data, key);
-        changes.add(new Change(key, null, 0, false));
-      } else {
-        batch.put(h.data, key, RocksCodec.encodeValue(rev, value));
-        boolean big = value.length > maxInline;
-        changes.add(new Change(key, big ? null : value, rev, big));
+        batch.delete(h.data, w.key());
       }
     }
-    batch.put(h.changes, RocksCodec.revisionKey(rev), RocksCodec.encodeChanges(this.revision, changes));
-    return results;
+    batch.put(h.changes, RocksCodec.revisionKey(rev), RocksCodec.encodeChanges(this.revision, o.changes()));
   }
 
-  private byte[] current(Map<Key, byte[]> staged, byte[] key) throws RocksDBException {
-    Key k = new Key(key);
-    if (staged.containsKey(k)) {
-      return staged.get(k);
+  /** A key's committed state, for {@link TxnApply} (under the commit lock). */
+  private Versioned stored(byte[] key) {
+    byte[] raw;
+    try {
+      raw = h.db.get(h.data, key);
+    } catch (RocksDBException e) {
+      throw failed("read", e);
     }
-    byte[] stored = h.db.get(h.data, key);
-    return stored == null ? null : RocksCodec.decodeValue(key, stored).value();
-  }
-
-  private static long counter(byte[] key, byte[] value) {
-    if (value.length != 8) {
-      throw new IllegalArgumentException("key " + Bytes.show(key) + " holds " + value.length
-          + " bytes, not an 8-byte counter: cannot add to it or take its max");
-    }
-    return Bytes.toLong(value);
+    return raw == null ? Versioned.absent(key) : RocksCodec.decodeValue(key, raw);
   }
 
   private void putSide(WriteBatch batch, Map<String, byte[]> sideKeys) throws RocksDBException {
@@ -475,18 +434,5 @@ public final class RocksKvStore implements KvStore {
   @Override
   public String toString() {
     return "rocks://" + h.dir;
-  }
-
-  /** A byte[] with value equality, for de-duplicating keys inside one commit. */
-  private record Key(byte[] b) {
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Key k && java.util.Arrays.equals(b, k.b);
-    }
-
-    @Override
-    public int hashCode() {
-      return java.util.Arrays.hashCode(b);
-    }
   }
 }

@@ -22,8 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  * the figure is the time from A's return to the end of B's first answer that shows the change,
  * and how many polls that took. Kinds: {@code create} (A creates and writes a new file; B stats it),
  * {@code overwrite} (A rewrites a file with O_TRUNC, a new size each time; B opens and reads it
- * whole), {@code unlink} (B stats until ENOENT). {@code stat} is the baseline: B stats an
- * unchanged file, with A idle. Not part of the default test run (the name ends in Bench):
+ * whole), {@code unlink} (B stats until ENOENT). Two baselines, with A idle: {@code stat} (B
+ * stats an unchanged file it has stat'ed before: a cache hit) and {@code cold} (B's first stat of
+ * a file A made well before: B's cache misses the name and the new inode and reads them from the
+ * store, alternating between two directories so no lookup scans ahead). Not part of the default
+ * test run (the name ends in Bench):
  *
  * <pre>
  * mvn -B -ntp verify -pl fuse -am -Dtest=PollingVisibilityBench -Dsurefire.failIfNoSpecifiedTests=false \
@@ -86,6 +89,18 @@ class PollingVisibilityBench {
     report("stat", run(i -> {
       long t = System.nanoTime();
       Files.size(dirB.resolve("still"));
+      return new long[] {System.nanoTime() - t, 1};
+    }));
+    Path[] coldA = {Files.createDirectory(dirA.resolve("cold0")), Files.createDirectory(dirA.resolve("cold1"))};
+    for (int i = 0; i < WARMUP + SAMPLES; i++) {
+      Files.write(coldA[i % 2].resolve("k" + i), content(1 + random.nextInt(4096)));
+    }
+    Files.write(dirA.resolve("cold-done"), new byte[1]); // after them: once B sees it, it could see them all
+    Poll.until(Duration.ofSeconds(60), "A's files to show on B", () -> Files.exists(dirB.resolve("cold-done")));
+    report("cold", run(i -> {
+      Path p = dirB.resolve("cold" + i % 2).resolve("k" + i);
+      long t = System.nanoTime();
+      Files.size(p);
       return new long[] {System.nanoTime() - t, 1};
     }));
     report("create", run(i -> {

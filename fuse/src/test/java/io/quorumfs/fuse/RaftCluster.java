@@ -15,12 +15,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Three ratis-meta replicas as separate JVMs on loopback (free ports, -Xmx256m each), for FUSE
- * tests that need a real raft:// metadata quorum. {@link #close} kills whatever is left.
+ * tests that need a real raft:// metadata quorum. A killed replica can be {@link #restart}ed on
+ * its own directory and port. {@link #close} kills whatever is left.
  */
 final class RaftCluster implements AutoCloseable {
   private final Path root;
   private final Map<String, String> peers = new LinkedHashMap<>();
   private final Map<String, Process> procs = new LinkedHashMap<>();
+  /** Starts so far per replica: each start writes a log of its own. */
+  private final Map<String, Integer> starts = new LinkedHashMap<>();
 
   RaftCluster(Path root) throws Exception {
     this(root, "127.0.0.1");
@@ -67,11 +70,23 @@ final class RaftCluster implements AutoCloseable {
         "-Dio.netty.tryReflectionSetAccessible=true", "-cp", System.getProperty("java.class.path"),
         MetaServerMain.class.getName(), "--id", id, "--peers", spec.toString(), "--dir", root.resolve(id).toString());
     Files.createDirectories(root);
+    starts.merge(id, 1, Integer::sum);
     procs.put(id, new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log(id).toFile()).start());
   }
 
+  /** The log of the replica's latest start: {@code n1.log}, then {@code n1-2.log} after a restart, ... */
   Path log(String id) {
-    return root.resolve(id + ".log");
+    int n = starts.getOrDefault(id, 1);
+    return root.resolve(n == 1 ? id + ".log" : id + "-" + n + ".log");
+  }
+
+  /** Starts a killed replica again on its directory and port; returns once it listens. */
+  void restart(String id, Duration timeout) throws Exception {
+    if (procs.containsKey(id)) {
+      throw new IllegalStateException(id + " is running");
+    }
+    start(id);
+    awaitLog(id, "READY " + id, timeout);
   }
 
   private void awaitLog(String id, String text, Duration timeout) throws Exception {

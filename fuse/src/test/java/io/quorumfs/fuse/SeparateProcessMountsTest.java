@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quorumfs.kv.Poll;
+import io.quorumfs.meta.MetaStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -33,14 +34,21 @@ import org.junit.jupiter.api.io.TempDir;
  * each with its own raft:// connection, leased change feed and cache) on one file system served
  * by three replica processes ({@link RaftCluster}). The test JVM only does plain file I/O through
  * the two mount points (no mmap: it serves neither). {@link CoherenceChecker} trials between the
- * two; then client B is SIGSTOPped for longer than its cache lease while A keeps writing: A's
- * commits are held back only until B's lease lapses, and after SIGCONT B serves nothing stale.
- * Trials: {@code -Dseparate.trials=N} (100 by default).
+ * two, with the Raft leader SIGKILLed every {@code killEvery} trials (the trials after a kill run
+ * through the election; then the killed replica is restarted on its directory and caught up, so
+ * the next kill again leaves two of three);
+ * then client B is SIGSTOPped for longer than its cache lease while A keeps writing: A's commits
+ * are held back only until B's lease lapses, and after SIGCONT B serves nothing stale.
+ * {@code -Dseparate.trials=N} (200 by default: one leader kill, ~1 minute in all on a quiet
+ * machine), {@code -Dseparate.killEvery=N} (100); the Maven profile {@code coherence-long} runs
+ * 1,000 trials with a kill every 200.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SeparateProcessMountsTest {
-  private static final int TRIALS = Integer.getInteger("separate.trials", 100);
+  private static final int TRIALS = Integer.getInteger("separate.trials", 200);
+  /** The leader is killed after every this many trials (0: never), except after the last. */
+  private static final int KILL_EVERY = Integer.getInteger("separate.killEvery", 100);
   private static final int TRIALS_AFTER_STOP = 50;
   /** The cache lease L (ratis-meta LeaseTable.LEASE). */
   private static final Duration LEASE = Duration.ofSeconds(2);
@@ -91,10 +99,69 @@ class SeparateProcessMountsTest {
         () -> Files.isDirectory(mntB.resolve(dir)));
     CoherenceChecker checker = new CoherenceChecker(mntA.resolve(dir), mntB.resolve(dir), seed);
     long start = System.nanoTime();
-    List<String> violations = checker.run(TRIALS);
-    System.out.printf("separate processes: %d trials (seed %d) in %.1f s: %s%n", TRIALS, seed,
-        (System.nanoTime() - start) / 1e9, checker.summary());
-    assertNoViolations(violations, TRIALS);
+    int kills = 0;
+    String down = null; // the replica killed last, until it is restarted
+    for (int done = 0; done < TRIALS; ) {
+      int next = KILL_EVERY <= 0 ? TRIALS : Math.min(TRIALS, done + KILL_EVERY);
+      long chunk = System.nanoTime();
+      checker.run(next - done);
+      System.out.printf("separate processes: trials %d-%d in %.1f s, violations so far %d%n", done, next - 1,
+          (System.nanoTime() - chunk) / 1e9, checker.violations().size());
+      done = next;
+      if (down != null) {
+        restart(down);
+        down = null;
+      }
+      if (done < TRIALS) {
+        down = killLeader(done);
+        kills++;
+      }
+    }
+    System.out.printf("separate processes: %d trials (seed %d), %d leader kills, in %.1f s: %s%n", TRIALS, seed,
+        kills, (System.nanoTime() - start) / 1e9, checker.summary());
+    assertNoViolations(checker.violations(), TRIALS);
+  }
+
+  /**
+   * SIGKILLs the leader and returns its id at once: the trials that follow run through the
+   * election. The clients' leases with the old leader end, and the new one holds its replies
+   * until every lease the old one could have granted has lapsed.
+   */
+  private String killLeader(int afterTrials) throws Exception {
+    String leader = cluster.awaitLeader(Duration.ofSeconds(60));
+    cluster.kill(leader);
+    System.out.printf("separate processes: SIGKILLed leader %s after %d trials%n", leader, afterTrials);
+    return leader;
+  }
+
+  /** Starts a killed replica again on its directory; returns once it has applied what the leader had committed. */
+  private void restart(String id) throws Exception {
+    long t0 = System.nanoTime();
+    String leader = cluster.awaitLeader(Duration.ofSeconds(120));
+    cluster.restart(id, Duration.ofSeconds(120));
+    long committed = commitIndex(leader);
+    Poll.until(Duration.ofSeconds(120), id + " to catch up to index " + committed, () -> appliedIndex(id) >= committed);
+    System.out.printf("separate processes: %s leads; %s restarted and caught up in %d ms%n", leader, id,
+        (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  private long commitIndex(String id) {
+    MetaStatus.Replica r = replica(id);
+    if (r == null) {
+      throw new AssertionError(id + " does not answer its status: " + MetaStatus.query(cluster.uri(), Duration.ofSeconds(3)));
+    }
+    return r.commitIndex();
+  }
+
+  private long appliedIndex(String id) {
+    MetaStatus.Replica r = replica(id);
+    return r == null ? -1 : r.appliedIndex();
+  }
+
+  /** Replica {@code id}'s status, or null if it does not answer. */
+  private MetaStatus.Replica replica(String id) {
+    return MetaStatus.query(cluster.uri(), Duration.ofSeconds(3)).replicas().stream()
+        .filter(r -> r.reachable() && r.id().equals(id)).findFirst().orElse(null);
   }
 
   @Test

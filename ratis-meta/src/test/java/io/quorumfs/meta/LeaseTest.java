@@ -139,54 +139,62 @@ class LeaseTest {
         s.commit(Txn.builder().put(Bytes.utf8("k"), Bytes.utf8("1")).build()); // the leader is ready: it grants leases
       }
       String leader = c.awaitLeader(Duration.ofSeconds(60));
-      org.apache.ratis.thirdparty.io.grpc.ManagedChannel ch = MetaRpc.channel(c.peers.get(leader), null);
-      try {
-        java.util.concurrent.LinkedBlockingQueue<Object> got = new java.util.concurrent.LinkedBlockingQueue<>();
-        org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver<byte[]> requests =
-            org.apache.ratis.thirdparty.io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
-                ch.newCall(FeedService.LEASE, org.apache.ratis.thirdparty.io.grpc.CallOptions.DEFAULT),
-                new org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver<byte[]>() {
-                  @Override
-                  public void onNext(byte[] m) {
-                    got.add(m);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    got.add(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {
-                    got.add("completed");
-                  }
-                });
-        requests.onNext(new Wire.Out(64).l(0).i(-1).i(250).b(FeedService.PREFER_LEADER).str("bad-client").bytes());
-        Object first = got.poll(30, TimeUnit.SECONDS);
-        assertTrue(first instanceof byte[], "the stream opened: " + first);
-        requests.onNext(new Wire.Out(17).b(FeedService.ACK).l(1).l(Long.MAX_VALUE / 2).bytes());
-        byte[] last = null;
-        Object end = null;
-        while (end == null) {
-          Object m = got.poll(60, TimeUnit.SECONDS);
-          assertTrue(m != null, "the leader did not end the stream");
-          if (m instanceof byte[] b) {
-            last = b;
-            assertTrue(b[0] != FeedService.CONFIRM, "the bad acknowledgment renewed the lease");
-          } else {
-            end = m;
-          }
-        }
-        assertEquals("completed", end, "the stream ends normally, after the RESYNC");
-        assertEquals(FeedService.RESYNC, last[0], "the last message is a RESYNC");
-        Wire.In in = new Wire.In(last);
-        in.b();
-        long resyncTo = in.l();
-        assertTrue(resyncTo >= 0 && resyncTo < Long.MAX_VALUE / 2, "resync to the leader's revision: " + resyncTo);
-        requests.onCompleted();
-      } finally {
-        ch.shutdownNow();
+      // a revision from the future (past anything applied), and one that names no revision at all
+      for (long revision : new long[] {Long.MAX_VALUE / 2, -1}) {
+        assertAckRefusedWithResync(c.peers.get(leader), revision);
       }
+    }
+  }
+
+  /** Opens a lease stream on the leader at {@code address}, acknowledges {@code revision}, and expects a RESYNC and the end. */
+  private static void assertAckRefusedWithResync(String address, long revision) throws Exception {
+    org.apache.ratis.thirdparty.io.grpc.ManagedChannel ch = MetaRpc.channel(address, null);
+    try {
+      java.util.concurrent.LinkedBlockingQueue<Object> got = new java.util.concurrent.LinkedBlockingQueue<>();
+      org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver<byte[]> requests =
+          org.apache.ratis.thirdparty.io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
+              ch.newCall(FeedService.LEASE, org.apache.ratis.thirdparty.io.grpc.CallOptions.DEFAULT),
+              new org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver<byte[]>() {
+                @Override
+                public void onNext(byte[] m) {
+                  got.add(m);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                  got.add(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                  got.add("completed");
+                }
+              });
+      requests.onNext(new Wire.Out(64).l(0).i(-1).i(250).b(FeedService.PREFER_LEADER).str("bad-client-" + revision).bytes());
+      Object first = got.poll(30, TimeUnit.SECONDS);
+      assertTrue(first instanceof byte[], "the stream opened: " + first);
+      requests.onNext(new Wire.Out(17).b(FeedService.ACK).l(1).l(revision).bytes());
+      byte[] last = null;
+      Object end = null;
+      while (end == null) {
+        Object m = got.poll(60, TimeUnit.SECONDS);
+        assertTrue(m != null, "the leader did not end the stream after an acknowledgment of " + revision);
+        if (m instanceof byte[] b) {
+          last = b;
+          assertTrue(b[0] != FeedService.CONFIRM, "the acknowledgment of " + revision + " renewed the lease");
+        } else {
+          end = m;
+        }
+      }
+      assertEquals("completed", end, "the stream ends normally, after the RESYNC");
+      assertEquals(FeedService.RESYNC, last[0], "the last message is a RESYNC (acknowledged " + revision + ")");
+      Wire.In in = new Wire.In(last);
+      in.b();
+      long resyncTo = in.l();
+      assertTrue(resyncTo >= 0 && resyncTo < Long.MAX_VALUE / 2, "resync to the leader's revision: " + resyncTo);
+      requests.onCompleted();
+    } finally {
+      ch.shutdownNow();
     }
   }
 

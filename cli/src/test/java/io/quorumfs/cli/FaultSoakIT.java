@@ -3,7 +3,6 @@ package io.quorumfs.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.quorumfs.blob.BlobGc;
 import io.quorumfs.blob.BlobId;
 import io.quorumfs.blob.BlobInfo;
 import io.quorumfs.blob.BlobPage;
@@ -242,6 +241,19 @@ class FaultSoakIT {
       awaitEqual(check.resolve(e.getKey()), e.getValue());
     }
     stopLaunched(mountCheck);
+
+    // n3 replayed the entry its store failed and holds what the others hold.
+    String[] revisions = {""};
+    assertTrue(Launcher.waitFor(PATIENCE, () -> {
+      try {
+        List<Long> rev = MetaStatus.query(meta, Duration.ofSeconds(3)).replicas().stream()
+            .map(MetaStatus.Replica::revision).toList();
+        revisions[0] = rev.toString();
+        return rev.size() == 3 && rev.stream().distinct().count() == 1;
+      } catch (RuntimeException e) {
+        return false;
+      }
+    }), "the replicas' applied revisions never agreed: " + revisions[0]);
 
     Launcher.Result fsck = Launcher.run(PATIENCE, "fsck", "--meta", meta, "--blob", blobUri, "--read-data");
     assertEquals(0, fsck.code(), "fsck --read-data: " + fsck.out() + fsck.err());

@@ -10,7 +10,9 @@ import java.util.ServiceLoader;
 /**
  * Opens a {@link BlobStore} by URI:
  * <ul>
- *   <li>{@code file:///path} - a directory ({@link DirBlobStore}), the embedded default;</li>
+ *   <li>{@code file:///path} - a directory ({@link DirBlobStore}), the embedded default;
+ *       {@code ?refresh=SECONDS} sets the stamp refresh interval (default 3600; the GC grace
+ *       must exceed it);</li>
  *   <li>{@code http://host:port} - a blob server ({@link BlobServer}); a bearer token is taken from
  *       the {@code QUORUMFS_BLOB_TOKEN} environment variable or a {@code ?token=} parameter;</li>
  *   <li>a scheme of a {@link BlobStoreProvider} on the classpath (blob-s3: {@code s3://bucket/prefix});</li>
@@ -47,7 +49,7 @@ public final class BlobStores {
         if (uri.getPath() == null || uri.getPath().isEmpty()) {
           throw new IllegalArgumentException("file blob store URI '" + uri + "' has no path; expected file:///path");
         }
-        return DirBlobStore.open(Path.of(uri.getPath()));
+        return DirBlobStore.open(Path.of(uri.getPath()), java.time.Clock.systemUTC(), fileRefresh(uri));
       case "http":
       case "https":
         return HttpBlobStore.open(uri);
@@ -58,6 +60,32 @@ public final class BlobStores {
         }
         return KvBlobStore.builder(KvStores.open(uri)).ownsKv(true).name(uri.toString()).build();
     }
+  }
+
+  /** The {@code refresh} parameter of a file:// URI (seconds), one hour if absent. */
+  private static java.time.Duration fileRefresh(URI uri) {
+    java.time.Duration refresh = java.time.Duration.ofHours(1);
+    if (uri.getQuery() == null || uri.getQuery().isEmpty()) {
+      return refresh;
+    }
+    for (String param : uri.getQuery().split("&")) {
+      int eq = param.indexOf('=');
+      String name = eq < 0 ? param : param.substring(0, eq);
+      if (!name.equals("refresh")) {
+        throw new IllegalArgumentException("file blob store URI '" + uri + "' has unknown parameter '"
+            + name + "'; allowed: refresh=SECONDS");
+      }
+      try {
+        refresh = java.time.Duration.ofSeconds(Long.parseLong(param.substring(eq + 1)));
+      } catch (NumberFormatException | IndexOutOfBoundsException e) {
+        throw new IllegalArgumentException("file blob store URI '" + uri
+            + "': refresh takes a number of seconds, got '" + param + "'", e);
+      }
+      if (refresh.isNegative()) {
+        throw new IllegalArgumentException("file blob store URI '" + uri + "': refresh must be >= 0");
+      }
+    }
+    return refresh;
   }
 
   private static BlobStoreProvider provider(String scheme) {

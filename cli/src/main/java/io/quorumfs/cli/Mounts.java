@@ -14,10 +14,12 @@ import io.quorumfs.fuse.MountOptions;
 import io.quorumfs.fuse.MountTable;
 import io.quorumfs.kv.KvStore;
 import io.quorumfs.kv.KvStores;
+import io.quorumfs.kv.PairedStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 
 /** Opens the stores and the file system of a mount and mounts it with FUSE. */
 final class Mounts {
@@ -109,6 +111,7 @@ final class Mounts {
    * mount starts again.
    */
   static BlobStore blobs(Parts.MountSpec spec, Deque<AutoCloseable> opened, MetricRegistry metrics) {
+    drainOldOutbox(spec.cacheDir(), spec.blobUri(), OLD_OUTBOX_PATIENCE);
     BlobStore remote = Parts.openBlobs(spec.blobUri());
     if (!spec.writeBack()) {
       opened.push(remote::close);
@@ -127,14 +130,91 @@ final class Mounts {
     return paired;
   }
 
+  /** How long a mount waits for an outbox of the earlier write-back layout to drain. */
+  static final java.time.Duration OLD_OUTBOX_PATIENCE = java.time.Duration.ofMinutes(10);
+
+  /**
+   * Drains an outbox of the earlier write-back layout ({@code <cache-dir>/outbox}: a kv-spi
+   * {@link PairedStore} whose slow side was the blob URI's key-value store) into that store and
+   * removes it, so blobs it acknowledged are not lost. That layout ran only on key-value blob
+   * stores: with pending writes and any other blob URI, or when the drain does not finish within
+   * {@code patience}, the mount does not start and the message names the fix.
+   */
+  static void drainOldOutbox(Path cacheDir, String blobUri, java.time.Duration patience) {
+    Path old = cacheDir.resolve("outbox");
+    if (!Files.isDirectory(old)) {
+      return;
+    }
+    KvStore fast;
+    try {
+      fast = KvStores.open("rocks://" + old);
+    } catch (RuntimeException e) {
+      throw new CommandFailedException(old + " is the outbox of an earlier write-back layout and "
+          + "cannot be opened (" + e.getMessage() + "); if nothing in it is needed, remove it", e);
+    }
+    if (!hasPending(fast)) {
+      fast.close();
+      deleteTree(old);
+      LOG.info("removed {}, the empty outbox of an earlier write-back layout", old);
+      return;
+    }
+    String scheme = blobUri.substring(0, Math.max(0, blobUri.indexOf(':'))).toLowerCase(java.util.Locale.ROOT);
+    if (List.of("file", "http", "https", "s3").contains(scheme)) {
+      fast.close();
+      throw new CommandFailedException(old + " holds blob writes of an earlier write-back layout "
+          + "that have not reached their blob store, which was a key-value store (rocks://, "
+          + "redis://, dynamodb://), not " + scheme + "://: mount once with --blob set to the store "
+          + "this cache directory wrote to (the mount drains them into it), or remove " + old
+          + " if nothing in it is needed");
+    }
+    KvStore slow;
+    try {
+      slow = KvStores.open(blobUri);
+    } catch (RuntimeException e) {
+      fast.close();
+      throw e;
+    }
+    LOG.warn("{} holds blob writes of an earlier write-back layout: copying them to {} first",
+        old, Endpoints.shown(blobUri));
+    PairedStore paired = new PairedStore(fast, slow); // its background thread copies the outbox
+    try {
+      long deadline = System.nanoTime() + patience.toNanos();
+      while (paired.backlog() > 0) {
+        if (System.nanoTime() > deadline) {
+          throw new CommandFailedException(old + " (outbox of an earlier write-back layout) still "
+              + "holds " + paired.backlog() + " blob writes after " + patience.toSeconds() + " s of "
+              + "copying them to " + Endpoints.shown(blobUri) + " (is it reachable?); it is kept: "
+              + "mount again once the blob store is reachable");
+        }
+        try {
+          Thread.sleep(200); // polling the copy's progress; the deadline bounds the wait
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new CommandFailedException("interrupted while draining " + old, e);
+        }
+      }
+    } finally {
+      paired.close();
+    }
+    deleteTree(old);
+    LOG.warn("copied the blob writes of {} to {} and removed it", old, Endpoints.shown(blobUri));
+  }
+
+  private static boolean hasPending(KvStore fast) {
+    return !fast.scan(io.quorumfs.kv.KeyRange.prefix(PairedStore.OUTBOX_PREFIX), 1, null).entries().isEmpty();
+  }
+
+  private static void deleteTree(Path root) {
+    try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      throw new CommandFailedException("cannot remove " + root + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The write-back store over {@code remote} in {@code cacheDir}; closing it closes remote. */
   static PairedBlobStore writeBack(BlobStore remote, Path cacheDir, long diskCacheBytes) {
     Path base = cacheDir.resolve("write-back");
-    if (Files.isDirectory(cacheDir.resolve("outbox"))) {
-      LOG.warn("{} is the outbox of an earlier write-back layout (a key-value pair of stores), "
-          + "which this version does not read; write-back now keeps its outbox in {}. Remove it "
-          + "once nothing in it is needed.", cacheDir.resolve("outbox"), base);
-    }
     DirBlobStore local;
     try {
       Files.createDirectories(base);

@@ -335,6 +335,39 @@ final class Parts {
   }
 
   /**
+   * Runs {@link #gc} with deletion every {@code every} (the first pass after one interval) on a
+   * daemon thread until closed; a failed pass is logged and the next one runs as planned.
+   */
+  private static final org.slf4j.Logger GC_LOG = org.slf4j.LoggerFactory.getLogger(Parts.class);
+
+  static Running startPeriodicGc(String metaUri, String blobUri, long graceSeconds, Duration every) {
+    java.util.concurrent.ScheduledExecutorService timer =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "quorumfs-blob-gc");
+          t.setDaemon(true);
+          return t;
+        });
+    timer.scheduleWithFixedDelay(() -> {
+      try {
+        GcReport r = gc(metaUri, blobUri, false, graceSeconds, new Progress(
+            new java.io.PrintWriter(java.io.OutputStream.nullOutputStream()), "gc", 0, false, System::nanoTime));
+        GC_LOG.info("blob gc: {} blobs, {} referenced, {} deleted ({} bytes), {} kept inside the {} s grace",
+            r.blobsSeen(), r.referenced(), r.removed(), r.bytesRemoved(), r.keptForGrace(), graceSeconds);
+      } catch (RuntimeException e) {
+        GC_LOG.warn("blob gc pass failed (next in {} s): {}", every.toSeconds(), e.getMessage(), e);
+      }
+    }, every.toMillis(), every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    return () -> {
+      timer.shutdownNow();
+      try {
+        timer.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+  }
+
+  /**
    * Garbage-collects the blob store with {@link BlobGc}: the mark's start time is taken before
    * fs-core's {@link GcMark} reads the live set (every blob a chunk map references, consistent with
    * the change feed), then the store is swept page by page; an unreferenced blob is deleted only if

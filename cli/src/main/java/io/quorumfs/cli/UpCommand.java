@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -159,6 +160,12 @@ final class UpCommand implements Callable<Integer> {
       if (!noMount) {
         started.push(Mounts.mount(Parts.MountSpec.of(cfg, metaUri, blobUri, mnt, cacheDir),
             pm.registry()));
+      }
+
+      long gcEvery = cfg.number(ConfigKeys.UP_GC_INTERVAL);
+      if (gcEvery > 0) {
+        started.push(Parts.startPeriodicGc(metaUri, blobUri, cfg.number(ConfigKeys.GC_GRACE),
+            Duration.ofSeconds(gcEvery)));
       }
 
       long me = ProcessHandle.current().pid();

@@ -535,6 +535,32 @@ public abstract class ClientsBehaviours extends LockBehaviours {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void sessionRecordWithoutAHoldPosition_ofAnOlderClient_holdsBackEveryReclaim_untilItIsGone() {
+    // A client from before hold positions records deadline, start and host only. It may have any
+    // unlinked file open without a hold yet, so no reclaim may pass it.
+    Keys k = new Keys(config.keyPrefix());
+    long older = 1L << 40;
+    byte[] host = "older-client/1".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] record = java.nio.ByteBuffer.allocate(16 + host.length)
+        .putLong((clock.millis() + 3_600_000L) * 1_000_000L).putLong(clock.millis() * 1_000_000L).put(host).array();
+    store.commit(io.quorumfs.kv.Txn.builder().put(k.session(older), record).build());
+    var by = (com.codahale.metrics.Gauge<Long>) config.metrics().getGauges()
+        .get("quorumfs.fs.reclaim.blocked.session");
+    Attr a = writeFile(fs, ROOT, "f", random(100, 39));
+    fs.unlink(ROOT, "f");
+    fs.barrier();
+    maintain(fs);
+    assertTrue(store.get(k.attr(a.ino())).exists(), "held back by the older client's session");
+    assertEquals(older, by.getValue());
+    store.commit(io.quorumfs.kv.Txn.builder().delete(k.session(older)).build()); // it stopped
+    eventually(feedLatency(), "reclaimed once the older client is gone", () -> {
+      maintain(fs);
+      return !store.get(k.attr(a.ino())).exists();
+    });
+  }
+
+  @Test
   void clientWhoseClockIsAnHourBehind_isNotExpired_whileItHeartbeats() {
     SkewClock behind = new SkewClock();
     behind.advance(Duration.ofHours(-1)); // every deadline B records is long past on A's clock

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the store were unreachable; and its next commit can be held at the door until the test lets it
  * through (to run something else between a txn's body and its commit).
  */
-final class FeedControlStore extends ForwardingKvStore {
+public final class FeedControlStore extends ForwardingKvStore {
   private final Object lock = new Object();
   private final ArrayDeque<ChangeEvent> queued = new ArrayDeque<>();
   private final AtomicInteger failCommits = new AtomicInteger();
@@ -27,7 +27,7 @@ final class FeedControlStore extends ForwardingKvStore {
   private boolean paused;
   private long resyncedAt = -1;
 
-  FeedControlStore(KvStore inner) {
+  public FeedControlStore(KvStore inner) {
     super(inner);
   }
 
@@ -93,7 +93,7 @@ final class FeedControlStore extends ForwardingKvStore {
   }
 
   /** Drops what was held back and tells the client so with a RESYNC at the store's revision. */
-  void resync() {
+  public void resync() {
     synchronized (lock) {
       resyncedAt = inner.revision();
       queued.clear();

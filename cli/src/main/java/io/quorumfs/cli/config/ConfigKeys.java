@@ -94,6 +94,9 @@ public final class ConfigKeys {
 
   public static final ConfigKey UP_REPLICAS = key("up.replicas", new ValueType.Int(1, 7), "3",
       "Number of metadata replicas quorumfs up runs in its JVM.");
+  public static final ConfigKey UP_GC_INTERVAL = key("up.gc-interval-seconds",
+      new ValueType.Int(0, 31_536_000), "3600",
+      "quorumfs up deletes unreferenced blobs (as gc --delete, with gc.grace-seconds) this often; 0: never.");
   public static final ConfigKey GC_GRACE = key("gc.grace-seconds", new ValueType.Int(0, 31_536_000),
       "7200", "gc keeps unreferenced blobs younger than this (uploads not yet committed); must exceed the blob stores' 1 h stamp refresh interval.");
 

@@ -112,10 +112,18 @@ final class MetaCommand extends GroupCommand {
           + pm.url().map(u -> "; metrics " + u).orElse(""));
       System.out.println("READY");
       System.out.flush();
+      java.util.concurrent.atomic.AtomicReference<RuntimeException> failed = new java.util.concurrent.atomic.AtomicReference<>();
       Foreground.runUntilStopped("meta replica " + me, () -> {
         replica.close();
         pm.close();
-      });
+      }, () -> failed.set(replica.awaitFailure()));
+      RuntimeException why = failed.get();
+      if (why != null) {
+        // Fail-stop: a replica that could not apply an entry must not go on; the process exits
+        // non-zero so its supervisor (systemd Restart=on-failure) sees it.
+        throw new CommandFailedException("replica " + me + " stopped: its store failed to apply an entry ("
+            + why.getMessage() + "); check the disk and the log, then start it again", ExitCode.FAILED, why);
+      }
       return ExitCode.OK;
     }
   }

@@ -68,6 +68,15 @@ final class Parts {
     default String where() {
       return "";
     }
+
+    /**
+     * Waits until it has stopped by itself after a failure it cannot serve past (a replica whose
+     * store failed), and returns the failure; waits for ever if it cannot fail that way.
+     */
+    default RuntimeException awaitFailure() throws InterruptedException {
+      new java.util.concurrent.CountDownLatch(1).await();
+      throw new AssertionError();
+    }
   }
 
   /** One replica's view for {@code status}. */
@@ -139,6 +148,11 @@ final class Parts {
       @Override
       public boolean leader() {
         return server.isLeader();
+      }
+
+      @Override
+      public RuntimeException awaitFailure() throws InterruptedException {
+        return server.awaitFailStop();
       }
 
       @Override

@@ -90,7 +90,6 @@ public final class MetaServer implements AutoCloseable {
       rpc.add(commits.definition());
       ReadService reads = new ReadService(sm);
       rpc.add(reads.definition());
-      addServices(rpc, sm);
       rpc.install(params);
       RaftServer server = RaftServer.newBuilder()
           .setServerId(RaftPeerId.valueOf(config.id()))
@@ -112,6 +111,10 @@ public final class MetaServer implements AutoCloseable {
             }
           } catch (IOException | RuntimeException e) {
             LOG.warn("meta replica {}: stopping after the store failure", config.id(), e);
+          } finally {
+            if (m != null) {
+              m.failStopped.countDown();
+            }
           }
         }, "meta-" + config.id() + "-fail-stop");
         t.setDaemon(true);
@@ -137,13 +140,6 @@ public final class MetaServer implements AutoCloseable {
       store.close();
       throw e;
     }
-  }
-
-  /**
-   * quorumfs's own gRPC services on this replica's Ratis port ({@link MetaRpc}); they exist before
-   * the Ratis server does, so they reach it through the state machine ({@link MetaStateMachine#division}).
-   */
-  private static void addServices(MetaRpc rpc, MetaStateMachine sm) {
   }
 
   private static void checkStorageDir(Path dir, UUID ours, String groupName) throws IOException {
@@ -172,10 +168,22 @@ public final class MetaServer implements AutoCloseable {
     return config.id();
   }
 
-  /** True while this replica is the leader. */
   /** The store failure that stopped this replica (it is closed then), or null. */
   public RuntimeException failure() {
     return stateMachine.fatal();
+  }
+
+  /** Counted down once a store failure has stopped and closed this replica (fail-stop). */
+  private final java.util.concurrent.CountDownLatch failStopped = new java.util.concurrent.CountDownLatch(1);
+
+  /**
+   * Waits until a store failure has stopped this replica, and returns that failure. A process
+   * serving one replica exits when this returns (its supervisor then sees the failure); it never
+   * returns after an ordinary {@link #close}.
+   */
+  public RuntimeException awaitFailStop() throws InterruptedException {
+    failStopped.await();
+    return failure();
   }
 
   /** True once the replica is closed (by {@link #close} or after a store failure). */
@@ -183,6 +191,7 @@ public final class MetaServer implements AutoCloseable {
     return closed;
   }
 
+  /** True while this replica is the leader. */
   public boolean isLeader() {
     RaftServer.Division d = stateMachine.division();
     return d != null && d.getInfo().isLeader();

@@ -47,6 +47,18 @@ public final class MetaServerMain {
     }, "meta-shutdown"));
     System.out.println("READY " + config.id() + " " + config.address());
     System.out.flush();
+    Thread failStop = new Thread(() -> {
+      try {
+        RuntimeException why = server.awaitFailStop();
+        System.err.println("error: replica " + config.id() + " stopped: its store failed: " + why);
+        System.err.flush();
+        Runtime.getRuntime().halt(3); // not exit(): the shutdown hook would wait on a closed server
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "meta-fail-stop-exit");
+    failStop.setDaemon(true);
+    failStop.start();
     stop.await();
   }
 

@@ -83,10 +83,20 @@ class ApplyFailureTest {
         for (int i = 10; i < 40; i++) {
           s.commit(Txn.builder().put(Bytes.utf8("k" + i), Bytes.utf8("v" + i)).build());
         }
+        // What a replica process waits on to exit non-zero (quorumfs meta start, MetaServerMain).
+        java.util.concurrent.CompletableFuture<RuntimeException> stopped = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+          try {
+            return restarted.awaitFailStop();
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+        });
         LocalCluster.poll(Duration.ofSeconds(60), "the failing replica to stop",
             () -> restarted.failure() != null && restarted.isClosed());
         assertTrue(failing[0].failedAt > 0, "the injected failure happened");
         assertNotNull(restarted.failure());
+        assertEquals(restarted.failure(), stopped.get(60, java.util.concurrent.TimeUnit.SECONDS),
+            "awaitFailStop returns the store failure once the replica has stopped");
         for (int i = 40; i < 50; i++) { // the two others go on
           s.commit(Txn.builder().put(Bytes.utf8("k" + i), Bytes.utf8("v" + i)).build());
         }

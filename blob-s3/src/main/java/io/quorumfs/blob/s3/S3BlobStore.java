@@ -137,6 +137,9 @@ public final class S3BlobStore implements BlobStore {
       if (status(e) == 412) {
         return; // present: stored by someone else just now, with a fresh stamp
       }
+      if (status(e) == 409) { // S3: a conditional write raced another write of the key; the next try settles it
+        throw new BlobUnavailableException(e.getMessage(), e);
+      }
       throw e;
     }
     verified.put(id, new Verified(r.eTag(), content.length));

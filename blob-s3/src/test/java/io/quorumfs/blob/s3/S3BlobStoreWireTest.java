@@ -129,7 +129,7 @@ class S3BlobStoreWireTest {
   }
 
   @Test
-  void put_isConditionalOnAbsence_andA412MeansStoredAlready() {
+  void put_isConditionalOnAbsence_a412MeansStoredAlready_a409IsUnavailable() {
     try (BlobStore store = open(2)) {
       byte[] data = bytes(5_000, 8);
       BlobId id = store.put(data);
@@ -143,6 +143,16 @@ class S3BlobStoreWireTest {
           "PreconditionFailed");
       assertEquals(otherId, store.put(other));
       assertEquals(1, proxy.throttled());
+
+      // a conditional write racing another write of the key (S3's 409): unavailable, to be tried again
+      byte[] third = bytes(7_000, 12);
+      BlobId thirdId = BlobId.of(third);
+      proxy.refuse(h -> h.startsWith("PUT ") && h.contains(thirdId.hex()), 409, "Conflict",
+          "ConditionalRequestConflict");
+      assertThrows(BlobUnavailableException.class, () -> store.put(third));
+      proxy.throttle(h -> false);
+      assertEquals(thirdId, store.put(third));
+      assertArrayEquals(third, store.get(thirdId));
     }
   }
 

@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * put (new content each op) and get (read + verify) of 1 MiB blobs through {@link BlobStores#open}
  * on the three remote-capable stores, servers in the benchmark JVM on loopback: {@code s3} =
- * s3:// to S3Proxy 2.6.0 over jclouds' filesystem backend (no fsync), {@code file} = file://
+ * s3:// to S3Proxy 2.6.0 over its filesystem-nio2 backend (no fsync), {@code file} = file://
  * (fsync per put), {@code http} = the blob server over a directory. Threads with JMH's
  * {@code -t 1} / {@code -t 8}. ops/s = MiB/s.
  */

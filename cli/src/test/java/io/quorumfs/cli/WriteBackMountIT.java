@@ -2,11 +2,14 @@ package io.quorumfs.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quorumfs.blob.BlobServer;
+import io.quorumfs.blob.BlobId;
 import io.quorumfs.blob.DirBlobStore;
 import io.quorumfs.blob.s3.S3ProxyServer;
+import io.quorumfs.fs.FsConfig;
 import io.quorumfs.kv.KeyRange;
 import io.quorumfs.kv.KvStore;
 import io.quorumfs.kv.KvStores;
@@ -28,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
  * Two real FUSE mounts of one volume ({@code quorumfs up --no-mount}, one replica): A with
@@ -35,7 +39,9 @@ import org.junit.jupiter.api.Test;
  * back equal (waiting for the uploads); with the blob server down A keeps acknowledging writes,
  * is stopped with a backlog in its outbox, and once restarted (server back) uploads it all.
  * Blobs on s3:// (S3Proxy): A is SIGKILLed right after its writes and restarted; B reads
- * everything. Each ends with {@code fsck --read-data} clean.
+ * everything. S3 (objects in files) stops while A writes and restarts on the same port and
+ * directory: A's outbox drains and B reads everything; an object damaged in the bucket is EIO to a
+ * fresh mount and a problem to fsck. Each ends with {@code fsck --read-data} clean.
  */
 class WriteBackMountIT {
   private static final Duration PATIENCE = Duration.ofSeconds(180);
@@ -239,5 +245,66 @@ class WriteBackMountIT {
         dir.resolve("data").toString(), "--read-data");
     assertEquals(0, fsck.code(), "fsck: " + fsck.out() + fsck.err());
     assertTrue(fsck.out().contains("fsck: clean"), fsck.out());
+  }
+
+  @Test
+  void writeBackMount_onS3_serverStoppedMidUpload_losesNothing_andACorruptedObjectIsEio() throws Exception {
+    dir = Files.createTempDirectory("quorumfs-write-back-s3-stop-it");
+    Path objects = Files.createDirectories(dir.resolve("s3"));
+    s3 = S3ProxyServer.onDisk(objects, 0);
+    int port = s3.port();
+    s3.createBucket("stop-it");
+    env = Map.of("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS, "AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET);
+    Files.createDirectories(dir.resolve("mnt-a"));
+    Files.createDirectories(dir.resolve("mnt-b"));
+    String blob = "s3://stop-it/vol?endpoint=" + s3.endpoint() + "&path-style=true&retries=2&timeout=10";
+
+    start("up", "up", "--no-mount", "--data-dir", dir.resolve("data").toString(),
+        "--replicas", "1", "--blob", blob);
+    Launcher.Started a = mountA();
+    start("mount-b", "mount", dir.resolve("mnt-b").toString(), "--data-dir",
+        dir.resolve("data").toString(), "--cache-dir", dir.resolve("cache-b").toString());
+    Path mntA = dir.resolve("mnt-a");
+    Path mntB = dir.resolve("mnt-b");
+
+    // S3 stops while A is writing: the files before and after are acknowledged all the same
+    Map<String, byte[]> before = files("before-", 2, 4);
+    Map<String, byte[]> after = files("after-", 2, 5);
+    writeAll(mntA, before);
+    s3.close();
+    writeAll(mntA, after);
+    for (var e : after.entrySet()) {
+      assertArrayEquals(e.getValue(), Files.readAllBytes(mntA.resolve(e.getKey())), "A reads its own writes");
+    }
+
+    // back on the same port and directory: A's outbox drains, B reads everything
+    s3 = S3ProxyServer.onDisk(objects, port);
+    awaitReadBackEqual(mntB, before);
+    awaitReadBackEqual(mntB, after);
+    stop(a);
+    assertTrue(Launcher.waitFor(PATIENCE, () -> !Launcher.mounted(mntA)), "A left its mount behind");
+    assertEquals(0, outboxEntries(dir.resolve("cache-a")), "A's outbox drained");
+    Launcher.Result fsck = Launcher.run(PATIENCE, env, "fsck", "--data-dir",
+        dir.resolve("data").toString(), "--read-data");
+    assertEquals(0, fsck.code(), "fsck: " + fsck.out() + fsck.err());
+    assertTrue(fsck.out().contains("fsck: clean"), fsck.out());
+
+    // an object damaged in the bucket: B (which never read that file) gets EIO, never the bytes
+    Map.Entry<String, byte[]> victim = after.entrySet().iterator().next();
+    BlobId chunk = BlobId.of(Arrays.copyOf(victim.getValue(), FsConfig.defaults().chunkSize()));
+    String key = "vol/" + chunk.hex().substring(0, 2) + "/" + chunk.hex();
+    byte[] damaged = Arrays.copyOf(victim.getValue(), FsConfig.defaults().chunkSize());
+    damaged[4321] ^= 1;
+    s3.raw().putObject(b -> b.bucket("stop-it").key(key), RequestBody.fromBytes(damaged));
+    // a fresh write-through mount where A was: nothing of that file cached anywhere
+    Launcher.Started c = start("mount-c", "mount", mntA.toString(), "--data-dir",
+        dir.resolve("data").toString(), "--cache-dir", dir.resolve("cache-c").toString());
+    IOException eio = assertThrows(IOException.class, () -> Files.readAllBytes(mntA.resolve(victim.getKey())));
+    assertTrue(String.valueOf(eio.getMessage()).contains("Input/output error"), String.valueOf(eio));
+    stop(c);
+    Launcher.Result damagedFsck = Launcher.run(PATIENCE, env, "fsck", "--data-dir",
+        dir.resolve("data").toString(), "--read-data");
+    assertTrue(damagedFsck.code() != 0 && damagedFsck.out().contains(victim.getKey()),
+        "fsck names the damaged file: " + damagedFsck.out() + damagedFsck.err());
   }
 }

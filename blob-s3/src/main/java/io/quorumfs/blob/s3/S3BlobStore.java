@@ -14,7 +14,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,18 +27,21 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -50,7 +55,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * A PUT is atomic in S3: an object is visible whole or not at all. The stamp lives in user
  * metadata rather than LastModified so it comes from the store's clock (and can be tested); a
  * refresh is a copy of the object onto itself with new metadata (server-side, no data transfer).
- * Reads fetch and hash the whole object, range reads too, so wrong bytes are never returned.
+ * A whole read hashes the object, so wrong bytes are never returned; its ETag (as that of an object
+ * written here) is remembered, and a range read of such an object is a ranged GET conditional on
+ * that ETag ({@code If-Match}): an object replaced since answers 412 and is read and hashed whole.
+ * A range of an object not verified here costs a whole read. Writes are single PUTs (chunks are a
+ * few MiB; S3 takes up to 5 GiB in one), preceded by a HEAD (a present blob is not sent again, its
+ * stamp is refreshed) and conditional on absence ({@code If-None-Match: *}).
  * {@code deleteIfOlder} checks the stamp with a HEAD and then deletes: a refresh landing between
  * the two is lost, which GC's grace (longer than the refresh interval) covers as on the other stores.
  * Thread-safe; retries are the SDK's (configured by {@link S3BlobStoreProvider}).
@@ -58,6 +68,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class S3BlobStore implements BlobStore {
 
   static final String STAMP = "quorumfs-stamp";
+  /** Bound on the remembered ETags of verified objects (~200 bytes each). */
+  static final int VERIFIED_ENTRIES = 100_000;
 
   private final S3Client s3;
   private final String bucket;
@@ -66,6 +78,12 @@ public final class S3BlobStore implements BlobStore {
   private final Duration refreshAfter;
   private final ExecutorService headPool;
   private final String name;
+  private final Map<BlobId, Verified> verified = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<BlobId, Verified> eldest) {
+      return size() > VERIFIED_ENTRIES;
+    }
+  });
   private volatile boolean closed;
 
   /**
@@ -108,9 +126,23 @@ public final class S3BlobStore implements BlobStore {
       refreshIfStale(present.get());
       return;
     }
-    call("put " + id, () -> s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key(id))
-        .contentType("application/octet-stream")
-        .metadata(Map.of(STAMP, Long.toString(clock.millis()))).build(), RequestBody.fromBytes(content)));
+    PutObjectResponse r;
+    try {
+      // If-None-Match: * keeps an object another writer stored since the HEAD (servers that ignore
+      // the header, S3Proxy 2.6.0 among them, overwrite it with the same bytes: equally correct).
+      r = call("put " + id, () -> s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key(id))
+          .ifNoneMatch("*").contentType("application/octet-stream")
+          .metadata(Map.of(STAMP, Long.toString(clock.millis()))).build(), RequestBody.fromBytes(content)));
+    } catch (BlobException e) {
+      if (status(e) == 412) {
+        return; // present: stored by someone else just now, with a fresh stamp
+      }
+      if (status(e) == 409) { // S3: a conditional write raced another write of the key; the next try settles it
+        throw new BlobUnavailableException(e.getMessage(), e);
+      }
+      throw e;
+    }
+    verified.put(id, new Verified(r.eTag(), content.length));
   }
 
   private void refreshIfStale(BlobInfo info) {
@@ -127,21 +159,28 @@ public final class S3BlobStore implements BlobStore {
   @Override
   public byte[] get(BlobId id) {
     check();
-    byte[] content;
+    ResponseBytes<GetObjectResponse> r;
     try {
-      content = call("get " + id, () -> s3.getObjectAsBytes(
-          GetObjectRequest.builder().bucket(bucket).key(key(id)).build()).asByteArray());
+      r = call("get " + id, () -> s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key(id)).build()));
     } catch (BlobException e) {
-      if (e.getCause() instanceof NoSuchKeyException || status(e) == 404) {
-        throw new BlobNotFoundException(id, name);
-      }
-      throw e;
+      throw notFoundOr(id, e);
     }
+    byte[] content = r.asByteArray();
     if (!id.matches(content)) {
+      verified.remove(id);
       throw new BlobCorruptException(id, "object " + key(id) + " in bucket " + bucket + " (" + content.length
           + " bytes) does not hash to its id");
     }
+    verified.put(id, new Verified(r.response().eTag(), content.length));
     return content;
+  }
+
+  private BlobException notFoundOr(BlobId id, BlobException e) {
+    if (e.getCause() instanceof NoSuchKeyException || status(e) == 404) {
+      verified.remove(id);
+      return new BlobNotFoundException(id, name);
+    }
+    return e;
   }
 
   @Override
@@ -150,7 +189,14 @@ public final class S3BlobStore implements BlobStore {
       throw new IllegalArgumentException("range of blob " + id + " must have offset >= 0 and length >= 0, got offset "
           + offset + ", length " + length);
     }
-    // The whole object is read and hashed: a ranged GET could not be verified (blobs are <= 4 MiB chunks).
+    check();
+    Verified v = verified.get(id);
+    if (v != null && offset < v.size() && length > 0) {
+      byte[] part = ranged(id, v, offset, (int) Math.min(length, v.size() - offset));
+      if (part != null) {
+        return part;
+      }
+    }
     byte[] content = get(id);
     if (offset > content.length) {
       throw new IllegalArgumentException("offset " + offset + " is past the end of blob " + id + " (" + content.length
@@ -159,6 +205,33 @@ public final class S3BlobStore implements BlobStore {
     int n = (int) Math.min(length, content.length - offset);
     return offset == 0 && n == content.length ? content : Arrays.copyOfRange(content, (int) offset, (int) offset + n);
   }
+
+  /**
+   * The range from a GET conditional on the ETag the object had when its whole content was hashed
+   * (or written) here: the object is unchanged since, so the bytes are the verified ones. Null if
+   * it changed (412) or answered an unexpected length: the caller reads and verifies it whole.
+   */
+  private byte[] ranged(BlobId id, Verified v, long offset, int n) {
+    byte[] part;
+    try {
+      part = call("ranged get " + id, () -> s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key(id))
+          .ifMatch(v.etag()).range("bytes=" + offset + "-" + (offset + n - 1)).build())).asByteArray();
+    } catch (BlobException e) {
+      if (status(e) == 412) {
+        verified.remove(id);
+        return null;
+      }
+      throw notFoundOr(id, e);
+    }
+    if (part.length != n) {
+      verified.remove(id);
+      return null;
+    }
+    return part;
+  }
+
+  /** An object's ETag and size when this store last hashed or wrote its whole content. */
+  private record Verified(String etag, long size) {}
 
   @Override
   public Optional<BlobInfo> info(BlobId id) {
@@ -220,6 +293,7 @@ public final class S3BlobStore implements BlobStore {
           return false;
         }
         call("delete " + id, () -> s3.deleteObject(b -> b.bucket(bucket).key(key(id))));
+        verified.remove(id);
         return true;
       }));
     }

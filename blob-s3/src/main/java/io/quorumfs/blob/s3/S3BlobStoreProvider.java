@@ -4,7 +4,9 @@ import io.quorumfs.blob.BlobException;
 import io.quorumfs.blob.BlobStore;
 import io.quorumfs.blob.BlobStoreProvider;
 import io.quorumfs.blob.BlobUnavailableException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -38,12 +40,14 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * roles), {@code retries} (attempts per request, SDK standard retry strategy, default 5),
  * {@code timeout} (seconds per call including retries, default 60), {@code threads} (concurrent
  * HEADs of missing/list/deleteIfOlder, default 16), {@code refresh} (stamp refresh interval in
- * seconds, default 3600). Secrets are never part of an error message or {@code toString()}.
+ * seconds, default 3600), {@code allow-http} (an {@code http://} endpoint is accepted only on a
+ * loopback host unless this is true; https is the default for everything else). Secrets are never
+ * part of an error message or {@code toString()}.
  */
 public final class S3BlobStoreProvider implements BlobStoreProvider {
 
   private static final Set<String> OPTIONS = Set.of("endpoint", "region", "path-style", "access-key", "secret-key",
-      "retries", "timeout", "threads", "refresh");
+      "retries", "timeout", "threads", "refresh", "allow-http");
 
   @Override
   public Set<String> schemes() {
@@ -95,6 +99,12 @@ public final class S3BlobStoreProvider implements BlobStoreProvider {
         throw new IllegalArgumentException("s3 blob store '" + shown + "': endpoint '" + q.get("endpoint")
             + "' needs a scheme and a host, e.g. http://127.0.0.1:9000");
       }
+      if ("http".equalsIgnoreCase(endpoint.getScheme()) && !loopback(endpoint.getHost())
+          && !Boolean.parseBoolean(q.getOrDefault("allow-http", "false"))) {
+        throw new IllegalArgumentException("s3 blob store '" + shown + "': endpoint '" + endpoint
+            + "' is plain HTTP to a host that is not loopback, which would send data and signed requests "
+            + "unencrypted; use an https:// endpoint, or add allow-http=true to the URI on a trusted network");
+      }
       b.endpointOverride(endpoint);
       b.region(Region.of(q.getOrDefault("region", "us-east-1")));
     } else if (q.containsKey("region")) {
@@ -113,7 +123,8 @@ public final class S3BlobStoreProvider implements BlobStoreProvider {
       s3.close();
       String why = switch (e.statusCode()) {
         case 404 -> "does not exist";
-        case 403 -> "denies access to these credentials";
+        case 403 -> "denies access to these credentials: they need s3:ListBucket on the bucket (checked at "
+            + "open), s3:GetObject and s3:PutObject on " + bucket + "/" + prefix + "* (s3:DeleteObject for gc)";
         case 301, 400 -> "is in another region or the request was refused";
         default -> "cannot be opened";
       };
@@ -126,6 +137,22 @@ public final class S3BlobStoreProvider implements BlobStoreProvider {
       throw e;
     }
     return new S3BlobStore(s3, bucket, prefix, clock, Duration.ofSeconds(refresh), threads);
+  }
+
+  /** localhost or a loopback address literal; a name is not resolved. */
+  static boolean loopback(String host) {
+    String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    if (h.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    if (h.matches("[0-9.]+") || h.contains(":")) {
+      try {
+        return InetAddress.getByName(h).isLoopbackAddress(); // a literal: no lookup
+      } catch (UnknownHostException e) {
+        return false;
+      }
+    }
+    return false;
   }
 
   private static AwsCredentialsProvider credentials(Map<String, String> q, String shown) {

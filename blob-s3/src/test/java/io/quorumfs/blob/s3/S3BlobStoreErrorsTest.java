@@ -15,11 +15,13 @@ import io.quorumfs.blob.BlobStores;
 import io.quorumfs.blob.BlobUnavailableException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 /** s3:// failure paths against S3Proxy: damaged objects, missing buckets, bad URIs, no server. */
@@ -131,6 +133,30 @@ class S3BlobStoreErrorsTest {
   void toString_namesBucketAndPrefix_notTheCredentials() {
     try (BlobStore store = BlobStores.open(server.uri("errors", "shown"))) {
       assertEquals("s3://errors/shown/", store.toString());
+    }
+  }
+
+  private static final java.time.Instant STAMP = java.time.Instant.parse("2026-01-02T03:04:05.678Z");
+
+  @Test
+  void onDiskServer_restartedOnTheSamePortAndDirectory_stillServesTheBlobs(@TempDir Path dir) throws Exception {
+    BlobId id;
+    byte[] data = bytes(200_000, 4);
+    int port;
+    String uri;
+    try (S3ProxyServer disk = S3ProxyServer.onDisk(dir, 0)) {
+      disk.createBucket("disk");
+      port = disk.port();
+      uri = disk.uri("disk", "p");
+      try (BlobStore store = S3BlobStoreProvider.open(java.net.URI.create(uri), java.time.Clock.fixed(STAMP,
+          java.time.ZoneOffset.UTC))) {
+        id = store.put(data);
+      }
+    }
+    try (S3ProxyServer again = S3ProxyServer.onDisk(dir, port); BlobStore store = BlobStores.open(uri)) {
+      assertArrayEquals(data, store.get(id));
+      assertEquals(List.of(id), store.list(null, 10).blobs().stream().map(i -> i.id()).toList());
+      assertEquals(STAMP, store.info(id).orElseThrow().stamp(), "the stamp (user metadata) is kept on disk");
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.quorumfs.blob.s3;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import org.gaul.s3proxy.AuthenticationType;
@@ -16,9 +17,11 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * An in-process S3-compatible server: S3Proxy over jclouds' in-memory ("transient") blob store, on
- * 127.0.0.1 and a port the OS picks, with SigV4 credentials. {@link #raw()} is a plain S3 client for
- * setting up buckets and damaging objects behind the store's back.
+ * An in-process S3-compatible server: S3Proxy over jclouds' in-memory ("transient") blob store, or
+ * over a directory (S3Proxy's "filesystem-nio2", {@link #onDisk}: objects survive a restart on the
+ * same directory and port), on
+ * 127.0.0.1, with SigV4 credentials. {@link #raw()} is a plain S3 client for setting up buckets and
+ * damaging objects behind the store's back.
  */
 public final class S3ProxyServer implements AutoCloseable {
   public static final String ACCESS = "quorumfs-test-access";
@@ -29,11 +32,30 @@ public final class S3ProxyServer implements AutoCloseable {
   private final S3Client raw;
   private final String endpoint;
 
+  /** In memory, on a port the OS picks. */
   public S3ProxyServer() throws Exception {
+    this(null, 0);
+  }
+
+  /**
+   * Objects in files under {@code dir} (a bucket is a subdirectory), on {@code port} (0: one the OS
+   * picks). Closing and opening again with the same directory and {@link #port()} is a server
+   * restart that kept its data.
+   */
+  public static S3ProxyServer onDisk(Path dir, int port) throws Exception {
+    return new S3ProxyServer(dir, port);
+  }
+
+  private S3ProxyServer(Path dir, int port) throws Exception {
     Properties props = new Properties();
-    context = ContextBuilder.newBuilder("transient").credentials("identity", "credential").overrides(props)
-        .build(BlobStoreContext.class);
-    proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
+    if (dir != null) {
+      props.setProperty("jclouds.filesystem.basedir", dir.toString());
+    }
+    // filesystem-nio2 (S3Proxy's own): jclouds' "filesystem" reads every object's metadata for each
+    // LIST page, which makes listing 10,000 objects take minutes
+    context = ContextBuilder.newBuilder(dir == null ? "transient" : "filesystem-nio2").credentials("identity", "credential")
+        .overrides(props).build(BlobStoreContext.class);
+    proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:" + port))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET).build();
     try {
       proxy.start();
@@ -52,6 +74,10 @@ public final class S3ProxyServer implements AutoCloseable {
 
   public String endpoint() {
     return endpoint;
+  }
+
+  public int port() {
+    return proxy.getPort();
   }
 
   public S3Client raw() {

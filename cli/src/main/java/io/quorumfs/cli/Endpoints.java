@@ -3,6 +3,7 @@ package io.quorumfs.cli;
 import io.quorumfs.cli.config.Config;
 import io.quorumfs.cli.config.ConfigKey;
 import io.quorumfs.cli.config.ConfigKeys;
+import io.quorumfs.kv.UriQuery;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -24,7 +25,7 @@ final class Endpoints {
     String group = cfg.get(ConfigKeys.META_GROUP);
     if (uri.startsWith("raft://") && Parts.queryParam(uri, "group").isEmpty()
         && !Parts.DEFAULT_GROUP.equals(group)) {
-      uri += (uri.contains("?") ? "&" : "?") + "group=" + group;
+      uri = UriQuery.with(uri, "group", group);
     }
     return TlsOptions.metaUri(uri, TlsOptions.settings(cfg));
   }
@@ -38,8 +39,8 @@ final class Endpoints {
   /** A URI for printing: the query parameters (TLS file paths, tokens) left out. */
   static String shown(String uri) {
     int q = uri.indexOf('?');
-    return q < 0 ? uri : uri.substring(0, q) + Parts.queryParam(uri, "group").map(g -> "?group=" + g)
-        .orElse("");
+    return q < 0 ? uri : UriQuery.shown(uri) + Parts.queryParam(uri, "group")
+        .map(g -> "?group=" + UriQuery.encode(g)).orElse("");
   }
 
   private static String find(Config cfg, ConfigKey key, String stateKey, String example) {

@@ -1,6 +1,7 @@
 package io.quorumfs.blob;
 
 import io.quorumfs.kv.KvStores;
+import io.quorumfs.kv.UriQuery;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -28,7 +29,8 @@ public final class BlobStores {
       // java.net.URI rejects an empty scheme-specific part, so a bare "mem:" is read as "mem:/".
       return open(new URI(uri.matches("[A-Za-z][A-Za-z0-9+.-]*:") ? uri + "/" : uri));
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("malformed blob store URI '" + uri + "': " + e.getReason(), e);
+      throw new IllegalArgumentException("malformed blob store URI '" + UriQuery.shown(uri) + "': " + e.getReason()
+          + " (in a URI, write a space as %20 and a % as %25)", e);
     }
   }
 

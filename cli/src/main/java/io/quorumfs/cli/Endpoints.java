@@ -96,39 +96,4 @@ final class Endpoints {
       return false;
     }
   }
-
-  /** Names what is missing for FUSE on this host, or returns null when FUSE is usable. */
-  static String fuseProblem() {
-    StringBuilder missing = new StringBuilder();
-    if (!Files.exists(Path.of("/dev/fuse"))) {
-      missing.append(" /dev/fuse (load the fuse kernel module: modprobe fuse)");
-    }
-    boolean fusermount = false;
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-      fusermount |= Files.isExecutable(Path.of(dir, "fusermount"));
-    }
-    if (!fusermount) {
-      missing.append(" fusermount (package fuse)");
-    }
-    boolean lib = false;
-    for (String dir : new String[] {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-        "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib", "/lib", "/usr/lib64"}) {
-      lib |= Files.exists(Path.of(dir, "libfuse.so.2"));
-    }
-    if (!lib) {
-      missing.append(" libfuse.so.2 (package libfuse2)");
-    }
-    if (missing.length() > 0) {
-      return "FUSE is not usable here, missing:" + missing
-          + "; install with: apt-get install -y --no-install-recommends fuse libfuse2";
-    }
-    Path dev = Path.of("/dev/fuse");
-    if (!Files.isReadable(dev) || !Files.isWritable(dev)) {
-      // fusermount opens the device as the calling user: a mode of 0600 means root only.
-      return "FUSE is not usable by uid " + FuseAccess.uid() + ": /dev/fuse is not readable and "
-          + "writable by it; run as root, or let users mount (as root: chmod 0666 /dev/fuse, its "
-          + "usual mode)";
-    }
-    return null;
-  }
 }

@@ -3,6 +3,7 @@ package io.quorumfs.cli;
 import io.quorumfs.cli.config.Config;
 import io.quorumfs.cli.config.ConfigKeys;
 import io.quorumfs.cli.metrics.ProcessMetrics;
+import io.quorumfs.fuse.FuseEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -71,10 +72,9 @@ final class MountCommand implements Callable<Integer> {
     String metaUri = Endpoints.metaUri(cfg);
     String blobUri = Endpoints.blobUri(cfg);
     Path mnt = cfg.path(ConfigKeys.MOUNT_POINT).toAbsolutePath().normalize();
-    String problem = Endpoints.fuseProblem();
-    if (problem != null) {
+    FuseEnvironment.problem().ifPresent(problem -> {
       throw new CommandFailedException(problem);
-    }
+    });
     if (Endpoints.isMounted(mnt)) {
       throw new CommandFailedException(mnt + " is already a mount point; unmount it first: "
           + "quorumfs umount " + mnt);

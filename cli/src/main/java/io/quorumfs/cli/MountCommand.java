@@ -56,18 +56,16 @@ final class MountCommand implements Callable<Integer> {
   @Mixin
   MetricsOptions metrics;
 
-  @Mixin
-  ConfigOptions config;
 
   @Override
   public Integer call() throws Exception {
-    Config cfg = client.apply(metrics.apply(config.builder()
+    Config cfg = metrics.apply(client.builder()
         .option(ConfigKeys.MOUNT_POINT, mountPoint, "MOUNTPOINT")
         .option(ConfigKeys.MOUNT_CACHE_DIR, cacheDir, "--cache-dir")
         .option(ConfigKeys.MOUNT_CACHE_SIZE, cacheSize, "--cache-size")
         .option(ConfigKeys.MOUNT_WRITE_BACK, writeBack, "--write-back")
         .option(ConfigKeys.MOUNT_TABLE, table, "--mount-table")
-        .option(ConfigKeys.MOUNT_DELEGATIONS, delegations, "--delegations"))).build();
+        .option(ConfigKeys.MOUNT_DELEGATIONS, delegations, "--delegations")).build();
     Logging.apply(cfg);
     String metaUri = Endpoints.metaUri(cfg);
     String blobUri = Endpoints.blobUri(cfg);

@@ -41,8 +41,6 @@ final class StatusCommand implements Callable<Integer> {
   @Mixin
   ClientOptions client;
 
-  @Mixin
-  ConfigOptions config;
 
   @Spec
   CommandSpec spec;
@@ -55,7 +53,7 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Config cfg = client.apply(config.builder()).build();
+    Config cfg = client.builder().build();
     Logging.apply(cfg);
     String metaUri = Endpoints.metaUri(cfg);
     Parts.ClusterStatus st = Parts.status(metaUri,

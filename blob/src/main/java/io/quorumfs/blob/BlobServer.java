@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import io.quorumfs.kv.UriQuery;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -358,17 +359,7 @@ public final class BlobServer implements AutoCloseable {
   }
 
   private static String query(HttpExchange ex, String name) {
-    String q = ex.getRequestURI().getRawQuery();
-    if (q == null) {
-      return null;
-    }
-    for (String kv : q.split("&")) {
-      int eq = kv.indexOf('=');
-      if (eq > 0 && kv.substring(0, eq).equals(name)) {
-        return kv.substring(eq + 1);
-      }
-    }
-    return null;
+    return UriQuery.parse(ex.getRequestURI().getRawQuery(), ex.getRequestURI().getPath()).get(name, null);
   }
 
   private static long parseLong(String what, String s) {

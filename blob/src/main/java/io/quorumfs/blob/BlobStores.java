@@ -1,6 +1,7 @@
 package io.quorumfs.blob;
 
 import io.quorumfs.kv.KvStores;
+import io.quorumfs.kv.UriQuery;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -30,7 +31,8 @@ public final class BlobStores {
       // java.net.URI rejects an empty scheme-specific part, so a bare "mem:" is read as "mem:/".
       return open(new URI(uri.matches("[A-Za-z][A-Za-z0-9+.-]*:") ? uri + "/" : uri));
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("malformed blob store URI '" + uri + "': " + e.getReason(), e);
+      throw new IllegalArgumentException("malformed blob store URI '" + UriQuery.shown(uri) + "': " + e.getReason()
+          + " (in a URI, write a space as %20 and a % as %25)", e);
     }
   }
 
@@ -65,24 +67,20 @@ public final class BlobStores {
   /** The {@code refresh} parameter of a file:// URI (seconds), one hour if absent. */
   private static java.time.Duration fileRefresh(URI uri) {
     java.time.Duration refresh = java.time.Duration.ofHours(1);
-    if (uri.getQuery() == null || uri.getQuery().isEmpty()) {
-      return refresh;
-    }
-    for (String param : uri.getQuery().split("&")) {
-      int eq = param.indexOf('=');
-      String name = eq < 0 ? param : param.substring(0, eq);
-      if (!name.equals("refresh")) {
-        throw new IllegalArgumentException("file blob store URI '" + uri + "' has unknown parameter '"
-            + name + "'; allowed: refresh=SECONDS");
+    for (java.util.Map.Entry<String, String> param : UriQuery.of(uri).asMap().entrySet()) {
+      if (!param.getKey().equals("refresh")) {
+        throw new IllegalArgumentException("file blob store URI '" + UriQuery.shown(uri.toString())
+            + "' has unknown parameter '" + param.getKey() + "'; allowed: refresh=SECONDS");
       }
       try {
-        refresh = java.time.Duration.ofSeconds(Long.parseLong(param.substring(eq + 1)));
-      } catch (NumberFormatException | IndexOutOfBoundsException e) {
-        throw new IllegalArgumentException("file blob store URI '" + uri
-            + "': refresh takes a number of seconds, got '" + param + "'", e);
+        refresh = java.time.Duration.ofSeconds(Long.parseLong(param.getValue()));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("file blob store URI '" + UriQuery.shown(uri.toString())
+            + "': refresh takes a number of seconds, got '" + param.getValue() + "'", e);
       }
       if (refresh.isNegative()) {
-        throw new IllegalArgumentException("file blob store URI '" + uri + "': refresh must be >= 0");
+        throw new IllegalArgumentException("file blob store URI '" + UriQuery.shown(uri.toString())
+            + "': refresh must be >= 0");
       }
     }
     return refresh;

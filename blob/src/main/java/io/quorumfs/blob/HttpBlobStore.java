@@ -1,5 +1,6 @@
 package io.quorumfs.blob;
 
+import io.quorumfs.kv.UriQuery;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -12,6 +13,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -34,6 +36,8 @@ import org.slf4j.LoggerFactory;
 final class HttpBlobStore implements BlobStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpBlobStore.class);
+  private static final Set<String> PARAMS = Set.of("token", "retryFor", "timeout", "tlsKeyStore",
+      "tlsTrustStore", "tlsPasswordEnv", "tlsPassword");
 
   static {
     // The JDK client reads bodies in 16 KiB buffers by default; blobs are ~1 MiB, and 256 KiB
@@ -67,7 +71,7 @@ final class HttpBlobStore implements BlobStore {
 
   static BlobStore open(URI uri) {
     if (uri.getHost() == null || uri.getPort() < 0) {
-      throw new IllegalArgumentException("blob server URI '" + uri + "' must name a host and a port: http://host:port");
+      throw new IllegalArgumentException("blob server URI '" + UriQuery.shown(uri.toString()) + "' must name a host and a port: http://host:port");
     }
     String token = System.getenv("QUORUMFS_BLOB_TOKEN");
     Duration retryFor = Duration.ofSeconds(30);
@@ -76,43 +80,23 @@ final class HttpBlobStore implements BlobStore {
     String trustStore = null;
     String passwordEnv = null;
     String password = null;
-    String q = uri.getRawQuery();
-    if (q != null && !q.isEmpty()) {
-      for (String kv : q.split("&")) {
-        int eq = kv.indexOf('=');
-        String k = eq < 0 ? kv : kv.substring(0, eq);
-        String v = eq < 0 ? "" : kv.substring(eq + 1);
-        switch (k) {
-          case "token":
-            token = v;
-            break;
-          case "retryFor":
-            retryFor = seconds(uri, k, v);
-            break;
-          case "timeout":
-            timeout = seconds(uri, k, v);
-            break;
-          case "tlsKeyStore":
-            keyStore = v;
-            break;
-          case "tlsTrustStore":
-            trustStore = v;
-            break;
-          case "tlsPasswordEnv":
-            passwordEnv = v;
-            break;
-          case "tlsPassword":
-            password = v;
-            break;
-          default:
-            throw new IllegalArgumentException("unknown parameter '" + k + "' in blob server URI '" + uri
-                + "'; known: token, retryFor, timeout, tlsKeyStore, tlsTrustStore, tlsPasswordEnv, tlsPassword");
-        }
+    for (Map.Entry<String, String> param : UriQuery.of(uri).requireKnown("blob server URI", PARAMS).asMap().entrySet()) {
+      String k = param.getKey();
+      String v = param.getValue();
+      switch (k) {
+        case "token" -> token = v;
+        case "retryFor" -> retryFor = seconds(uri, k, v);
+        case "timeout" -> timeout = seconds(uri, k, v);
+        case "tlsKeyStore" -> keyStore = v;
+        case "tlsTrustStore" -> trustStore = v;
+        case "tlsPasswordEnv" -> passwordEnv = v;
+        case "tlsPassword" -> password = v;
+        default -> throw new AssertionError(k);
       }
     }
     BlobServerTls tls = BlobServerTls.of(keyStore, trustStore, passwordEnv, password);
     if (tls != null && !"https".equals(uri.getScheme())) {
-      throw new IllegalArgumentException("blob server URI '" + uri + "' has TLS parameters but scheme "
+      throw new IllegalArgumentException("blob server URI '" + UriQuery.shown(uri.toString()) + "' has TLS parameters but scheme "
           + uri.getScheme() + "; use https://host:port");
     }
     URI base = URI.create(uri.getScheme() + "://" + uri.getRawAuthority());
@@ -127,7 +111,7 @@ final class HttpBlobStore implements BlobStore {
       }
       return Duration.ofMillis((long) (s * 1000));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("parameter '" + k + "' of '" + uri + "' must be a number of seconds, got '" + v + "'");
+      throw new IllegalArgumentException("parameter '" + k + "' of '" + UriQuery.shown(uri.toString()) + "' must be a number of seconds, got '" + v + "'");
     }
   }
 

@@ -46,20 +46,14 @@ final class BlobCommand extends GroupCommand {
     String dataDir;
 
     @Mixin
-    TlsOptions tls;
-
-    @Mixin
-    MetricsOptions metrics;
-
-    @Mixin
-    ConfigOptions config;
+    ServerOptions serverOptions;
 
     @Override
     public Integer call() throws Exception {
-      Config cfg = tls.apply(metrics.apply(config.builder()
+      Config cfg = serverOptions.builder()
           .option(ConfigKeys.BLOB_STORE, store, "--store")
           .option(ConfigKeys.BLOB_LISTEN, listen, "--listen")
-          .option(ConfigKeys.DATA_DIR, dataDir, "--data-dir"))).build();
+          .option(ConfigKeys.DATA_DIR, dataDir, "--data-dir").build();
       Logging.apply(cfg);
       Path data = cfg.path(ConfigKeys.DATA_DIR).toAbsolutePath();
       String storeUri = cfg.find(ConfigKeys.BLOB_STORE).orElse("file://" + data.resolve("blobs"));

@@ -6,8 +6,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Where a client command finds the stores (options, config, else a running `quorumfs up`) and
- * how it reaches them (TLS).
+ * Where a client command finds the stores (options, config, else a running `quorumfs up`), how it
+ * reaches them (TLS), and the config file.
  */
 final class ClientOptions {
 
@@ -30,7 +30,15 @@ final class ClientOptions {
   @Mixin
   TlsOptions tls;
 
-  Config.Builder apply(Config.Builder b) {
+  @Mixin
+  ConfigOptions config;
+
+  /** The config file and the environment, with these options on top. */
+  Config.Builder builder() {
+    return apply(config.builder());
+  }
+
+  private Config.Builder apply(Config.Builder b) {
     return tls.apply(b).option(ConfigKeys.META_URI, meta, "--meta")
         .option(ConfigKeys.BLOB_URI, blob, "--blob")
         .option(ConfigKeys.DATA_DIR, dataDir, "--data-dir");

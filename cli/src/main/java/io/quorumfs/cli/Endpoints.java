@@ -3,6 +3,7 @@ package io.quorumfs.cli;
 import io.quorumfs.cli.config.Config;
 import io.quorumfs.cli.config.ConfigKey;
 import io.quorumfs.cli.config.ConfigKeys;
+import io.quorumfs.kv.UriQuery;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -24,7 +25,7 @@ final class Endpoints {
     String group = cfg.get(ConfigKeys.META_GROUP);
     if (uri.startsWith("raft://") && Parts.queryParam(uri, "group").isEmpty()
         && !Parts.DEFAULT_GROUP.equals(group)) {
-      uri += (uri.contains("?") ? "&" : "?") + "group=" + group;
+      uri = UriQuery.with(uri, "group", group);
     }
     return TlsOptions.metaUri(uri, TlsOptions.settings(cfg));
   }
@@ -38,8 +39,8 @@ final class Endpoints {
   /** A URI for printing: the query parameters (TLS file paths, tokens) left out. */
   static String shown(String uri) {
     int q = uri.indexOf('?');
-    return q < 0 ? uri : uri.substring(0, q) + Parts.queryParam(uri, "group").map(g -> "?group=" + g)
-        .orElse("");
+    return q < 0 ? uri : UriQuery.shown(uri) + Parts.queryParam(uri, "group")
+        .map(g -> "?group=" + UriQuery.encode(g)).orElse("");
   }
 
   private static String find(Config cfg, ConfigKey key, String stateKey, String example) {
@@ -94,40 +95,5 @@ final class Endpoints {
     } catch (IOException e) {
       return false;
     }
-  }
-
-  /** Names what is missing for FUSE on this host, or returns null when FUSE is usable. */
-  static String fuseProblem() {
-    StringBuilder missing = new StringBuilder();
-    if (!Files.exists(Path.of("/dev/fuse"))) {
-      missing.append(" /dev/fuse (load the fuse kernel module: modprobe fuse)");
-    }
-    boolean fusermount = false;
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-      fusermount |= Files.isExecutable(Path.of(dir, "fusermount"));
-    }
-    if (!fusermount) {
-      missing.append(" fusermount (package fuse)");
-    }
-    boolean lib = false;
-    for (String dir : new String[] {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-        "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib", "/lib", "/usr/lib64"}) {
-      lib |= Files.exists(Path.of(dir, "libfuse.so.2"));
-    }
-    if (!lib) {
-      missing.append(" libfuse.so.2 (package libfuse2)");
-    }
-    if (missing.length() > 0) {
-      return "FUSE is not usable here, missing:" + missing
-          + "; install with: apt-get install -y --no-install-recommends fuse libfuse2";
-    }
-    Path dev = Path.of("/dev/fuse");
-    if (!Files.isReadable(dev) || !Files.isWritable(dev)) {
-      // fusermount opens the device as the calling user: a mode of 0600 means root only.
-      return "FUSE is not usable by uid " + FuseAccess.uid() + ": /dev/fuse is not readable and "
-          + "writable by it; run as root, or let users mount (as root: chmod 0666 /dev/fuse, its "
-          + "usual mode)";
-    }
-    return null;
   }
 }

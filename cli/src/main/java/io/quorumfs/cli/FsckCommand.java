@@ -36,15 +36,13 @@ final class FsckCommand implements Callable<Integer> {
   @Mixin
   ClientOptions client;
 
-  @Mixin
-  ConfigOptions config;
 
   @Spec
   CommandSpec spec;
 
   @Override
   public Integer call() {
-    Config cfg = client.apply(config.builder()).build();
+    Config cfg = client.builder().build();
     Logging.apply(cfg);
     String meta = Endpoints.metaUri(cfg);
     String blob = Endpoints.blobUri(cfg);

@@ -38,8 +38,6 @@ final class GcCommand implements Callable<Integer> {
   @Mixin
   ClientOptions client;
 
-  @Mixin
-  ConfigOptions config;
 
   @Spec
   CommandSpec spec;
@@ -51,7 +49,7 @@ final class GcCommand implements Callable<Integer> {
           "--delete and --dry-run contradict each other: gc reports by default, --delete deletes");
     }
     boolean dryRun = !delete;
-    Config cfg = client.apply(config.builder())
+    Config cfg = client.builder()
         .option(ConfigKeys.GC_GRACE, grace, "--grace-seconds").build();
     Logging.apply(cfg);
     String meta = Endpoints.metaUri(cfg);

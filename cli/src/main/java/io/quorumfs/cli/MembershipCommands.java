@@ -31,8 +31,6 @@ final class MembershipCommands {
     @Mixin
     ClientOptions client;
 
-    @Mixin
-    ConfigOptions config;
 
     @Spec
     CommandSpec spec;
@@ -45,7 +43,7 @@ final class MembershipCommands {
 
     @Override
     public Integer call() {
-      Config cfg = client.apply(config.builder()).build();
+      Config cfg = client.builder().build();
       Logging.apply(cfg);
       String uri = Endpoints.metaUri(cfg);
       if (!uri.startsWith("raft://")) {

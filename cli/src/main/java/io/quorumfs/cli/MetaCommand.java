@@ -63,23 +63,17 @@ final class MetaCommand extends GroupCommand {
     String dataDir;
 
     @Mixin
-    TlsOptions tls;
-
-    @Mixin
-    MetricsOptions metrics;
-
-    @Mixin
-    ConfigOptions config;
+    ServerOptions serverOptions;
 
     @Override
     public Integer call() throws Exception {
-      Config cfg = tls.apply(metrics.apply(config.builder()
+      Config cfg = serverOptions.builder()
           .option(ConfigKeys.META_ID, id, "--id")
           .option(ConfigKeys.META_PEERS, peers, "--peers")
           .option(ConfigKeys.META_GROUP, group, "--group")
           .option(ConfigKeys.META_STORE, store, "--store")
           .option(ConfigKeys.META_DIR, dir, "--dir")
-          .option(ConfigKeys.DATA_DIR, dataDir, "--data-dir"))).build();
+          .option(ConfigKeys.DATA_DIR, dataDir, "--data-dir").build();
       Logging.apply(cfg);
       String me = cfg.get(ConfigKeys.META_ID);
       List<Parts.Peer> group = parsePeers(cfg);

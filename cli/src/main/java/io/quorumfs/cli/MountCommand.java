@@ -3,6 +3,7 @@ package io.quorumfs.cli;
 import io.quorumfs.cli.config.Config;
 import io.quorumfs.cli.config.ConfigKeys;
 import io.quorumfs.cli.metrics.ProcessMetrics;
+import io.quorumfs.fuse.FuseEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -55,26 +56,23 @@ final class MountCommand implements Callable<Integer> {
   @Mixin
   MetricsOptions metrics;
 
-  @Mixin
-  ConfigOptions config;
 
   @Override
   public Integer call() throws Exception {
-    Config cfg = client.apply(metrics.apply(config.builder()
+    Config cfg = metrics.apply(client.builder()
         .option(ConfigKeys.MOUNT_POINT, mountPoint, "MOUNTPOINT")
         .option(ConfigKeys.MOUNT_CACHE_DIR, cacheDir, "--cache-dir")
         .option(ConfigKeys.MOUNT_CACHE_SIZE, cacheSize, "--cache-size")
         .option(ConfigKeys.MOUNT_WRITE_BACK, writeBack, "--write-back")
         .option(ConfigKeys.MOUNT_TABLE, table, "--mount-table")
-        .option(ConfigKeys.MOUNT_DELEGATIONS, delegations, "--delegations"))).build();
+        .option(ConfigKeys.MOUNT_DELEGATIONS, delegations, "--delegations")).build();
     Logging.apply(cfg);
     String metaUri = Endpoints.metaUri(cfg);
     String blobUri = Endpoints.blobUri(cfg);
     Path mnt = cfg.path(ConfigKeys.MOUNT_POINT).toAbsolutePath().normalize();
-    String problem = Endpoints.fuseProblem();
-    if (problem != null) {
+    FuseEnvironment.problem().ifPresent(problem -> {
       throw new CommandFailedException(problem);
-    }
+    });
     if (Endpoints.isMounted(mnt)) {
       throw new CommandFailedException(mnt + " is already a mount point; unmount it first: "
           + "quorumfs umount " + mnt);

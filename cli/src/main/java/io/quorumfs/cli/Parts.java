@@ -18,6 +18,7 @@ import io.quorumfs.blob.BlobPage;
 import java.time.Instant;
 import io.quorumfs.kv.KvStore;
 import io.quorumfs.kv.KvStores;
+import io.quorumfs.kv.UriQuery;
 import io.quorumfs.meta.MetaServer;
 import io.quorumfs.meta.MetaServerConfig;
 import io.quorumfs.meta.MetaStatus;
@@ -293,16 +294,7 @@ final class Parts {
   }
 
   static Optional<String> queryParam(String uri, String name) {
-    int q = uri.indexOf('?');
-    if (q < 0) {
-      return Optional.empty();
-    }
-    for (String kv : uri.substring(q + 1).split("&")) {
-      if (kv.startsWith(name + "=")) {
-        return Optional.of(kv.substring(name.length() + 1));
-      }
-    }
-    return Optional.empty();
+    return UriQuery.of(uri).get(name);
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.quorumfs.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quorumfs.cli.config.Config;
 import io.quorumfs.cli.config.Sizes;
 import io.quorumfs.fs.LiveSessions;
@@ -39,11 +41,11 @@ final class StatusCommand implements Callable<Integer> {
   @Mixin
   ClientOptions client;
 
-  @Mixin
-  ConfigOptions config;
 
   @Spec
   CommandSpec spec;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static String size(boolean down, long bytes) {
     return down || bytes < 0 ? "-" : Sizes.format(bytes);
@@ -51,7 +53,7 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Config cfg = client.apply(config.builder()).build();
+    Config cfg = client.builder().build();
     Logging.apply(cfg);
     String metaUri = Endpoints.metaUri(cfg);
     Parts.ClusterStatus st = Parts.status(metaUri,
@@ -62,43 +64,7 @@ final class StatusCommand implements Callable<Integer> {
         .mapToLong(Parts.ReplicaStatus::commitIndex).findFirst()
         .orElse(st.replicas().stream().mapToLong(Parts.ReplicaStatus::commitIndex).max().orElse(0));
     if (json) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("meta", Endpoints.shown(metaUri));
-      m.put("group", st.group());
-      m.put("leader", st.leader());
-      m.put("members", st.members());
-      List<Object> reps = new ArrayList<>();
-      for (Parts.ReplicaStatus r : st.replicas()) {
-        Map<String, Object> rm = new LinkedHashMap<>();
-        rm.put("id", r.id());
-        rm.put("address", r.address());
-        rm.put("role", r.role());
-        rm.put("member", r.error().isPresent() ? null : st.members().containsKey(r.id()));
-        rm.put("term", r.term());
-        rm.put("commitIndex", r.commitIndex());
-        rm.put("appliedIndex", r.appliedIndex());
-        rm.put("lag", r.error().isPresent() ? null : Math.max(0, leaderCommit - r.appliedIndex()));
-        rm.put("revision", r.revision());
-        rm.put("snapshotIndex", r.snapshotIndex());
-        rm.put("feed", r.error().isPresent() ? null : r.feedProblem().isEmpty() ? "serving"
-            : r.feedProblem());
-        rm.put("error", r.error());
-        rm.put("storeBytes", r.error().isPresent() || r.storeBytes() < 0 ? null : r.storeBytes());
-        rm.put("raftBytes", r.error().isPresent() || r.raftBytes() < 0 ? null : r.raftBytes());
-        reps.add(rm);
-      }
-      m.put("replicas", reps);
-      List<Object> clients = new ArrayList<>();
-      for (LiveSessions.Session s : st.clients()) {
-        Map<String, Object> cm = new LinkedHashMap<>();
-        cm.put("session", s.id());
-        cm.put("host", s.host());
-        cm.put("started", s.started().toString());
-        clients.add(cm);
-      }
-      m.put("clients", st.clientsError().isPresent() ? null : clients);
-      m.put("clientsError", st.clientsError());
-      out.println(Json.write(m));
+      out.println(json(Endpoints.shown(metaUri), st, leaderCommit));
     } else {
       out.println("metadata " + Endpoints.shown(metaUri));
       out.println("group " + st.group() + ", leader " + st.leader().orElse("NONE") + ", members "
@@ -131,5 +97,50 @@ final class StatusCommand implements Callable<Integer> {
     }
     out.flush();
     return st.leader().isPresent() ? ExitCode.OK : ExitCode.FAILED;
+  }
+
+  /** The {@code --json} document: one object, the same fields as the table, absent values as null. */
+  static String json(String shownUri, Parts.ClusterStatus st, long leaderCommit) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("meta", shownUri);
+    m.put("group", st.group());
+    m.put("leader", st.leader().orElse(null));
+    m.put("members", st.members());
+    List<Object> reps = new ArrayList<>();
+    for (Parts.ReplicaStatus r : st.replicas()) {
+      Map<String, Object> rm = new LinkedHashMap<>();
+      rm.put("id", r.id());
+      rm.put("address", r.address());
+      rm.put("role", r.role());
+      rm.put("member", r.error().isPresent() ? null : st.members().containsKey(r.id()));
+      rm.put("term", r.term());
+      rm.put("commitIndex", r.commitIndex());
+      rm.put("appliedIndex", r.appliedIndex());
+      rm.put("lag", r.error().isPresent() ? null : Math.max(0, leaderCommit - r.appliedIndex()));
+      rm.put("revision", r.revision());
+      rm.put("snapshotIndex", r.snapshotIndex());
+      rm.put("feed", r.error().isPresent() ? null : r.feedProblem().isEmpty() ? "serving"
+          : r.feedProblem());
+      rm.put("error", r.error().orElse(null));
+      rm.put("storeBytes", r.error().isPresent() || r.storeBytes() < 0 ? null : r.storeBytes());
+      rm.put("raftBytes", r.error().isPresent() || r.raftBytes() < 0 ? null : r.raftBytes());
+      reps.add(rm);
+    }
+    m.put("replicas", reps);
+    List<Object> clients = new ArrayList<>();
+    for (LiveSessions.Session s : st.clients()) {
+      Map<String, Object> cm = new LinkedHashMap<>();
+      cm.put("session", s.id());
+      cm.put("host", s.host());
+      cm.put("started", s.started().toString());
+      clients.add(cm);
+    }
+    m.put("clients", st.clientsError().isPresent() ? null : clients);
+    m.put("clientsError", st.clientsError().orElse(null));
+    try {
+      return JSON.writeValueAsString(m);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("status as JSON: " + e.getMessage(), e);
+    }
   }
 }

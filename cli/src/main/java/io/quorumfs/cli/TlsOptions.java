@@ -4,6 +4,7 @@ import io.quorumfs.cli.config.Config;
 import io.quorumfs.cli.config.ConfigException;
 import io.quorumfs.cli.config.ConfigKey;
 import io.quorumfs.cli.config.ConfigKeys;
+import io.quorumfs.kv.UriQuery;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -52,11 +53,12 @@ final class TlsOptions {
 
     /** {@code uri} with the TLS parameters the raft:// and https:// clients read appended. */
     String decorate(String uri) {
-      if (uri.contains("tlsKeyStore=")) {
+      if (UriQuery.of(uri).get("tlsKeyStore").isPresent()) {
         return uri;
       }
-      return uri + (uri.contains("?") ? "&" : "?") + "tlsKeyStore=" + keyStore.toAbsolutePath()
-          + "&tlsTrustStore=" + trustStore.toAbsolutePath() + "&tlsPasswordEnv=" + passwordEnv;
+      String u = UriQuery.with(uri, "tlsKeyStore", keyStore.toAbsolutePath().toString());
+      u = UriQuery.with(u, "tlsTrustStore", trustStore.toAbsolutePath().toString());
+      return UriQuery.with(u, "tlsPasswordEnv", passwordEnv);
     }
   }
 

@@ -3,6 +3,7 @@ package io.quorumfs.cli;
 import io.quorumfs.cli.config.Config;
 import io.quorumfs.cli.config.ConfigKeys;
 import io.quorumfs.cli.metrics.ProcessMetrics;
+import io.quorumfs.fuse.FuseEnvironment;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -106,10 +107,9 @@ final class UpCommand implements Callable<Integer> {
           + ") with data dir " + data + "; stop it with Ctrl-C in its terminal or: kill " + pid);
     }
     if (!noMount) {
-      String problem = Endpoints.fuseProblem();
-      if (problem != null) {
+      FuseEnvironment.problem().ifPresent(problem -> {
         throw new CommandFailedException(problem + " (or run: quorumfs up --no-mount)");
-      }
+      });
       if (Endpoints.isMounted(mnt)) {
         throw new CommandFailedException(mnt + " is already a mount point; unmount it first: "
             + "quorumfs umount " + mnt);

@@ -3,6 +3,8 @@ package io.quorumfs.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quorumfs.kv.KvStore;
 import io.quorumfs.kv.KvStores;
 import io.quorumfs.kv.Txn;
@@ -76,8 +78,15 @@ class MembershipTest {
     // status asks the new member too though the URI does not name it, and it catches up
     assertTrue(Launcher.waitFor(Duration.ofSeconds(60), () -> {
       HelpTest.Result st = HelpTest.run("status", "--json", "--meta", uri3);
-      return st.code() == 0 && st.out().contains("\"n4\":\"" + peers.get(3).address() + "\"")
-          && st.out().split("\"member\":true").length - 1 == 4;
+      if (st.code() != 0) {
+        return false;
+      }
+      JsonNode j = json(st.out());
+      int members = 0;
+      for (JsonNode r : j.get("replicas")) {
+        members += r.get("member").asBoolean() ? 1 : 0;
+      }
+      return j.get("members").path("n4").asText().equals(peers.get(3).address()) && members == 4;
     }), HelpTest.run("status", "--meta", uri3).out());
     assertTrue(Launcher.waitFor(Duration.ofSeconds(60), () -> MetaStatus.query(uri3 + ","
         + peers.get(3).address(), Duration.ofSeconds(3)).replicas().stream()
@@ -105,5 +114,13 @@ class MembershipTest {
     HelpTest.Result bad = HelpTest.run("meta", "remove-peer", "n9", "--meta", uri234);
     assertEquals(ExitCode.USAGE, bad.code(), bad.out() + bad.err());
     assertTrue(bad.err().contains("replica n9 is not a member of group 'meta'"), bad.err());
+  }
+
+  private static JsonNode json(String text) {
+    try {
+      return new ObjectMapper().readTree(text);
+    } catch (java.io.IOException e) {
+      throw new AssertionError("status --json printed no JSON: " + text, e);
+    }
   }
 }

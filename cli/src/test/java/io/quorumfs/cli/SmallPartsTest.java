@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -20,17 +16,6 @@ class SmallPartsTest {
     assertEquals(256L << 20, Mounts.chunkCacheBytes(256L << 20, 1L << 30));
     assertEquals(256L << 20, Mounts.chunkCacheBytes(1L << 30, 1L << 30), "1 GiB cache, 1 GiB heap");
     assertEquals(64L << 20, Mounts.chunkCacheBytes(1L << 30, 256L << 20), "1 GiB cache, 256 MiB heap");
-  }
-
-  @Test
-  void json_escapesAndNests() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("s", "a\"b\\c\nd\u0001");
-    m.put("n", 3L);
-    m.put("none", Optional.empty());
-    m.put("list", List.of(true, 1.5));
-    assertEquals("{\"s\":\"a\\\"b\\\\c\\nd\\u0001\",\"n\":3,\"none\":null,\"list\":[true,1.5]}",
-        Json.write(m));
   }
 
   @Test

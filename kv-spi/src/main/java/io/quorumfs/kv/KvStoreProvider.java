@@ -33,8 +33,9 @@ public interface KvStoreProvider {
       String text = uri.matches("[A-Za-z][A-Za-z0-9+.-]*:") ? uri + "/" : uri;
       return open(new URI(text));
     } catch (java.net.URISyntaxException e) {
-      throw new IllegalArgumentException("malformed store URI '" + uri + "': " + e.getReason()
-          + (e.getIndex() >= 0 ? " at position " + e.getIndex() : ""), e);
+      throw new IllegalArgumentException("malformed store URI '" + UriQuery.shown(uri) + "': " + e.getReason()
+          + (e.getIndex() >= 0 ? " at position " + e.getIndex() : "")
+          + " (in a URI, write a space as %20 and a % as %25)", e);
     }
   }
 }

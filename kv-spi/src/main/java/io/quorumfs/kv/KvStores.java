@@ -18,7 +18,7 @@ public final class KvStores {
   public static KvStore open(String uri) {
     java.util.regex.Matcher m = SCHEME.matcher(uri);
     if (!m.matches()) {
-      throw new IllegalArgumentException("store URI '" + uri + "' has no scheme; known schemes: "
+      throw new IllegalArgumentException("store URI '" + UriQuery.shown(uri) + "' has no scheme; known schemes: "
           + providers().keySet());
     }
     return provider(m.group(1), uri).open(uri);
@@ -44,7 +44,7 @@ public final class KvStores {
     Map<String, KvStoreProvider> providers = providers();
     KvStoreProvider p = providers.get(scheme.toLowerCase(Locale.ROOT));
     if (p == null) {
-      throw new IllegalArgumentException("unknown store scheme '" + scheme + "' in '" + uri
+      throw new IllegalArgumentException("unknown store scheme '" + scheme + "' in '" + UriQuery.shown(uri)
           + "'; known schemes: " + providers.keySet()
           + " (a backend module missing from the classpath also causes this)");
     }

@@ -33,6 +33,9 @@ final class KvStoresTest {
   void open_malformedUri_namesThePosition() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KvStores.open("mem:?a b"));
     assertTrue(e.getMessage().contains("position"), e.getMessage());
+    assertTrue(e.getMessage().contains("write a space as %20 and a % as %25"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> KvStores.open("mem://:pw@h?secret=1 2"));
+    assertTrue(e.getMessage().startsWith("malformed store URI 'mem://:***@h'"), e.getMessage());
   }
 
   @Test

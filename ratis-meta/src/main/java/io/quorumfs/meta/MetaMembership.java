@@ -34,8 +34,7 @@ public final class MetaMembership {
    * @throws KvUnavailableException if no replica answers within {@code timeout}
    */
   public static Map<String, String> members(String uri, Duration timeout) {
-    int q = uri.indexOf('?');
-    RaftKvStore.Options o = RaftKvStore.Options.parse(q < 0 ? null : uri.substring(q + 1));
+    RaftKvStore.Options o = RaftKvStore.Options.parse(uri);
     List<String> addresses = RaftEndpoints.parseAddresses(uri);
     try (RaftEndpoints ep = new RaftEndpoints(addresses, o.group(), timeout, o.tls())) {
       return ep.discover(addresses, System.nanoTime() + timeout.toNanos()).peers();
@@ -53,8 +52,7 @@ public final class MetaMembership {
    */
   public static Map<String, String> change(String uri, Map<String, String> add, List<String> remove,
       Duration timeout) {
-    int q = uri.indexOf('?');
-    RaftKvStore.Options o = RaftKvStore.Options.parse(q < 0 ? null : uri.substring(q + 1));
+    RaftKvStore.Options o = RaftKvStore.Options.parse(uri);
     List<String> addresses = RaftEndpoints.parseAddresses(uri);
     RaftEndpoints.Discovery d;
     try (RaftEndpoints ep = new RaftEndpoints(addresses, o.group(), timeout, o.tls())) {

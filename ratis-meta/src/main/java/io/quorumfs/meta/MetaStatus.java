@@ -59,8 +59,7 @@ public record MetaStatus(List<Replica> replicas) {
 
   /** Asks every replica of {@code raft://h:p,...} or {@code h:p,...} for its status, each within {@code timeout}. */
   public static MetaStatus query(String addresses, Duration timeout) {
-    int q = addresses.indexOf('?');
-    RaftKvStore.Options o = RaftKvStore.Options.parse(q < 0 ? null : addresses.substring(q + 1));
+    RaftKvStore.Options o = RaftKvStore.Options.parse(addresses);
     return query(addresses, o.group(), timeout, o.tls());
   }
 

@@ -1,6 +1,8 @@
 package io.quorumfs.meta;
 
+import io.quorumfs.kv.HostPort;
 import io.quorumfs.kv.KvUnavailableException;
+import io.quorumfs.kv.UriQuery;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,32 +40,17 @@ final class RaftEndpoints implements AutoCloseable {
     this.tls = tls;
   }
 
-  /** {@code raft://h:p,h:p?x=y} or {@code h:p,h:p} to the list of {@code h:p}. */
+  /** {@code raft://h:p,h:p?x=y} or {@code h:p,h:p} to the list of {@code h:p} (IPv6 as {@code [v6]:p}). */
   static List<String> parseAddresses(String spec) {
-    String s = spec.trim();
-    if (s.startsWith("raft://")) {
-      s = s.substring("raft://".length());
-    }
-    int q = s.indexOf('?');
-    if (q >= 0) {
-      s = s.substring(0, q);
-    }
-    if (s.endsWith("/")) {
-      s = s.substring(0, s.length() - 1);
-    }
     List<String> out = new ArrayList<>();
-    for (String part : s.split(",")) {
-      String a = part.trim();
-      if (!a.isEmpty()) {
-        MetaServerConfig.checkAddress(a, spec);
-        if (out.contains(a)) {
-          throw new IllegalArgumentException("address " + a + " appears twice in '" + spec + "'");
-        }
-        out.add(a);
+    for (HostPort hp : UriQuery.hosts(spec)) {
+      if (hp.port() < 1) {
+        throw new IllegalArgumentException("port of '" + hp + "' in '" + UriQuery.shown(spec) + "' is not 1..65535");
       }
+      out.add(hp.toString());
     }
     if (out.isEmpty()) {
-      throw new IllegalArgumentException("'" + spec + "' names no replica address (expected raft://host:port,host:port,...)");
+      throw new IllegalArgumentException("'" + UriQuery.shown(spec) + "' names no replica address (expected raft://host:port,host:port,...)");
     }
     return out;
   }

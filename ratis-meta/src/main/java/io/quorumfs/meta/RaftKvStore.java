@@ -11,6 +11,7 @@ import io.quorumfs.kv.KvStore;
 import io.quorumfs.kv.KvUnavailableException;
 import io.quorumfs.kv.ScanPage;
 import io.quorumfs.kv.Txn;
+import io.quorumfs.kv.UriQuery;
 import io.quorumfs.kv.Versioned;
 import io.quorumfs.kv.Watch;
 import io.quorumfs.kv.WatchListener;
@@ -86,7 +87,7 @@ final class RaftKvStore implements KvStore {
                  long lingerMicros, int batchTxns, int inflight, long pollWaitMillis, Tls tls,
                  String feed, boolean leaderCommits, boolean leases) {
 
-    static Options parse(String query) {
+    static Options parse(String uri) {
       String group = "meta";
       Duration timeout = Duration.ofSeconds(15);
       Duration request = Duration.ofSeconds(4);
@@ -102,55 +103,52 @@ final class RaftKvStore implements KvStore {
       String feed = "leader";
       boolean leaderCommits = true;
       boolean leases = true;
-      if (query != null && !query.isEmpty()) {
-        for (String kv : query.split("&")) {
-          int eq = kv.indexOf('=');
-          String k = eq < 0 ? kv : kv.substring(0, eq);
-          String v = eq < 0 ? "" : kv.substring(eq + 1);
-          try {
-            switch (k) {
-              case "group" -> group = v;
-              case "timeout" -> timeout = duration(v);
-              case "requestTimeout" -> request = duration(v);
-              case "reads" -> {
-                if (!v.equals("linearizable") && !v.equals("follower")) {
-                  throw new IllegalArgumentException("reads must be linearizable or follower, got '" + v + "'");
-                }
-                follower = v.equals("follower");
+      for (Map.Entry<String, String> param : UriQuery.of(uri).asMap().entrySet()) {
+        String k = param.getKey();
+        String v = param.getValue();
+        try {
+          switch (k) {
+            case "group" -> group = v;
+            case "timeout" -> timeout = duration(v);
+            case "requestTimeout" -> request = duration(v);
+            case "reads" -> {
+              if (!v.equals("linearizable") && !v.equals("follower")) {
+                throw new IllegalArgumentException("reads must be linearizable or follower, got '" + v + "'");
               }
-              case "lingerMicros" -> linger = Long.parseLong(v);
-              case "batch" -> batch = Integer.parseInt(v);
-              case "inflight" -> inflight = Integer.parseInt(v);
-              case "pollMillis" -> poll = Long.parseLong(v);
-              case "tlsKeyStore" -> keyStore = v;
-              case "tlsTrustStore" -> trustStore = v;
-              case "tlsPasswordEnv" -> passwordEnv = v;
-              case "tlsPassword" -> password = v;
-              case "commit" -> {
-                if (!v.equals("leader") && !v.equals("client")) {
-                  throw new IllegalArgumentException("commit must be leader or client, got '" + v + "'");
-                }
-                leaderCommits = v.equals("leader");
-              }
-              case "lease" -> {
-                if (!v.equals("on") && !v.equals("off")) {
-                  throw new IllegalArgumentException("lease must be on or off, got '" + v + "'");
-                }
-                leases = v.equals("on");
-              }
-              case "feed" -> {
-                if (!v.equals("leader") && !v.equals("follower") && !v.equals("any")) {
-                  throw new IllegalArgumentException("feed must be leader, follower or any, got '" + v + "'");
-                }
-                feed = v;
-              }
-              default -> throw new IllegalArgumentException("unknown raft:// parameter '" + k
-                  + "'; known: group, timeout, requestTimeout, reads, lingerMicros, batch, inflight, pollMillis,"
-                  + " tlsKeyStore, tlsTrustStore, tlsPasswordEnv, tlsPassword, feed, commit, lease");
+              follower = v.equals("follower");
             }
-          } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("raft:// parameter '" + k + "' has a bad number '" + v + "'");
+            case "lingerMicros" -> linger = Long.parseLong(v);
+            case "batch" -> batch = Integer.parseInt(v);
+            case "inflight" -> inflight = Integer.parseInt(v);
+            case "pollMillis" -> poll = Long.parseLong(v);
+            case "tlsKeyStore" -> keyStore = v;
+            case "tlsTrustStore" -> trustStore = v;
+            case "tlsPasswordEnv" -> passwordEnv = v;
+            case "tlsPassword" -> password = v;
+            case "commit" -> {
+              if (!v.equals("leader") && !v.equals("client")) {
+                throw new IllegalArgumentException("commit must be leader or client, got '" + v + "'");
+              }
+              leaderCommits = v.equals("leader");
+            }
+            case "lease" -> {
+              if (!v.equals("on") && !v.equals("off")) {
+                throw new IllegalArgumentException("lease must be on or off, got '" + v + "'");
+              }
+              leases = v.equals("on");
+            }
+            case "feed" -> {
+              if (!v.equals("leader") && !v.equals("follower") && !v.equals("any")) {
+                throw new IllegalArgumentException("feed must be leader, follower or any, got '" + v + "'");
+              }
+              feed = v;
+            }
+            default -> throw new IllegalArgumentException("unknown raft:// parameter '" + k
+                + "'; known: group, timeout, requestTimeout, reads, lingerMicros, batch, inflight, pollMillis,"
+                + " tlsKeyStore, tlsTrustStore, tlsPasswordEnv, tlsPassword, feed, commit, lease");
           }
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("raft:// parameter '" + k + "' has a bad number '" + v + "'");
         }
       }
       if (batch < 1 || inflight < 1 || linger < 0 || poll < 0) {
@@ -175,8 +173,7 @@ final class RaftKvStore implements KvStore {
   RaftKvStore(String uri) {
     this.uri = Objects.requireNonNull(uri, "uri");
     List<String> addresses = RaftEndpoints.parseAddresses(uri);
-    int q = uri.indexOf('?');
-    this.options = Options.parse(q < 0 ? null : uri.substring(q + 1));
+    this.options = Options.parse(uri);
     RaftEndpoints.Discovery found;
     try (RaftEndpoints ep = new RaftEndpoints(addresses, options.group(), options.requestTimeout(), options.tls())) {
       found = ep.discover(addresses, System.nanoTime() + options.timeout().toNanos());

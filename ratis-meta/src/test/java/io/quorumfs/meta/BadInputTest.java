@@ -42,6 +42,21 @@ class BadInputTest {
   }
 
   @Test
+  void raftUri_parametersArePercentDecoded_andAnUnbracketedIpv6AddressNamesTheFix() {
+    RaftKvStore.Options o = RaftKvStore.Options.parse(
+        "raft://[::1]:9871,[::1]:9872?group=g&tlsKeyStore=/my%20keys/100%25.p12&tlsTrustStore=/t.p12&tlsPassword=p");
+    assertEquals("g", o.group());
+    assertEquals(Path.of("/my keys/100%.p12"), o.tls().keyStore());
+    assertEquals(java.util.List.of("[::1]:9871", "[::1]:9872"),
+        RaftEndpoints.parseAddresses("raft://[::1]:9871,[::1]:9872/?group=g"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> KvStores.open("raft://::1:9871?group=g"));
+    assertTrue(e.getMessage().contains("an IPv6 address is written in brackets, e.g. [::1]:9871"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> RaftKvStore.Options.parse("raft://h:1?batch=1&batch=2"));
+    assertEquals("parameter 'batch' is given twice in 'raft://h:1'; give it once", e.getMessage());
+  }
+
+  @Test
   void unreachableQuorum_timesOutWithAClearError() throws Exception {
     String uri = "raft://127.0.0.1:" + LocalCluster.freePort() + ",127.0.0.1:" + LocalCluster.freePort()
         + "?timeout=2s&requestTimeout=1s";

@@ -4,11 +4,10 @@ import io.quorumfs.blob.BlobException;
 import io.quorumfs.blob.BlobStore;
 import io.quorumfs.blob.BlobStoreProvider;
 import io.quorumfs.blob.BlobUnavailableException;
+import io.quorumfs.kv.UriQuery;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -170,19 +169,16 @@ public final class S3BlobStoreProvider implements BlobStoreProvider {
 
   private static Map<String, String> query(URI uri, String shown) {
     Map<String, String> out = new LinkedHashMap<>();
-    String raw = uri.getRawQuery();
-    if (raw == null || raw.isEmpty()) {
-      return out;
-    }
-    for (String pair : raw.split("&")) {
-      int eq = pair.indexOf('=');
-      String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
-      String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+    for (Map.Entry<String, String> param : UriQuery.of(uri).asMap().entrySet()) {
+      String k = param.getKey().toLowerCase(Locale.ROOT);
+      String v = param.getValue();
       if (!OPTIONS.contains(k)) {
         throw new IllegalArgumentException("s3 blob store '" + shown + "': unknown option '" + k + "'; known: "
             + new java.util.TreeSet<>(OPTIONS));
       }
-      out.put(k, v);
+      if (out.put(k, v) != null) {
+        throw new IllegalArgumentException("s3 blob store '" + shown + "': option '" + k + "' is given twice; give it once");
+      }
     }
     return out;
   }

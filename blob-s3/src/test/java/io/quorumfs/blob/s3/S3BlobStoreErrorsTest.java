@@ -127,6 +127,12 @@ class S3BlobStoreErrorsTest {
     assertTrue(e.getMessage().contains("access-key and secret-key"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> BlobStores.open("s3:///p"));
     assertTrue(e.getMessage().contains("no bucket"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> BlobStores.open("s3://b/p?Region=a&region=b&secret-key=hidden&access-key=a"));
+    assertTrue(e.getMessage().contains("option 'region' is given twice"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> BlobStores.open("s3://b/p?secret-key=100%&access-key=a"));
+    assertTrue(e.getMessage().contains("a % as %25"), e.getMessage());
+    assertFalse(e.getMessage().contains("100"), e.getMessage());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.quorumfs.cli.config;
 
+import io.quorumfs.kv.UriQuery;
 import java.util.List;
 import java.util.Locale;
 
@@ -139,20 +140,16 @@ public record ConfigKey(String name, ValueType type, String defaultValue, String
         if (colon == value.length() - 1) {
           return value; // a bare scheme such as mem:
         }
+        UriQuery.of(value); // percent-escapes, repeated parameters
         if (scheme.equals("raft")) {
-          // several hosts in one authority, IPv6 ones in brackets: java.net.URI cannot parse that
-          String hosts = value.substring(colon + 1).replaceFirst("^//", "").replaceFirst("[/?].*$", "");
-          for (String h : hosts.split(",")) {
-            if (!h.isBlank()) {
-              io.quorumfs.kv.HostPort.parse(h);
-            }
-          }
+          UriQuery.hosts(value); // several hosts in one authority: java.net.URI cannot parse that
           return value;
         }
         try {
           new java.net.URI(value);
         } catch (java.net.URISyntaxException e) {
-          throw new IllegalArgumentException("malformed URI: " + e.getReason());
+          throw new IllegalArgumentException("malformed URI: " + e.getReason()
+              + " (in a URI, write a space as %20 and a % as %25)");
         }
         return value;
       }

@@ -159,6 +159,22 @@ class ConfigTest {
   }
 
   @Test
+  void uriParameters_arePercentDecoded_andBadOnesNameTheFix() throws IOException {
+    Path f = yaml("meta:\n  uri: \"rocks:///var/lib/q?cache=1m&cache=2m\"\n");
+    assertTrue(error(() -> Config.builder().file(f)).contains(
+        "(parameter 'cache' is given twice in 'rocks:///var/lib/q'; give it once)"), error(() -> Config.builder().file(f)));
+    Path g = yaml("meta:\n  uri: \"raft://[::1]:9871?tlsKeyStore=/my keys/100%.p12\"\n");
+    assertTrue(error(() -> Config.builder().file(g)).contains(
+        "is not a percent-escape; write a % as %25 (and a space as %20)"), error(() -> Config.builder().file(g)));
+    Path h = yaml("blob:\n  uri: \"http://[::1]:7480?tlsKeyStore=/my keys/k.p12\"\n");
+    assertTrue(error(() -> Config.builder().file(h)).contains("(in a URI, write a space as %20 and a % as %25)"),
+        error(() -> Config.builder().file(h)));
+    Path ok = yaml("meta:\n  uri: \"raft://[::1]:9871?tlsKeyStore=/my%20keys/100%25.p12\"\n");
+    assertEquals("raft://[::1]:9871?tlsKeyStore=/my%20keys/100%25.p12", Config.builder().file(ok).build()
+        .get(ConfigKeys.META_URI));
+  }
+
+  @Test
   void badHostPort() throws IOException {
     Path f = yaml("metrics:\n  listen: 9100\n");
     assertEquals("config error in config file " + f + ": key 'metrics.listen' has bad value '9100' "

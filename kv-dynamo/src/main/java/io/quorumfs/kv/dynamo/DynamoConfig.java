@@ -1,10 +1,8 @@
 package io.quorumfs.kv.dynamo;
 
+import io.quorumfs.kv.UriQuery;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -55,13 +53,7 @@ record DynamoConfig(String table, String region, URI endpoint, boolean create, i
       throw new IllegalArgumentException("dynamodb:// URI '" + uri + "' has a path '"
           + uri.getRawPath() + "'; expected dynamodb://TABLE?region=...");
     }
-    Map<String, String> q = query(uri);
-    for (String k : q.keySet()) {
-      if (!PARAMS.contains(k)) {
-        throw new IllegalArgumentException("unknown dynamodb:// parameter '" + k + "' in '" + uri
-            + "'; known: " + PARAMS);
-      }
-    }
+    Map<String, String> q = UriQuery.of(uri).requireKnown("dynamodb://", PARAMS).asMap();
     String endpoint = q.get("endpoint");
     URI ep = null;
     if (endpoint != null) {
@@ -71,7 +63,9 @@ record DynamoConfig(String table, String region, URI endpoint, boolean create, i
             + "' must be an absolute URL such as http://127.0.0.1:8000");
       }
     }
-    return new DynamoConfig(table, q.get("region"), ep, Boolean.parseBoolean(q.get("create")),
+    String create = q.get("create"); // ?create alone means true
+    return new DynamoConfig(table, q.get("region"), ep,
+        create != null && (create.isEmpty() || Boolean.parseBoolean(create)),
         intParam(q, "history", DEFAULT_HISTORY), q.get("accessKey"), q.get("secretKey"),
         Duration.ofMillis(intParam(q, "timeoutMs", 10_000)), intParam(q, "maxConnections", 64));
   }
@@ -89,20 +83,6 @@ record DynamoConfig(String table, String region, URI endpoint, boolean create, i
     }
   }
 
-  private static Map<String, String> query(URI uri) {
-    Map<String, String> out = new LinkedHashMap<>();
-    String raw = uri.getRawQuery();
-    if (raw == null || raw.isEmpty()) {
-      return out;
-    }
-    for (String pair : raw.split("&")) {
-      int eq = pair.indexOf('=');
-      String k = eq < 0 ? pair : pair.substring(0, eq);
-      String v = eq < 0 ? "true" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      out.put(URLDecoder.decode(k, StandardCharsets.UTF_8), v);
-    }
-    return out;
-  }
 
   /** For messages: where the table lives. */
   String where() {

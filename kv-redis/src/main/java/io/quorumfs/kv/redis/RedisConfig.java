@@ -1,11 +1,13 @@
 package io.quorumfs.kv.redis;
 
+import io.quorumfs.kv.UriQuery;
 import java.io.File;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -107,52 +109,45 @@ record RedisConfig(
     int maxValue = DEFAULT_MAX_VALUE;
     String verifyPeer = "full";
     File caCert = null;
-    String q = uri.getRawQuery();
-    if (q != null && !q.isEmpty()) {
-      for (String kv : q.split("&")) {
-        if (kv.isEmpty()) {
-          continue;
-        }
-        int eq = kv.indexOf('=');
-        String k = decode(eq < 0 ? kv : kv.substring(0, eq));
-        String v = eq < 0 ? "" : decode(kv.substring(eq + 1));
-        switch (k) {
-          case "prefix":
-            if (!PREFIX.matcher(v).matches()) {
-              throw new IllegalArgumentException("redis parameter 'prefix' must be 1-64 characters of"
-                  + " [A-Za-z0-9._:/-], got '" + v + "'");
-            }
-            prefix = v;
-            break;
-          case "timeout":
-            timeout = duration(k, v);
-            break;
-          case "connectTimeout":
-            connectTimeout = duration(k, v);
-            break;
-          case "history":
-            history = positive(k, v, Long.MAX_VALUE);
-            break;
-          case "maxValue":
-            maxValue = (int) positive(k, v, MAX_MAX_VALUE);
-            break;
-          case "verifyPeer":
-            verifyPeer = v.toLowerCase(Locale.ROOT);
-            if (!verifyPeer.equals("full") && !verifyPeer.equals("ca") && !verifyPeer.equals("none")) {
-              throw new IllegalArgumentException("redis parameter 'verifyPeer' must be full, ca or none, got '"
-                  + v + "'");
-            }
-            break;
-          case "cacert":
-            caCert = new File(v);
-            if (!caCert.isFile()) {
-              throw new IllegalArgumentException("redis parameter 'cacert': no such file " + caCert);
-            }
-            break;
-          default:
-            throw new IllegalArgumentException("unknown redis parameter '" + k + "' in " + safe(uri)
-                + "; known: " + PARAMS);
-        }
+    for (Map.Entry<String, String> param : UriQuery.of(uri).asMap().entrySet()) {
+      String k = param.getKey();
+      String v = param.getValue();
+      switch (k) {
+        case "prefix":
+          if (!PREFIX.matcher(v).matches()) {
+            throw new IllegalArgumentException("redis parameter 'prefix' must be 1-64 characters of"
+                + " [A-Za-z0-9._:/-], got '" + v + "'");
+          }
+          prefix = v;
+          break;
+        case "timeout":
+          timeout = duration(k, v);
+          break;
+        case "connectTimeout":
+          connectTimeout = duration(k, v);
+          break;
+        case "history":
+          history = positive(k, v, Long.MAX_VALUE);
+          break;
+        case "maxValue":
+          maxValue = (int) positive(k, v, MAX_MAX_VALUE);
+          break;
+        case "verifyPeer":
+          verifyPeer = v.toLowerCase(Locale.ROOT);
+          if (!verifyPeer.equals("full") && !verifyPeer.equals("ca") && !verifyPeer.equals("none")) {
+            throw new IllegalArgumentException("redis parameter 'verifyPeer' must be full, ca or none, got '"
+                + v + "'");
+          }
+          break;
+        case "cacert":
+          caCert = new File(v);
+          if (!caCert.isFile()) {
+            throw new IllegalArgumentException("redis parameter 'cacert': no such file " + caCert);
+          }
+          break;
+        default:
+          throw new IllegalArgumentException("unknown redis parameter '" + k + "' in " + safe(uri)
+              + "; known: " + PARAMS);
       }
     }
     if ((caCert != null || !verifyPeer.equals("full")) && !tls) {

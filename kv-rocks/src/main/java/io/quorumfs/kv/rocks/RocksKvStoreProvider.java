@@ -2,6 +2,7 @@ package io.quorumfs.kv.rocks;
 
 import io.quorumfs.kv.KvStore;
 import io.quorumfs.kv.KvStoreProvider;
+import io.quorumfs.kv.UriQuery;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Set;
@@ -20,13 +21,7 @@ public final class RocksKvStoreProvider implements KvStoreProvider {
 
   @Override
   public KvStore open(URI uri) {
-    String query = uri.getRawQuery();
-    if (uri.isOpaque()) {
-      String ssp = uri.getRawSchemeSpecificPart();
-      int q = ssp.indexOf('?');
-      query = q < 0 ? null : ssp.substring(q + 1);
-    }
-    return RocksKvStore.open(pathOf(uri), RocksOptions.parseQuery(query));
+    return RocksKvStore.open(pathOf(uri), RocksOptions.parse(UriQuery.of(uri)));
   }
 
   static Path pathOf(URI uri) {

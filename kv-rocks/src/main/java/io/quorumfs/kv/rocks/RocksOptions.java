@@ -1,13 +1,13 @@
 package io.quorumfs.kv.rocks;
 
-import java.util.LinkedHashMap;
+import io.quorumfs.kv.UriQuery;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * Settings of a {@link RocksKvStore}. Immutable; start from {@link #defaults()} and change fields
  * with the {@code with*} methods. The same settings are accepted as URI query parameters by
- * {@link #parseQuery} ({@code rocks:///path?cache=256m&fsync=commit}):
+ * {@link #parse} ({@code rocks:///path?cache=256m&fsync=commit}):
  *
  * <ul>
  *   <li>{@code cache} – block cache size in bytes, with an optional k/m/g suffix (default 64m).</li>
@@ -31,7 +31,7 @@ import java.util.Map;
 public record RocksOptions(long blockCacheBytes, boolean fsyncEachCommit, long historyRevisions,
     int maxWatchValueBytes, long writeBufferBytes) {
 
-  /** The parameter names {@link #parseQuery} accepts. */
+  /** The parameter names {@link #parse} accepts. */
   public static final String KNOWN = "cache, fsync, history, watchValueBytes, writeBuffer";
 
   public RocksOptions {
@@ -74,13 +74,13 @@ public record RocksOptions(long blockCacheBytes, boolean fsyncEachCommit, long h
   }
 
   /**
-   * Applies the URI query {@code rawQuery} (may be null) to {@link #defaults()}.
+   * Applies the URI parameters {@code query} to {@link #defaults()}.
    *
    * @throws IllegalArgumentException naming the parameter for an unknown name or a bad value
    */
-  public static RocksOptions parseQuery(String rawQuery) {
+  public static RocksOptions parse(UriQuery query) {
     RocksOptions o = defaults();
-    for (Map.Entry<String, String> e : split(rawQuery).entrySet()) {
+    for (Map.Entry<String, String> e : query.asMap().entrySet()) {
       String k = e.getKey();
       String v = e.getValue();
       switch (k) {
@@ -103,24 +103,6 @@ public record RocksOptions(long blockCacheBytes, boolean fsyncEachCommit, long h
     return o;
   }
 
-  private static Map<String, String> split(String q) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (q == null || q.isEmpty()) {
-      return out;
-    }
-    for (String kv : q.split("&")) {
-      if (kv.isEmpty()) {
-        continue;
-      }
-      int eq = kv.indexOf('=');
-      String k = java.net.URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), java.nio.charset.StandardCharsets.UTF_8);
-      String v = eq < 0 ? "" : java.net.URLDecoder.decode(kv.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
-      if (out.put(k, v) != null) {
-        throw new IllegalArgumentException("rocks:// parameter '" + k + "' given twice");
-      }
-    }
-    return out;
-  }
 
   private static long number(String name, String v) {
     try {

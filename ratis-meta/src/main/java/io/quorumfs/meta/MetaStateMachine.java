@@ -290,6 +290,7 @@ final class MetaStateMachine extends BaseStateMachine {
     if (data.length > 0 && data[0] == Wire.GROUP) {
       return applyGroup(term, index, data);
     }
+    // A client-batched 'C' entry: no client writes them any more, but existing logs hold them.
     List<Txn> txns;
     try {
       txns = Wire.decodeBatch(data, Revisions.MAX_TXNS_PER_ENTRY);

@@ -41,12 +41,9 @@ import org.apache.ratis.util.TimeDuration;
  * {@code raft://host:port,host:port,host:port} - the metadata quorum as a {@link KvStore}.
  *
  * <ul>
- *   <li>Commits ({@code ?commit=leader}, the default) go to the leader's Commit RPC
- *       ({@link LeaderCommitClient}, {@link CommitService}), which batches txns of all clients.
- *       With {@code ?commit=client} they are group-committed by a {@link CommitBatcher} into one
- *       log entry per batch, sent through one RaftClient that finds and follows the leader. A retry after a lost reply
- *       reuses the request's call id, so Ratis's retry cache answers it instead of applying the
- *       batch again. When no quorum acknowledges within the commit timeout the call throws
+ *   <li>Commits go to the leader's Commit RPC ({@link LeaderCommitClient}, {@link CommitService}),
+ *       which batches txns of all clients into one log entry; the replicas dedupe a resend by the
+ *       client's (id, seq). When no quorum acknowledges within the commit timeout the call throws
  *       {@link KvUnavailableException} and the outcome is unknown.</li>
  *   <li>Reads are linearizable: sent to the leader's Read RPC ({@link ReadService}: ReadIndex on
  *       the leader, leader lease on), following the same {@link LeaderChannel} as the commits, so
@@ -63,6 +60,7 @@ final class RaftKvStore implements KvStore {
   static final int MAX_TXN_SIZE = 100_000;
 
   private final String uri;
+  /** A Ratis client for the test-only reset entry and, before the leader channel knows one, the leader's id. */
   private final RaftClient client;
   /**
    * Stale (follower) reads go through their own client: Ratis orders one client's requests per
@@ -72,8 +70,7 @@ final class RaftKvStore implements KvStore {
   private final List<RaftPeerId> peers;
   private final RaftGroup group;
   private final Options options;
-  private final CommitBatcher batcher;
-  /** {@code ?commit=leader}: commits go to the leader's Commit RPC, batched there (null: client batching). */
+  /** Commits go to the leader's Commit RPC, batched there. */
   private final LeaderCommitClient leaderCommits;
   /** Where the leader is: shared by the leader commits and the linearizable reads. */
   private final LeaderChannel leader;
@@ -82,17 +79,18 @@ final class RaftKvStore implements KvStore {
   private final AtomicLong seenRevision = new AtomicLong();
   private volatile boolean closed;
 
-  /** Parsed {@code raft://} query parameters, with their defaults. */
+  /**
+   * Parsed {@code raft://} query parameters, with their defaults. {@code batchTxns} bounds the txns
+   * of one Commit RPC, {@code inflight} the Commit RPCs one client has outstanding.
+   */
   record Options(String group, Duration timeout, Duration requestTimeout, boolean followerReads,
-                 long lingerMicros, int batchTxns, int inflight, long pollWaitMillis, Tls tls,
-                 String feed, boolean leaderCommits, boolean leases) {
+                 int batchTxns, int inflight, long pollWaitMillis, Tls tls, String feed, boolean leases) {
 
     static Options parse(String uri) {
       String group = "meta";
       Duration timeout = Duration.ofSeconds(15);
       Duration request = Duration.ofSeconds(4);
       boolean follower = false;
-      long linger = 200;
       int batch = 512;
       int inflight = 4;
       long poll = 1000;
@@ -101,7 +99,6 @@ final class RaftKvStore implements KvStore {
       String passwordEnv = null;
       String password = null;
       String feed = "leader";
-      boolean leaderCommits = true;
       boolean leases = true;
       for (Map.Entry<String, String> param : UriQuery.of(uri).asMap().entrySet()) {
         String k = param.getKey();
@@ -117,7 +114,9 @@ final class RaftKvStore implements KvStore {
               }
               follower = v.equals("follower");
             }
-            case "lingerMicros" -> linger = Long.parseLong(v);
+            case "lingerMicros" -> throw new IllegalArgumentException("raft:// parameter 'lingerMicros' is not a"
+                + " client setting: the leader batches commits, so set its wait on the replicas"
+                + " (--group-commit lingerMicros=N) and drop it from the URI");
             case "batch" -> batch = Integer.parseInt(v);
             case "inflight" -> inflight = Integer.parseInt(v);
             case "pollMillis" -> poll = Long.parseLong(v);
@@ -126,10 +125,10 @@ final class RaftKvStore implements KvStore {
             case "tlsPasswordEnv" -> passwordEnv = v;
             case "tlsPassword" -> password = v;
             case "commit" -> {
-              if (!v.equals("leader") && !v.equals("client")) {
-                throw new IllegalArgumentException("commit must be leader or client, got '" + v + "'");
+              if (!v.equals("leader")) {
+                throw new IllegalArgumentException("raft:// parameter 'commit=" + v + "' is not supported: commits"
+                    + " always go to the leader, which batches them (commit=leader, the default); drop the parameter");
               }
-              leaderCommits = v.equals("leader");
             }
             case "lease" -> {
               if (!v.equals("on") && !v.equals("off")) {
@@ -144,18 +143,18 @@ final class RaftKvStore implements KvStore {
               feed = v;
             }
             default -> throw new IllegalArgumentException("unknown raft:// parameter '" + k
-                + "'; known: group, timeout, requestTimeout, reads, lingerMicros, batch, inflight, pollMillis,"
+                + "'; known: group, timeout, requestTimeout, reads, batch, inflight, pollMillis,"
                 + " tlsKeyStore, tlsTrustStore, tlsPasswordEnv, tlsPassword, feed, commit, lease");
           }
         } catch (NumberFormatException e) {
           throw new IllegalArgumentException("raft:// parameter '" + k + "' has a bad number '" + v + "'");
         }
       }
-      if (batch < 1 || inflight < 1 || linger < 0 || poll < 0) {
-        throw new IllegalArgumentException("raft:// batch and inflight must be >= 1, lingerMicros and pollMillis >= 0");
+      if (batch < 1 || inflight < 1 || poll < 0) {
+        throw new IllegalArgumentException("raft:// batch and inflight must be >= 1, pollMillis >= 0");
       }
-      return new Options(group, timeout, request, follower, linger, batch, inflight, poll,
-          Tls.of(keyStore, trustStore, passwordEnv, password), feed, leaderCommits, leases);
+      return new Options(group, timeout, request, follower, batch, inflight, poll,
+          Tls.of(keyStore, trustStore, passwordEnv, password), feed, leases);
     }
 
     private static Duration duration(String v) {
@@ -188,11 +187,9 @@ final class RaftKvStore implements KvStore {
         found.leaderId() == null ? null : ids.get(found.leaderId()), options.tls());
     this.leaderReads = new LeaderReads(uri, leader, options.timeout().toMillis(), options.requestTimeout().toMillis(),
         this::checkOpen);
-    this.leaderCommits = !options.leaderCommits() ? null : new LeaderCommitClient(uri, leader,
+    this.leaderCommits = new LeaderCommitClient(uri, leader,
         options.timeout().toMillis(), options.requestTimeout().toMillis(), options.inflight(),
         Math.min(options.batchTxns(), MetaServerConfig.GroupCommit.DEFAULTS.maxTxns()));
-    this.batcher = new CommitBatcher("raft-commit", options.batchTxns(), 4 << 20,
-        options.lingerMicros() * 1000, options.inflight(), this::sendCommit);
   }
 
   private RaftClient newClient() {
@@ -200,16 +197,12 @@ final class RaftKvStore implements KvStore {
         options.tls());
   }
 
-  /** Bounded: enough attempts to ride out an election within the commit timeout, then give up. */
+  /** Bounded: enough attempts to ride out an election within the call's timeout, then give up. */
   private RetryPolicy retryPolicy() {
     long sleepMs = 100;
     int attempts = (int) Math.max(3, options.timeout().toMillis() / sleepMs);
     return RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
         TimeDuration.valueOf(sleepMs, TimeUnit.MILLISECONDS));
-  }
-
-  private CompletableFuture<byte[]> sendCommit(byte[] batch) {
-    return client.async().send(MetaStateMachine.message(batch)).thenApply(RaftKvStore::content);
   }
 
   private static byte[] content(RaftClientReply r) {
@@ -304,7 +297,7 @@ final class RaftKvStore implements KvStore {
       throw new KvLimitException("txn of " + txn.size() + " compares and operations exceeds the raft:// limit of "
           + MAX_TXN_SIZE);
     }
-    CommitResult r = leaderCommits != null ? leaderCommits.commit(txn) : await(batcher.submit(txn), "commit");
+    CommitResult r = leaderCommits.commit(txn);
     if (r.ok()) {
       seenRevision.accumulateAndGet(r.revision(), Math::max);
       // The leader may have answered before our own feeds had it: they are not coherent until
@@ -473,12 +466,11 @@ final class RaftKvStore implements KvStore {
   }
 
   /**
-   * A new lease session id: named after this client's commit id when commits go to the leader, so
-   * the leader answers this client's own commits without waiting for its leases ({@link #commit}).
+   * A new lease session id, named after this client's commit id, so the leader answers this
+   * client's own commits without waiting for its leases ({@link #commit}).
    */
   private String leaseSession() {
-    String session = java.util.UUID.randomUUID().toString();
-    return leaderCommits == null ? session : LeaderCommitClient.sessionPrefix(leaderCommits.id()) + session;
+    return LeaderCommitClient.sessionPrefix(leaderCommits.id()) + java.util.UUID.randomUUID();
   }
 
   /**
@@ -590,10 +582,7 @@ final class RaftKvStore implements KvStore {
       watches.clear();
     }
     ws.forEach(RaftWatch::close);
-    batcher.close();
-    if (leaderCommits != null) {
-      leaderCommits.close();
-    }
+    leaderCommits.close();
     leader.close();
     try {
       client.close();

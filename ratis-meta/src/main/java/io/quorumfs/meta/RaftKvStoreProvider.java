@@ -9,8 +9,8 @@ import java.util.Set;
  * Opens {@code raft://host:port,host:port,host:port[?group=meta&timeout=15s&reads=linearizable]}.
  * Parameters: {@code group} (raft group name, default meta), {@code timeout} (how long a commit or
  * read may wait for a quorum, default 15s), {@code requestTimeout} (one RPC, default 4s),
- * {@code reads} (linearizable | follower), {@code lingerMicros} (group-commit wait, default 200),
- * {@code batch} (txns per log entry, default 512), {@code inflight} (batches in flight, default 4),
+ * {@code reads} (linearizable | follower), {@code batch} (txns per Commit RPC,
+ * default 512), {@code inflight} (Commit RPCs in flight per client, default 4),
  * {@code pollMillis} (change-feed heartbeat interval, default 1000), {@code feed} (leader | follower |
  * any: the replica a watch streams from first, default leader).
  */

@@ -20,7 +20,7 @@ import java.util.List;
  * followed by the bytes (length -1 = null). The first byte of every message names its kind.
  *
  * <pre>
- * log entry / commit request  'C' int n, n × txn
+ * client-batched log entry    'C' int n, n × txn   (written by older clients; replicas still apply it)
  *   txn                       int nCompares, (bytes key, long version)*, int nOps, op*
  *   op                        'P' bytes key, bytes value | 'D' bytes key
  *                             | 'A' bytes key, long delta | 'M' bytes key, long value
@@ -78,15 +78,6 @@ final class Wire {
     }
   }
 
-  static byte[] encodeBatch(List<Txn> txns) {
-    Out o = new Out(64 * txns.size());
-    o.b(COMMIT).i(txns.size());
-    for (Txn t : txns) {
-      writeTxn(o, t);
-    }
-    return o.bytes();
-  }
-
   static void writeTxn(Out o, Txn t) {
     o.i(t.compares().size());
     for (Compare c : t.compares()) {
@@ -107,7 +98,7 @@ final class Wire {
     }
   }
 
-  /** Decodes a commit request / log entry. */
+  /** Decodes a client-batched ({@link #COMMIT}) log entry. */
   static List<Txn> decodeBatch(byte[] data, int maxTxns) throws MalformedException {
     In in = new In(data);
     byte kind = in.b();

@@ -57,6 +57,19 @@ class BadInputTest {
   }
 
   @Test
+  void raftUri_clientSideCommitParameters_areRefusedNamingWhatToDo() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> KvStores.open("raft://127.0.0.1:1?commit=client"));
+    assertTrue(e.getMessage().contains("'commit=client' is not supported") && e.getMessage().contains("drop the"),
+        e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> RaftKvStore.Options.parse("raft://127.0.0.1:1?lingerMicros=200"));
+    assertTrue(e.getMessage().contains("'lingerMicros'") && e.getMessage().contains("--group-commit lingerMicros=N"),
+        e.getMessage());
+    assertEquals(512, RaftKvStore.Options.parse("raft://127.0.0.1:1?commit=leader").batchTxns());
+  }
+
+  @Test
   void unreachableQuorum_timesOutWithAClearError() throws Exception {
     String uri = "raft://127.0.0.1:" + LocalCluster.freePort() + ",127.0.0.1:" + LocalCluster.freePort()
         + "?timeout=2s&requestTimeout=1s";

@@ -18,6 +18,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.util.TimeDuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -83,6 +88,35 @@ class RaftKvStoreBasicTest {
     } finally {
       last.close();
     }
+  }
+
+  /** Logs may hold {@code 'C'} entries (txns batched by a client, sent through Ratis): replicas still apply them. */
+  @Test
+  void clientBatchedEntry_inTheLog_isStillApplied() throws Exception {
+    Txn put = Txn.builder().put(Bytes.utf8("basic/c"), Bytes.utf8("1")).build();
+    Txn refused = Txn.builder().requireVersion(Bytes.utf8("basic/c2"), 7).put(Bytes.utf8("basic/c2"), Bytes.utf8("x"))
+        .build();
+    Wire.Out entry = new Wire.Out(64).b(Wire.COMMIT).i(2);
+    Wire.writeTxn(entry, put);
+    Wire.writeTxn(entry, refused);
+    byte[] body;
+    try (RaftClient raw = RaftEndpoints.newClient(RaftSettings.group("meta", cluster.peers),
+        RaftSettings.client(Duration.ofSeconds(4)), RetryPolicies.retryUpToMaximumCountWithFixedSleep(50,
+            TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))) {
+      RaftClientReply reply = raw.io().send(MetaStateMachine.message(entry.bytes()));
+      assertTrue(reply.isSuccess(), String.valueOf(reply.getException()));
+      body = reply.getMessage().getContent().toByteArray();
+    }
+    Wire.In in = new Wire.In(body);
+    assertEquals(Wire.OK, in.b());
+    assertEquals(2, in.count());
+    CommitResult applied = Wire.readOutcome(in, put);
+    assertTrue(applied.ok());
+    assertFalse(Wire.readOutcome(in, refused).ok());
+    var v = store.get(Bytes.utf8("basic/c"));
+    assertEquals(applied.revision(), v.version());
+    assertEquals("1", new String(v.value()));
+    assertFalse(store.get(Bytes.utf8("basic/c2")).exists());
   }
 
   @Test

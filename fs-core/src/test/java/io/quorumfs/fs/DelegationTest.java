@@ -204,6 +204,7 @@ class DelegationTest extends FsFixture {
       String n = String.format("n%03d", i);
       me.mknod(d, n, 0644, 0, 0, 0);
       want.add(n);
+      other.barrier(); // as the FUSE layer does before every lookup (FileSystem#barrier)
       assertTrue(other.lookup(d, n).isReg(), "the other client sees " + n + " at once");
     }
     assertEquals(want, names(a, d));

@@ -136,7 +136,7 @@ class UpLauncherIT {
     assertEquals(List.of(), v.validate(body));
     assertTrue(v.samples.keySet().stream().anyMatch(k -> k.startsWith("quorumfs_fs_")), body);
     assertTrue(v.samples.keySet().stream().anyMatch(k -> k.startsWith("quorumfs_ratis_")), body);
-    assertTrue(v.samples.keySet().stream().anyMatch(k -> k.startsWith("quorumfs_fuse_op_write_seconds")), body);
+    assertTrue(v.samples.keySet().stream().anyMatch(k -> k.startsWith("quorumfs_fuse_op_seconds_count{op=\"write\"}")), body);
     Launcher.Result stats = Launcher.run(Duration.ofSeconds(180), "stats", "--data-dir", dataDir,
         "--count", "1", "--interval", "0.5", "--match", "jvm_threads");
     assertEquals(0, stats.code(), stats.err());

@@ -44,7 +44,8 @@ public final class FuseMount {
 
   /**
    * As {@link #mount(MountTable, Path, MountOptions)}, recording each FUSE operation's latency and
-   * failures in {@code metrics} (timers {@code fuse.op.<op>}, counters {@code fuse.op.<op>.errors}).
+   * failures in {@code metrics} (timers {@code fuse.op.<op>}, counters {@code fuse.op.<op>.nanos} and
+   * {@code fuse.op.<op>.errors}).
    */
   public static MountHandle mount(MountTable table, Path mountPoint, MountOptions options,
       com.codahale.metrics.MetricRegistry metrics) {

@@ -89,6 +89,9 @@ class ErrorsTest {
     assertEquals(2, metrics.timer("fuse.op.getattr").getCount());
     // at least the one clock step between a call's start and end (the watchdog reads the clock too)
     org.junit.jupiter.api.Assertions.assertTrue(metrics.timer("fuse.op.getattr").getSnapshot().getMin() >= 2_000_000);
+    // the total time: the sum of what the timer saw, whatever its reservoir kept
+    assertEquals(java.util.Arrays.stream(metrics.timer("fuse.op.getattr").getSnapshot().getValues()).sum(),
+        metrics.counter("fuse.op.getattr.nanos").getCount());
     assertEquals(1, metrics.timer("fuse.op.open").getCount());
     assertEquals(1, metrics.counter("fuse.op.open.errors").getCount());
     assertEquals(0, metrics.counter("fuse.op.getattr.errors").getCount());

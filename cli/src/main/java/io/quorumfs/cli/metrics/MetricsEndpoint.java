@@ -13,6 +13,7 @@ import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.quorumfs.kv.HostPort;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -27,8 +28,9 @@ import java.util.function.Supplier;
  * /metrics} (text or OpenMetrics, as the scraper asks), {@code GET /-/healthy}. The process's
  * Dropwizard metrics are exported through the client's Dropwizard bridge with a {@code quorumfs_}
  * prefix (timers as summaries in seconds, named {@code …_seconds}), and the client's standard JVM
- * metrics ({@code jvm_*}, {@code process_*}) come with them. Families carry no labels of ours yet:
- * the bridge's label mapper (1.4.x) cannot fold several Dropwizard metrics into one family.
+ * metrics ({@code jvm_*}, {@code process_*}) come with them. The bridge makes one family per
+ * Dropwizard metric (its label mapper cannot fold several into one family), so a mount's FUSE
+ * operation metrics are exported beside it as labelled families by {@link FuseOpFamilies}.
  */
 public final class MetricsEndpoint implements AutoCloseable {
 
@@ -63,11 +65,14 @@ public final class MetricsEndpoint implements AutoCloseable {
   static PrometheusRegistry registry(Supplier<List<MetricRegistry>> registries) {
     PrometheusRegistry registry = new PrometheusRegistry();
     ScrapeView view = new ScrapeView(registries);
-    DropwizardExports exports = new DropwizardExports(view);
+    DropwizardExports exports = new DropwizardExports(view, FuseOpFamilies.BRIDGE_FILTER);
     // The bridge asks the view once per metric type: the registries are read once per scrape.
     registry.register((MultiCollector) () -> {
       view.refresh();
-      return exports.collect();
+      MetricSnapshots.Builder all = MetricSnapshots.builder();
+      exports.collect().forEach(all::metricSnapshot);
+      FuseOpFamilies.collect(view.current).forEach(all::metricSnapshot);
+      return all.build();
     });
     JvmMetrics.builder().register(registry);
     return registry;

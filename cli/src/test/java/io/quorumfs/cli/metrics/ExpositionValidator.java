@@ -110,7 +110,8 @@ public final class ExpositionValidator {
         }
         String type = types.get(fam);
         if (type.equals("summary") && name.equals(fam)
-            && (s.group(3) == null || !s.group(3).startsWith("quantile="))) {
+            && (s.group(3) == null || splitLabels(s.group(3)).stream()
+                .noneMatch(l -> l.startsWith("quantile=")))) {
           problems.add(no + ": summary sample without quantile label");
         }
         if (type.equals("counter") && s.group(4).startsWith("-")) {

@@ -76,6 +76,51 @@ class MetricsEndpointTest {
   }
 
   @Test
+  void endpoint_exportsFuseOperationsAsOneLabelledFamilyEach() throws Exception {
+    MetricRegistry r = sampleRegistry();
+    // what fuse's Guard records: a timer, its total time and its failures, per operation
+    for (String op : List.of("getattr", "write")) {
+      for (int i = 1; i <= 4; i++) {
+        r.timer("fuse.op." + op).update(i, TimeUnit.MILLISECONDS);
+        r.counter("fuse.op." + op + ".nanos").inc(TimeUnit.MILLISECONDS.toNanos(i));
+      }
+    }
+    r.counter("fuse.op.getattr.errors").inc(3);
+    r.counter("fuse.op.write.errors");
+    MetricRegistry other = new MetricRegistry();
+    other.timer("fuse.op.getattr").update(1, TimeUnit.SECONDS); // a second registry: the first wins
+    try (MetricsEndpoint e = MetricsEndpoint.start(new InetSocketAddress("127.0.0.1", 0),
+        () -> List.of(r, other))) {
+      String body = get(HttpClient.newHttpClient(), e.url());
+      ExpositionValidator v = new ExpositionValidator();
+      assertEquals(List.of(), v.validate(body), body);
+
+      assertEquals("summary", v.types.get("quorumfs_fuse_op_seconds"), body);
+      assertEquals("counter", v.types.get("quorumfs_fuse_op_errors_total"), body);
+      assertEquals(1, count(body, "# TYPE quorumfs_fuse_op_seconds "), body);
+      assertEquals(1, count(body, "# TYPE quorumfs_fuse_op_errors_total "), body);
+      for (String line : body.split("\n")) {
+        if (line.startsWith("quorumfs_fuse_op")) {
+          assertTrue(line.matches("quorumfs_fuse_op_(seconds(_count|_sum)?|errors_total)\\{op=\"(getattr|write)\"(,quantile=\"[0-9.]+\")?\\} \\S+"),
+              "a FUSE sample outside the two labelled families, or unlabelled: " + line);
+        }
+      }
+      assertEquals(4.0, v.samples.get("quorumfs_fuse_op_seconds_count{op=\"getattr\"}"), body);
+      assertEquals(0.010, v.samples.get("quorumfs_fuse_op_seconds_sum{op=\"write\"}"), 1e-9, body);
+      assertEquals(0.004, v.samples.get("quorumfs_fuse_op_seconds{op=\"getattr\",quantile=\"0.99\"}"), 1e-9, body);
+      assertEquals(3.0, v.samples.get("quorumfs_fuse_op_errors_total{op=\"getattr\"}"), body);
+      assertEquals(0.0, v.samples.get("quorumfs_fuse_op_errors_total{op=\"write\"}"), body);
+      // the rest still goes through the bridge
+      assertEquals(30.0, v.samples.get("quorumfs_fs_cache_hits_total"), body);
+
+    }
+  }
+
+  private static int count(String text, String part) {
+    return text.split(java.util.regex.Pattern.quote(part), -1).length - 1;
+  }
+
+  @Test
   void endpoint_onIpv6Loopback() throws Exception {
     try (MetricsEndpoint e = MetricsEndpoint.start(new InetSocketAddress("::1", 0),
         () -> List.of(sampleRegistry()))) {
@@ -91,6 +136,9 @@ class MetricsEndpointTest {
     assertTrue(!new ExpositionValidator().validate("# TYPE x gauge\nx{a=\"b} 1\n").isEmpty());
     assertTrue(!new ExpositionValidator().validate("# TYPE 1x gauge\n1x 1\n").isEmpty());
     assertTrue(!new ExpositionValidator().validate("# TYPE x summary\nx 1\n").isEmpty());
+    assertTrue(!new ExpositionValidator().validate("# TYPE x summary\nx{op=\"a\"} 1\n").isEmpty());
+    assertEquals(List.of(), new ExpositionValidator()
+        .validate("# TYPE x summary\nx{op=\"a\",quantile=\"0.5\"} 1\nx_count{op=\"a\"} 1\n"));
     assertTrue(!new ExpositionValidator()
         .validate("# TYPE x gauge\nx 1\n# TYPE y gauge\ny 1\nx 2\n").isEmpty());
     assertEquals(List.of(), new ExpositionValidator()

@@ -178,20 +178,18 @@ final class Mounts {
         old, Endpoints.shown(blobUri));
     PairedStore paired = new PairedStore(fast, slow); // its background thread copies the outbox
     try {
-      long deadline = System.nanoTime() + patience.toNanos();
-      while (paired.backlog() > 0) {
-        if (System.nanoTime() > deadline) {
-          throw new CommandFailedException(old + " (outbox of an earlier write-back layout) still "
-              + "holds " + paired.backlog() + " blob writes after " + patience.toSeconds() + " s of "
-              + "copying them to " + Endpoints.shown(blobUri) + " (is it reachable?); it is kept: "
-              + "mount again once the blob store is reachable");
-        }
-        try {
-          Thread.sleep(200); // polling the copy's progress; the deadline bounds the wait
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new CommandFailedException("interrupted while draining " + old, e);
-        }
+      boolean drained;
+      try {
+        drained = paired.awaitPropagated(patience);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CommandFailedException("interrupted while draining " + old, e);
+      }
+      if (!drained) {
+        throw new CommandFailedException(old + " (outbox of an earlier write-back layout) still "
+            + "holds " + paired.backlog() + " blob writes after " + patience.toSeconds() + " s of "
+            + "copying them to " + Endpoints.shown(blobUri) + " (is it reachable?); it is kept: "
+            + "mount again once the blob store is reachable");
       }
     } finally {
       paired.close();

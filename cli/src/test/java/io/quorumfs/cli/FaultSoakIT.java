@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -133,13 +134,13 @@ class FaultSoakIT {
     DirBlobStore rBlobs = DirBlobStore.open(dir.resolve("blobs"), Clock.systemUTC(), Duration.ofSeconds(2));
     FileSystem r = FileSystems.open(rFeed, rBlobs, rConfig);
 
-    AtomicBoolean stop = new AtomicBoolean();
+    Signal stop = new Signal();
     AtomicLong gcDeleted = new AtomicLong();
     AtomicLong gcPasses = new AtomicLong();
     AtomicLong resyncs = new AtomicLong();
     AtomicLong heldChecked = new AtomicLong();
     List<Thread> threads = new ArrayList<>();
-    List<Throwable> failures = new ArrayList<>();
+    Failures failures = new Failures();
     // W's workers run until W is killed; the second W gets its own.
     AtomicBoolean wAlive = new AtomicBoolean(true);
     threads.add(worker("writer-w0", failures, () -> wholeFiles("w0", w, t, SEED + 1, stop, wAlive)));
@@ -148,18 +149,18 @@ class FaultSoakIT {
     threads.add(worker("appender-t0", failures, () -> slowAppender("at0", t, SEED + 4, stop, null)));
     threads.add(worker("holder", failures, () -> holder(r, t, SEED + 5, stop, heldChecked)));
     threads.add(worker("resync", failures, () -> {
-      while (!stop.get()) {
+      while (!stop.raised()) {
         rFeed.resync();
         resyncs.incrementAndGet();
-        Thread.sleep(1000); // pacing of the fault, not synchronisation
+        stop.await(Duration.ofSeconds(1)); // the fault's pace; ends at once on stop
       }
     }));
     threads.add(worker("gc", failures, () -> {
-      while (!stop.get()) {
+      while (!stop.raised()) {
         Parts.GcReport rep = Parts.gc(meta, blobUri, false, GRACE_SECONDS, quietProgress());
         gcDeleted.addAndGet(rep.removed());
         gcPasses.incrementAndGet();
-        Thread.sleep(3000); // pacing
+        stop.await(Duration.ofSeconds(3)); // gc's pace; ends at once on stop
       }
     }));
     threads.forEach(Thread::start);
@@ -199,15 +200,16 @@ class FaultSoakIT {
     threads.addAll(second);
 
     waitUntil(t0 + soakNanos, failures);
-    stop.set(true);
+    stop.raise();
     for (Thread th : threads) {
       th.join(PATIENCE.toMillis());
       assertTrue(!th.isAlive(), th.getName() + " did not finish");
     }
-    synchronized (failures) {
-      if (!failures.isEmpty()) {
-        AssertionError e = new AssertionError("soak workers failed: " + failures.get(0), failures.get(0));
-        failures.stream().skip(1).forEach(e::addSuppressed);
+    {
+      List<Throwable> all = failures.all();
+      if (!all.isEmpty()) {
+        AssertionError e = new AssertionError("soak workers failed: " + all.get(0), all.get(0));
+        all.stream().skip(1).forEach(e::addSuppressed);
         throw e;
       }
     }
@@ -288,14 +290,12 @@ class FaultSoakIT {
     void run() throws Exception;
   }
 
-  private static Thread worker(String name, List<Throwable> failures, Body body) {
+  private static Thread worker(String name, Failures failures, Body body) {
     Thread t = new Thread(() -> {
       try {
         body.run();
       } catch (Throwable e) {
-        synchronized (failures) {
-          failures.add(new AssertionError(name + ": " + e, e));
-        }
+        failures.add(new AssertionError(name + ": " + e, e));
       }
     }, "soak-" + name);
     t.setDaemon(true);
@@ -308,12 +308,12 @@ class FaultSoakIT {
    * write failed is forgotten. With {@code alive} given, I/O errors once it is false end the worker
    * quietly (the mount was killed).
    */
-  private void wholeFiles(String prefix, Path mnt, Path other, long seed, AtomicBoolean stop, AtomicBoolean alive)
+  private void wholeFiles(String prefix, Path mnt, Path other, long seed, Signal stop, AtomicBoolean alive)
       throws Exception {
     Random rnd = new Random(seed);
     List<String> mine = new ArrayList<>();
     int n = 0;
-    while (!stop.get() && (alive == null || alive.get())) {
+    while (!stop.raised() && (alive == null || alive.get())) {
       int op = rnd.nextInt(10);
       String name;
       if (op < 6 || mine.isEmpty()) {
@@ -353,14 +353,14 @@ class FaultSoakIT {
    * GC grace): its full chunks are uploaded long before their commit. The fsynced prefix is
    * acknowledged; at the end the close acknowledges all of it.
    */
-  private void slowAppender(String name, Path mnt, long seed, AtomicBoolean stop, AtomicBoolean alive)
+  private void slowAppender(String name, Path mnt, long seed, Signal stop, AtomicBoolean alive)
       throws Exception {
     long contentSeed = new Random(seed).nextLong();
     long written = 0;
     long lastSync = System.nanoTime();
     try (FileChannel ch = FileChannel.open(mnt.resolve(name), StandardOpenOption.CREATE_NEW,
         StandardOpenOption.WRITE)) {
-      while (!stop.get() && (alive == null || alive.get())) {
+      while (!stop.raised() && (alive == null || alive.get())) {
         writeContent(ch, contentSeed, written, 48 * 1024);
         written += 48 * 1024;
         if (System.nanoTime() - lastSync > TimeUnit.SECONDS.toNanos(15)) {
@@ -368,7 +368,7 @@ class FaultSoakIT {
           acked.put(name, new Acked(contentSeed, written, true));
           lastSync = System.nanoTime();
         }
-        Thread.sleep(100); // the appender's pace
+        stop.await(Duration.ofMillis(100)); // the appender's pace; ends at once on stop
       }
     } catch (IOException e) {
       if (alive != null && !alive.get()) {
@@ -383,10 +383,10 @@ class FaultSoakIT {
    * R creates a file, fsyncs it and keeps it open; T unlinks it; R's feed gets a RESYNC meanwhile
    * (the resync worker) and R still reads every byte through its handle, then releases it.
    */
-  private static void holder(FileSystem r, Path t, long seed, AtomicBoolean stop, AtomicLong checked) throws Exception {
+  private static void holder(FileSystem r, Path t, long seed, Signal stop, AtomicLong checked) throws Exception {
     Random rnd = new Random(seed);
     int n = 0;
-    while (!stop.get()) {
+    while (!stop.raised()) {
       String name = "held-" + n++;
       long contentSeed = rnd.nextLong();
       int length = 1 + rnd.nextInt(3 << 20);
@@ -396,19 +396,18 @@ class FaultSoakIT {
       r.write(o.fh(), 0, data, 0, length);
       r.fsync(o.fh(), false);
       Path onT = t.resolve(name);
-      long deadline = System.nanoTime() + PATIENCE.toNanos();
-      while (true) { // T sees the file once its barrier passes R's commit
-        try {
+      io.quorumfs.kv.Poll.until(PATIENCE, "T to see " + name + " and unlink it", () -> {
+        try { // T sees the file once its barrier passes R's commit
           Files.delete(onT);
-          break;
+          return true;
         } catch (NoSuchFileException e) {
-          if (System.nanoTime() > deadline) {
-            throw new AssertionError("T never saw " + name);
-          }
-          Thread.sleep(50); // polling interval; the deadline bounds the wait
+          return false;
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
         }
-      }
-      Thread.sleep(rnd.nextInt(2000)); // let unlink events, RESYNCs and gc passes happen while it is open
+      });
+      // Held open for a while (unlink events, RESYNCs and gc passes happen meanwhile); a stop ends it.
+      stop.await(Duration.ofMillis(rnd.nextInt(2000)));
       byte[] got = new byte[length];
       int read = 0;
       while (read < length) {
@@ -497,14 +496,41 @@ class FaultSoakIT {
     return null;
   }
 
-  private static void waitUntil(long nanoTime, List<Throwable> failures) throws InterruptedException {
-    while (System.nanoTime() < nanoTime) {
-      synchronized (failures) {
-        if (!failures.isEmpty()) {
-          return; // reported at the end of the run
-        }
-      }
-      Thread.sleep(200); // the soak's schedule
+  /** The soak's schedule: waits until {@code nanoTime}, or less if a worker has failed (reported at the end). */
+  private static void waitUntil(long nanoTime, Failures failures) throws InterruptedException {
+    failures.any.await(Math.max(0, nanoTime - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  /** Raised once; waits on it end at once when it is (the workers pace themselves with it). */
+  private static final class Signal {
+    private final CountDownLatch latch = new CountDownLatch(1);
+
+    void raise() {
+      latch.countDown();
+    }
+
+    boolean raised() {
+      return latch.getCount() == 0;
+    }
+
+    /** Waits {@code d}, or less once raised. */
+    void await(Duration d) throws InterruptedException {
+      latch.await(d.toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** What the workers threw; {@link #any} is counted down at the first. */
+  private static final class Failures {
+    private final List<Throwable> list = new ArrayList<>();
+    final CountDownLatch any = new CountDownLatch(1);
+
+    synchronized void add(Throwable t) {
+      list.add(t);
+      any.countDown();
+    }
+
+    synchronized List<Throwable> all() {
+      return List.copyOf(list);
     }
   }
 

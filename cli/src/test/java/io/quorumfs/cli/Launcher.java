@@ -118,4 +118,27 @@ final class Launcher {
       throw new IllegalStateException(e);
     }
   }
+
+  /**
+   * Stops a {@code quorumfs up} this test started (SIGINT, then SIGKILL after 90 s), unmounts
+   * {@code dir}/mnt if it is still mounted, and deletes {@code dir}. Either may be null.
+   */
+  static void stopAndDelete(Started up, Path dir) throws IOException, InterruptedException {
+    if (up != null && up.process().isAlive()) {
+      sigint(up.process().pid());
+      if (!up.process().waitFor(90, java.util.concurrent.TimeUnit.SECONDS)) {
+        up.process().destroyForcibly();
+      }
+    }
+    if (dir == null) {
+      return;
+    }
+    if (mounted(dir.resolve("mnt"))) {
+      new ProcessBuilder("fusermount", "-u", "-z", dir.resolve("mnt").toString()).start()
+          .waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
 }

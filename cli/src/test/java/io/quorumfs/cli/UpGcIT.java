@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -26,21 +25,7 @@ class UpGcIT {
 
   @AfterEach
   void cleanUp() throws Exception {
-    if (up != null && up.process().isAlive()) {
-      Launcher.sigint(up.process().pid());
-      if (!up.process().waitFor(60, TimeUnit.SECONDS)) {
-        up.process().destroyForcibly();
-      }
-    }
-    if (dir != null && Launcher.mounted(dir.resolve("mnt"))) {
-      new ProcessBuilder("fusermount", "-u", "-z", dir.resolve("mnt").toString()).start()
-          .waitFor(10, TimeUnit.SECONDS);
-    }
-    if (dir != null) {
-      try (Stream<Path> s = Files.walk(dir)) {
-        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+    Launcher.stopAndDelete(up, dir);
   }
 
   @Test

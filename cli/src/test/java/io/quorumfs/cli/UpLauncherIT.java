@@ -38,20 +38,7 @@ class UpLauncherIT {
 
   @AfterEach
   void cleanUp() throws Exception {
-    if (up != null && up.process().isAlive()) {
-      up.process().destroy();
-      up.process().waitFor(60, TimeUnit.SECONDS);
-      up.process().destroyForcibly();
-    }
-    if (dir != null && Launcher.mounted(dir.resolve("mnt"))) {
-      new ProcessBuilder("fusermount", "-u", "-z", dir.resolve("mnt").toString()).start()
-          .waitFor(10, TimeUnit.SECONDS);
-    }
-    if (dir != null) {
-      try (Stream<Path> s = Files.walk(dir)) {
-        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+    Launcher.stopAndDelete(up, dir);
   }
 
   @Test

@@ -11,11 +11,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,20 +31,7 @@ class UpS3IT {
   @AfterEach
   void cleanUp() throws Exception {
     try {
-      if (up != null && up.process().isAlive()) {
-        up.process().destroy();
-        up.process().waitFor(60, TimeUnit.SECONDS);
-        up.process().destroyForcibly();
-      }
-      if (dir != null && Launcher.mounted(dir.resolve("mnt"))) {
-        new ProcessBuilder("fusermount", "-u", "-z", dir.resolve("mnt").toString()).start()
-            .waitFor(10, TimeUnit.SECONDS);
-      }
-      if (dir != null) {
-        try (Stream<Path> s = Files.walk(dir)) {
-          s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-      }
+      Launcher.stopAndDelete(up, dir);
     } finally {
       if (s3 != null) {
         s3.close();

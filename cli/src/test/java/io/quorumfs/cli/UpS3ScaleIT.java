@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +27,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -58,24 +56,10 @@ class UpS3ScaleIT {
   @AfterEach
   void cleanUp() throws Exception {
     try {
-      if (up != null && up.process().isAlive()) {
-        Launcher.sigint(up.process().pid());
-        if (!up.process().waitFor(90, TimeUnit.SECONDS)) {
-          up.process().destroyForcibly();
-        }
-      }
-      if (dir != null && Launcher.mounted(dir.resolve("mnt"))) {
-        new ProcessBuilder("fusermount", "-u", "-z", dir.resolve("mnt").toString()).start()
-            .waitFor(10, TimeUnit.SECONDS);
-      }
+      Launcher.stopAndDelete(up, dir);
     } finally {
       if (s3 != null) {
         s3.close();
-      }
-      if (dir != null) {
-        try (Stream<Path> s = Files.walk(dir)) {
-          s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
       }
     }
   }
